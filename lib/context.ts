@@ -1,0 +1,157 @@
+import type { IncomingMessage } from 'node:http'
+import { performance } from 'node:perf_hooks'
+import { uniqueId } from './forensic/unique-id.js'
+
+export type WafMode = 'block' | 'detect' | 'off'
+export type WafAction = 'pass' | 'log' | 'deny'
+export type PluginKey = 'forensic' | 'rules' | 'access' | 'attack' | 'heartbeat'
+export const PLUGIN_KEYS: readonly PluginKey[] = ['forensic', 'rules', 'access', 'attack', 'heartbeat']
+
+/** What the WAF does for one domain (the seed's `user_policy`). */
+export interface WafPolicy {
+  /** `block` denies, `detect` only logs, `off` turns the rule check and the access log off. */
+  mode: WafMode
+  /** Whether the rule check runs at all for this domain. */
+  rules: boolean
+}
+
+export interface AttackEntry {
+  ruleId: string
+  msg: string
+  detectType: string
+  severity: string
+  tags: string[]
+  /** Where the payload was found, as `ARGS:q` or `REQUEST_HEADERS:User-Agent`. */
+  location: string
+  /** The matched value, cut to the rules plugin's `maxPayload`. */
+  payload: string
+  action: WafAction
+  /** The anomaly score the rule added, for SecLang rule sets that score. */
+  score?: number
+}
+
+export interface UpstreamInfo {
+  /** `host:port` of the upstream that answered. */
+  addr: string
+  status: number
+  /** Epoch ms when the request was sent upstream. */
+  startedAt: number
+  durationMs: number
+}
+
+export interface WafContext {
+  /** The forensic / unique id, also sent upstream as the request id. */
+  id: string
+  /** Epoch ms. */
+  startedAt: number
+  /** `performance.now()` at creation, for latencies. */
+  startedHr: number
+  /** The Host header without its port, lowercased. */
+  domain: string
+  policy: WafPolicy
+  attacks: AttackEntry[]
+  action: WafAction
+  bot: boolean
+  cc: boolean
+  upstream?: UpstreamInfo
+  /** Bytes of the request line, headers and body, filled when the response ends. */
+  bytesIn: number
+  /** Bytes of the response, headers included, filled when the response ends. */
+  bytesOut: number
+  /** Time spent in the rule check, in ms. */
+  wafMs: number
+  /** Which plugins run for this request. Each plugin sets its own switch when its first hook runs. */
+  enabled: Record<PluginKey, boolean>
+}
+
+export type PolicyResolver = (domain: string, req: IncomingMessage) => WafPolicy | undefined
+
+export const DEFAULT_POLICY: Readonly<WafPolicy> = Object.freeze({ mode: 'block', rules: true })
+
+/**
+ * The domain of a Host header: the port cut, lowercased. Bracketed IPv6 literals keep
+ * their brackets. A missing Host gives the empty string.
+ */
+export function domainOf (host: string | undefined): string {
+  if (host === undefined || host.length === 0) return ''
+  let end = host.length
+  if (host.charCodeAt(0) === 91 /* [ */) {
+    const close = host.indexOf(']')
+    if (close !== -1) end = close + 1
+  } else {
+    const colon = host.indexOf(':')
+    if (colon !== -1) end = colon
+  }
+  const name = end === host.length ? host : host.slice(0, end)
+  return hasUpper(name) ? name.toLowerCase() : name
+}
+
+function hasUpper (s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 65 && c <= 90) return true
+  }
+  return false
+}
+
+/**
+ * Builds contexts for one app. It holds the policy table, so that every plugin that creates a
+ * context first resolves the same policy, whichever plugin that is.
+ */
+export class ContextFactory {
+  defaultPolicy: WafPolicy = { ...DEFAULT_POLICY }
+  private policyTable: Map<string, WafPolicy> = new Map()
+  private policyFn: PolicyResolver | undefined
+
+  /** A domain → policy table, or a function. Domains are matched lowercased, without port. */
+  setPolicies (policies: Record<string, Partial<WafPolicy>> | PolicyResolver | undefined): void {
+    this.policyTable = new Map()
+    this.policyFn = undefined
+    if (policies === undefined) return
+    if (typeof policies === 'function') {
+      this.policyFn = policies
+      return
+    }
+    for (const [domain, p] of Object.entries(policies)) {
+      this.policyTable.set(domain.toLowerCase(), { ...this.defaultPolicy, ...p })
+    }
+  }
+
+  resolvePolicy (domain: string, req: IncomingMessage | undefined): WafPolicy {
+    if (this.policyFn !== undefined && req !== undefined) return this.policyFn(domain, req) ?? this.defaultPolicy
+    return this.policyTable.get(domain) ?? this.defaultPolicy
+  }
+
+  create (req: IncomingMessage, now: number = Date.now()): WafContext {
+    return this.createFor(req.headers.host, req, now)
+  }
+
+  /**
+   * A context from a Host value alone, for requests that never became an IncomingMessage (those
+   * the HTTP parser refused). A policy function is not consulted without a request.
+   */
+  createFor (host: string | undefined, req: IncomingMessage | undefined, now: number = Date.now()): WafContext {
+    const domain = domainOf(host)
+    return {
+      id: uniqueId(now),
+      startedAt: now,
+      startedHr: performance.now(),
+      domain,
+      policy: this.resolvePolicy(domain, req),
+      attacks: [],
+      action: 'pass',
+      bot: false,
+      cc: false,
+      upstream: undefined,
+      bytesIn: 0,
+      bytesOut: 0,
+      wafMs: 0,
+      enabled: { forensic: false, rules: false, access: false, attack: false, heartbeat: false }
+    }
+  }
+}
+
+/** A standalone constructor, for code outside a Fastify app (tools, tests). */
+export function createContext (req: IncomingMessage, factory: ContextFactory = new ContextFactory()): WafContext {
+  return factory.create(req)
+}

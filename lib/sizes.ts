@@ -1,0 +1,60 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import type { WafContext } from './context.js'
+
+/**
+ * Request and response sizes as nginx counts them: `$request_length` (request line, headers and
+ * body as read) and `$bytes_sent` (status line, headers and body). Node exposes no per-message
+ * byte count, so the sizes are the socket's byte counters since the previous response on the same
+ * connection ended. That is exact for a client that waits for each response before it sends the
+ * next request; a pipelining client's bytes are charged to the request whose response ends first.
+ * Sockets without counters (light-my-request's fake socket) fall back to an estimate built from
+ * the raw request line and headers.
+ */
+
+const kReadMark = Symbol('waf.readMark')
+const kWriteMark = Symbol('waf.writeMark')
+
+interface MarkedSocket extends Socket {
+  [kReadMark]?: number
+  [kWriteMark]?: number
+}
+
+/** Fills `ctx.bytesIn` and `ctx.bytesOut` once; later calls for the same context do nothing. */
+export function settleSizes (ctx: WafContext, req: IncomingMessage, res: ServerResponse): void {
+  if (ctx.bytesOut !== 0) return
+  const socket = req.socket as MarkedSocket | null
+  const read = socket?.bytesRead
+  const written = socket?.bytesWritten
+  if (socket == null || typeof read !== 'number' || typeof written !== 'number' || written === 0) {
+    ctx.bytesIn = estimateRequestBytes(req)
+    ctx.bytesOut = estimateResponseBytes(res)
+    return
+  }
+  ctx.bytesIn = read - (socket[kReadMark] ?? 0)
+  ctx.bytesOut = written - (socket[kWriteMark] ?? 0)
+  socket[kReadMark] = read
+  socket[kWriteMark] = written
+}
+
+/** The request line and headers as they would be framed on the wire, plus a declared body. */
+export function estimateRequestBytes (req: IncomingMessage): number {
+  // method SP target SP HTTP/x.y CRLF
+  let n = (req.method?.length ?? 0) + 1 + (req.url?.length ?? 0) + 1 + 8 + 2
+  const raw = req.rawHeaders
+  // llhttp decodes header bytes as latin1, so string length is byte length.
+  for (let i = 0; i < raw.length; i += 2) n += raw[i].length + 2 + raw[i + 1].length + 2
+  n += 2
+  const cl = req.headers['content-length']
+  if (cl !== undefined) {
+    const len = Number(cl)
+    if (Number.isSafeInteger(len) && len > 0) n += len
+  }
+  return n
+}
+
+function estimateResponseBytes (res: ServerResponse): number {
+  const header = (res as ServerResponse & { _header?: string | null })._header
+  const cl = Number(res.getHeader('content-length'))
+  return (typeof header === 'string' ? Buffer.byteLength(header, 'latin1') : 0) + (Number.isSafeInteger(cl) && cl > 0 ? cl : 0)
+}

@@ -1,0 +1,192 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
+import type { Socket } from 'node:net'
+import { ContextFactory } from '../lib/context.js'
+import type { WafContext } from '../lib/context.js'
+import { Departures } from '../lib/lifecycle.js'
+import type { ClientErrorInfo, Participant } from '../lib/lifecycle.js'
+import type { RouteWafConfig } from '../lib/switches.js'
+import { settleSizes } from '../lib/sizes.js'
+
+/**
+ * The glue every waf plugin shares: the request context, the per-request list of plugins that
+ * must finish the request, and the path for requests that Fastify answers before any hook runs.
+ * `waf-socket` installs it once; every other plugin depends on `waf-socket` and joins it.
+ */
+
+export type WafParticipant = Participant<FastifyRequest, FastifyReply>
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The waf context, created by the first waf plugin whose `onRequest` runs. */
+    waf: WafContext
+  }
+  interface FastifyContextConfig {
+    /** `false` turns every waf plugin off for the route; `{ rules: false }` turns one off. */
+    waf?: RouteWafConfig
+  }
+}
+
+const kCore = Symbol.for('fastify-waflog.core')
+const kDepartures = Symbol('waf.departures')
+
+type CoreRequest = FastifyRequest & { [kDepartures]: Departures<FastifyRequest, FastifyReply> | null }
+
+export class WafCore {
+  readonly factory = new ContextFactory()
+  /** Every participant registered in this app, in registration order, for the early path. */
+  readonly participants: WafParticipant[] = []
+
+  constructor (private readonly app: FastifyInstance) {}
+
+  /** The request's context, created on first use. */
+  context (request: FastifyRequest): WafContext {
+    let ctx = request.waf
+    if (ctx === null || ctx === undefined) {
+      ctx = this.factory.create(request.raw)
+      request.waf = ctx
+    }
+    return ctx
+  }
+
+  /**
+   * Joins a participant for this request if its switch says so: marks `ctx.enabled`, lines it up
+   * for departure and runs its `arrive`. Returns whether it joined.
+   */
+  join (p: WafParticipant, request: FastifyRequest, reply: FastifyReply, early: boolean): boolean {
+    const ctx = this.context(request)
+    const routeUrl = early ? undefined : request.routeOptions.url
+    const config = early ? undefined : (request.routeOptions.config as { waf?: RouteWafConfig }).waf
+    if (!p.enabled(routeUrl, request.url, config)) return false
+    ctx.enabled[p.key] = true
+    const r = request as CoreRequest
+    let deps = r[kDepartures]
+    if (deps === null || deps === undefined) {
+      deps = new Departures(request, reply)
+      r[kDepartures] = deps
+    }
+    deps.add(p)
+    if (p.arrive !== undefined) p.arrive(request, reply, ctx, early)
+    return true
+  }
+
+  /** Finishes the request once: sizes first, then each participant in departure order. */
+  depart (request: FastifyRequest): void {
+    const deps = (request as CoreRequest)[kDepartures]
+    if (deps === null || deps === undefined || deps.finished) return
+    const ctx = request.waf
+    settleSizes(ctx, request.raw, deps.reply.raw)
+    deps.run(ctx, this.reportError)
+  }
+
+  private readonly reportError = (err: unknown, key: string): void => {
+    this.app.log.error({ err, plugin: `waf-${key}` }, 'waf plugin failed while finishing a request')
+  }
+
+  /** Logs a request the HTTP parser refused, through every participant that takes such requests. */
+  clientError (err: Error & { code?: string, rawPacket?: Buffer }, socket: Socket, status: number): void {
+    const raw = err.rawPacket
+    const head = raw === undefined ? '' : raw.toString('latin1')
+    const eol = head.indexOf('\r\n')
+    const requestLine = eol > 0 ? head.slice(0, eol) : (head.length > 0 ? head : undefined)
+    const host = /\r\nhost:[ \t]*([^\r\n]*)/i.exec(head)?.[1]
+    const target = requestLine?.split(' ')[1] ?? '/'
+    const ctx = this.factory.createFor(host, undefined)
+    const info: ClientErrorInfo = {
+      ctx,
+      status,
+      code: err.code ?? 'ERR_CLIENT',
+      rawPacket: raw,
+      requestLine,
+      remoteAddress: socket.remoteAddress,
+      remotePort: socket.remotePort
+    }
+    const ordered = this.participants.slice().sort((a, b) => a.order - b.order)
+    for (const p of ordered) {
+      if (p.clientError === undefined || !p.enabled(undefined, target, undefined)) continue
+      ctx.enabled[p.key] = true
+      try {
+        p.clientError(info)
+      } catch (e) {
+        this.reportError(e, p.key)
+      }
+    }
+  }
+
+  /**
+   * The hook a participant's plugin adds in its own (possibly encapsulated) context. A plain
+   * function over `this`, not a closure per request.
+   */
+  onRequestHook (p: WafParticipant): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
+    const core = this
+    this.participants.push(p)
+    return function wafJoin (request, reply, done) {
+      core.join(p, request, reply, false)
+      done()
+    }
+  }
+}
+
+/** Installs the core on the app once; later calls return the same core. */
+export function installCore (app: FastifyInstance): WafCore {
+  const existing = (app as FastifyInstance & { [kCore]?: WafCore })[kCore]
+  if (existing !== undefined) return existing
+  const core = new WafCore(app)
+  app.decorate(kCore, core)
+  if (!app.hasRequestDecorator('waf')) app.decorateRequest('waf', null as unknown as WafContext)
+  app.decorateRequest(kDepartures, null)
+  app.addHook('onResponse', function wafDepart (request, reply, done) {
+    core.depart(request)
+    done()
+  })
+  // A client that goes away before the response still gets its lines written.
+  app.addHook('onRequestAbort', function wafAbort (request, done) {
+    core.depart(request)
+    done()
+  })
+  return core
+}
+
+/** The core of the app, for plugins that depend on `waf-socket`. */
+export function coreOf (app: FastifyInstance): WafCore {
+  const core = (app as FastifyInstance & { [kCore]?: WafCore })[kCore]
+  if (core === undefined) throw new Error('fastify-waflog: register wafSocket before the other waf plugins')
+  return core
+}
+
+/**
+ * Fastify constructor options that route requests Fastify rejects before any hook runs through the
+ * waf plugins, so that they are logged like any other: a malformed URL (400), a too-long
+ * parameter (414) and, at the connection level, requests the HTTP parser refuses.
+ *
+ * ```ts
+ * const app = Fastify({ ...wafServerOptions() })
+ * ```
+ */
+export function wafServerOptions (): Pick<FastifyServerOptions, 'frameworkErrors' | 'clientErrorHandler'> {
+  return {
+    frameworkErrors (err, request, reply) {
+      const core = (request.server as FastifyInstance & { [kCore]?: WafCore })[kCore]
+      const status = (err as { statusCode?: number }).statusCode ?? 400
+      if (core !== undefined) {
+        for (const p of core.participants) core.join(p, request, reply, true)
+        const finish = (): void => core.depart(request)
+        reply.raw.once('finish', finish)
+        reply.raw.once('close', finish)
+      }
+      void (reply as FastifyReply).code(status).send({ error: status === 414 ? 'URI Too Long' : 'Bad Request', message: err.message, statusCode: status })
+    },
+    clientErrorHandler (this: FastifyInstance, connErr: Error, socket: Socket) {
+      const err = connErr as Error & { code?: string, rawPacket?: Buffer }
+      if (err.code === 'ECONNRESET' || socket.destroyed) {
+        socket.destroy(err)
+        return
+      }
+      const body = '{"error":"Bad Request","message":"Client Error","statusCode":400}'
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
+      const reason = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'
+      const core = (this as FastifyInstance & { [kCore]?: WafCore })[kCore]
+      if (core !== undefined) core.clientError(err, socket, status)
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${body.length}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`)
+    }
+  }
+}
