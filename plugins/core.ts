@@ -6,6 +6,8 @@ import { Departures } from '../lib/lifecycle.js'
 import type { ClientErrorInfo, Participant } from '../lib/lifecycle.js'
 import type { RouteWafConfig } from '../lib/switches.js'
 import { settleSizes } from '../lib/sizes.js'
+import { LogFramework } from '../lib/log/framework.js'
+import type { Transport } from '../lib/transport/types.js'
 
 /**
  * The glue every waf plugin shares: the request context, the per-request list of plugins that
@@ -19,6 +21,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The waf context, created by the first waf plugin whose `onRequest` runs. */
     waf: WafContext
+  }
+  interface FastifyInstance {
+    /** Streams, filters and writers of every waf log (see lib/log). */
+    wafLog: LogFramework
   }
   interface FastifyContextConfig {
     /** `false` turns every waf plugin off for the route; `{ rules: false }` turns one off. */
@@ -35,8 +41,13 @@ export class WafCore {
   readonly factory = new ContextFactory()
   /** Every participant registered in this app, in registration order, for the early path. */
   readonly participants: WafParticipant[] = []
+  readonly log: LogFramework
 
-  constructor (private readonly app: FastifyInstance) {}
+  constructor (private readonly app: FastifyInstance, readonly transport: Transport) {
+    this.log = new LogFramework(transport, {
+      onError: (err, stream) => app.log.error({ err, stream }, 'waf log filter or listener failed')
+    })
+  }
 
   /** The request's context, created on first use. */
   context (request: FastifyRequest): WafContext {
@@ -126,12 +137,16 @@ export class WafCore {
   }
 }
 
-/** Installs the core on the app once; later calls return the same core. */
-export function installCore (app: FastifyInstance): WafCore {
+/**
+ * Installs the core on the app once, over the app's transport; `waf-socket` calls it. The caller
+ * closes `core.log` and then the transport on `onClose`.
+ */
+export function installCore (app: FastifyInstance, transport: Transport): WafCore {
   const existing = (app as FastifyInstance & { [kCore]?: WafCore })[kCore]
   if (existing !== undefined) return existing
-  const core = new WafCore(app)
+  const core = new WafCore(app, transport)
   app.decorate(kCore, core)
+  app.decorate('wafLog', core.log)
   if (!app.hasRequestDecorator('waf')) app.decorateRequest('waf', null as unknown as WafContext)
   app.decorateRequest(kDepartures, null)
   app.addHook('onResponse', function wafDepart (request, reply, done) {

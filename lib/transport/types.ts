@@ -48,6 +48,11 @@ export interface Transport {
   /** The named channel; throws an error naming the channel when it is not configured. */
   channel(name: string): Channel
   has(name: string): boolean
+  /**
+   * The channel `name`, opened on first use from `url` with the transport's default options.
+   * Log filters use it for channels chosen per record (`path`).
+   */
+  open(name: string, url: string): Channel
   names(): string[]
   stats(): Record<string, ChannelStats>
   close(timeoutMs?: number): Promise<Record<string, ChannelStats>>

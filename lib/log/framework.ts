@@ -1,0 +1,103 @@
+import type { FilterSpec, LogRecord } from './types.js'
+import { CompiledFilter, LogStream } from './stream.js'
+import type { ChannelSource, FilterStats, WriteListener } from './stream.js'
+
+/** The streams every log plugin writes to. */
+export const STANDARD_STREAMS = ['access', 'attack', 'forensic', 'heartbeat'] as const
+export type StandardStream = typeof STANDARD_STREAMS[number]
+
+export interface LogFrameworkOptions {
+  /** How many channels `path` filters may open, per filter. */
+  maxPathChannels?: number
+  /** Where errors thrown by filters and listeners go. */
+  onError?: (err: unknown, stream: string) => void
+}
+
+export interface StreamStats {
+  enabled: boolean
+  records: number
+  unaccepted: number
+  filters: Record<string, FilterStats>
+}
+
+/**
+ * A Zeek-style logging framework: named streams of records, each with filters that choose fields,
+ * a writer and a channel. Decorated on Fastify as `wafLog`.
+ */
+export class LogFramework {
+  private readonly streams = new Map<string, LogStream<LogRecord>>()
+  private readonly maxPathChannels: number
+  private readonly onError: (err: unknown, stream: string) => void
+
+  constructor (private readonly channels: ChannelSource, opts: LogFrameworkOptions = {}) {
+    const max = opts.maxPathChannels ?? 64
+    if (!Number.isInteger(max) || max < 0) throw new TypeError('wafLog: option "maxPathChannels" must be a whole number >= 0')
+    this.maxPathChannels = max
+    this.onError = opts.onError ?? (() => {})
+    for (const name of STANDARD_STREAMS) this.createStream(name)
+  }
+
+  /** Creates a stream; creating one that exists returns the existing stream. */
+  createStream<R extends LogRecord = LogRecord> (name: string): LogStream<R> {
+    if (typeof name !== 'string' || name.length === 0) throw new TypeError('wafLog.createStream: the stream name must be a non-empty string')
+    let s = this.streams.get(name)
+    if (s === undefined) {
+      s = new LogStream(name, err => this.onError(err, name))
+      this.streams.set(name, s)
+    }
+    return s as unknown as LogStream<R>
+  }
+
+  hasStream (name: string): boolean {
+    return this.streams.has(name)
+  }
+
+  stream<R extends LogRecord = LogRecord> (name: string): LogStream<R> {
+    const s = this.streams.get(name)
+    if (s === undefined) throw new Error(`wafLog: there is no stream ${JSON.stringify(name)}; create it with createStream`)
+    return s as unknown as LogStream<R>
+  }
+
+  /** Adds a filter, replacing any filter of the same name on that stream. */
+  addFilter<R extends LogRecord = LogRecord> (stream: string, spec: FilterSpec<R>): void {
+    const s = this.stream<R>(stream)
+    s.addFilter(new CompiledFilter<R>(spec, `wafLog stream "${stream}"`, this.channels, this.maxPathChannels))
+  }
+
+  removeFilter (stream: string, name: string): boolean {
+    return this.stream(stream).removeFilter(name)
+  }
+
+  disableStream (stream: string): void {
+    this.stream(stream).enabled = false
+  }
+
+  enableStream (stream: string): void {
+    this.stream(stream).enabled = true
+  }
+
+  /** Calls `fn` with every record written to the stream, like a Zeek log event. */
+  onWrite<R extends LogRecord = LogRecord> (stream: string, fn: WriteListener<R>): void {
+    if (typeof fn !== 'function') throw new TypeError('wafLog.onWrite: the listener must be a function')
+    this.stream<R>(stream).onWrite(fn)
+  }
+
+  /** Writes a record; `false` when the stream is disabled or no filter's channel took it. */
+  write (stream: string, rec: LogRecord): boolean {
+    const s = this.streams.get(stream)
+    return s === undefined ? false : s.write(rec)
+  }
+
+  stats (): Record<string, StreamStats> {
+    const out: Record<string, StreamStats> = {}
+    for (const [name, s] of this.streams) {
+      out[name] = { enabled: s.enabled, records: s.counts.records, unaccepted: s.counts.unaccepted, filters: s.filterStats() }
+    }
+    return out
+  }
+
+  /** Writes the footers (TSV `#close`) of every filter. The transport closes after this. */
+  close (): void {
+    for (const s of this.streams.values()) s.close()
+  }
+}
