@@ -1,0 +1,97 @@
+import { fork } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+
+/**
+ * Throughput measured side by side: every scenario's server runs in its own child process, the
+ * load generator runs here, and rounds are interleaved (A B C A B C …) so that drift on the
+ * machine hits every scenario alike. Ratios from one run are what the README reports.
+ */
+
+export interface Scenario {
+  name: string
+  /** A module (path relative to dist/bench, e.g. `servers/hello.js`) whose `build(args)` returns a Fastify app. */
+  module: string
+  args?: Record<string, unknown>
+  /** Request path and headers for the load. */
+  path?: string
+  headers?: Record<string, string>
+  method?: string
+  body?: string
+}
+
+export interface LoadOptions {
+  durationSec?: number
+  connections?: number
+  rounds?: number
+  pipelining?: number
+}
+
+interface Running { child: ChildProcess, port: number }
+
+const CHILD = fileURLToPath(new URL('./child.js', import.meta.url))
+
+async function start (s: Scenario): Promise<Running> {
+  const child = fork(CHILD, [s.module, JSON.stringify(s.args ?? {})], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { port?: number, error?: string }) => m.port !== undefined ? resolve(m.port) : reject(new Error(m.error)))
+    child.once('exit', code => reject(new Error(`${s.name}: server exited with ${String(code)}`)))
+  })
+  return { child, port }
+}
+
+async function stop (r: Running): Promise<void> {
+  const exited = new Promise(resolve => r.child.once('exit', resolve))
+  r.child.send('close')
+  await exited
+}
+
+async function load (port: number, s: Scenario, o: Required<LoadOptions>): Promise<number> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}${s.path ?? '/'}`,
+    connections: o.connections,
+    duration: o.durationSec,
+    pipelining: o.pipelining,
+    method: (s.method ?? 'GET') as 'GET',
+    headers: s.headers,
+    body: s.body
+  })
+  if (result.non2xx > 0 && s.name.indexOf('deny') === -1) process.stderr.write(`${s.name}: ${result.non2xx} non-2xx responses\n`)
+  return result.requests.average
+}
+
+/** Requests per second of each scenario: the median over `rounds` interleaved rounds. */
+export async function throughput (scenarios: Scenario[], opts: LoadOptions = {}): Promise<Map<string, number>> {
+  const o: Required<LoadOptions> = { durationSec: 5, connections: 50, rounds: 3, pipelining: 1, ...opts }
+  const samples = new Map<string, number[]>(scenarios.map(s => [s.name, []]))
+  for (let round = 0; round < o.rounds; round++) {
+    for (const s of scenarios) {
+      const r = await start(s)
+      try {
+        // A short warm-up so the JIT has compiled the hot path before the measured run.
+        await load(r.port, s, { ...o, durationSec: 1 })
+        samples.get(s.name)?.push(await load(r.port, s, o))
+      } finally {
+        await stop(r)
+      }
+    }
+  }
+  return new Map([...samples].map(([k, v]) => [k, median(v)]))
+}
+
+export function median (xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2
+}
+
+/** Prints a table of scenarios with their ratio to `base`. */
+export function printRatios (title: string, results: Map<string, number>, base: string): void {
+  const b = results.get(base)
+  process.stdout.write(`\n${title}\n`)
+  for (const [name, rps] of results) {
+    const ratio = b === undefined || b === 0 ? '' : (rps / b).toFixed(2)
+    process.stdout.write(`  ${name.padEnd(48)} ${rps.toFixed(0).padStart(9)} req/s  ${ratio.padStart(5)} x ${base}\n`)
+  }
+}
