@@ -7,8 +7,8 @@ import pino from 'pino'
  * it is Fastify's own pino request logging, to /dev/null through pino's asynchronous destination.
  */
 export async function build (args: { logger?: boolean }): Promise<FastifyInstance> {
-  const app = args.logger === true
-    ? Fastify({ loggerInstance: pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false })) })
+  const app: FastifyInstance = args.logger === true
+    ? Fastify({ loggerInstance: pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false })) }) as unknown as FastifyInstance
     : Fastify()
   app.get('/', async () => ({ hello: 'world' }))
   return app
