@@ -18,7 +18,7 @@ export function parseSecLang (source: string, file: string): ParsedFile {
   let openChain: SecRuleDirective | undefined
   for (const { text, line } of logicalLines(source)) {
     const loc: SourceLocation = { file, line }
-    const fail = (message: string): void => { diagnostics.push({ loc, message, excerpt: text.slice(0, 120) }) }
+    const fail = (message: string): undefined => { diagnostics.push({ loc, message, excerpt: text.slice(0, 120) }) }
     const { words, error } = splitWords(text)
     if (error !== undefined) { fail(error); continue }
     const name = words[0]!
@@ -44,7 +44,7 @@ export function parseSecLang (source: string, file: string): ParsedFile {
   return { file, directives, diagnostics }
 }
 
-function directiveOf (name: string, args: string[], loc: SourceLocation, fail: (m: string) => void): Directive | undefined {
+function directiveOf (name: string, args: string[], loc: SourceLocation, fail: (m: string) => undefined): Directive | undefined {
   switch (name.toLowerCase()) {
     case 'secrule': {
       if (args.length < 2 || args.length > 3) return fail(`SecRule takes 2 or 3 arguments, got ${args.length}`)
