@@ -1,0 +1,322 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { parse as parseYaml } from 'yaml'
+
+/**
+ * The gateway's configuration: a YAML file (`WAF_CONFIG`) overridden by `WAF_*` environment
+ * variables, with defaults that let `npm start` run with nothing configured. Every value is
+ * checked here, and an error names the setting, where it came from and what was expected.
+ */
+
+export type Mode = 'block' | 'detect' | 'off'
+export const CHANNEL_NAMES = ['forensic', 'access', 'attack', 'heart'] as const
+export type ChannelName = typeof CHANNEL_NAMES[number]
+
+export interface DomainConfig {
+  upstream: string | undefined
+  mode: Mode | undefined
+  rules: boolean | undefined
+}
+
+export interface RouteConfig {
+  prefix: string
+  forensic?: boolean
+  rules?: boolean
+  access?: boolean
+  attack?: boolean
+  heartbeat?: boolean
+}
+
+export interface GatewayConfig {
+  host: string
+  port: number
+  workers: number
+  /** The upstream for domains without their own; undefined starts the bundled demo upstream. */
+  upstream: string | undefined
+  mode: Mode
+  domains: Record<string, DomainConfig>
+  routes: RouteConfig[]
+  logDir: string
+  channels: Record<ChannelName, string>
+  rules: { files: string[], defaultRules: boolean }
+  access: { format: string }
+  heartbeat: { interval: number, format: 'json' | 'graphite' }
+  rateLimit: { max: number, timeWindow: number } | false
+  status: { path: string, allow: string[] }
+  /** Where the configuration came from, for the start-up banner. */
+  source: string
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+type Obj = Record<string, unknown>
+
+function isObj (v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+}
+
+/** Reads settings off a parsed YAML object, naming the path of each in errors. */
+class Reader {
+  constructor (private readonly where: string) {}
+
+  fail (path: string, expected: string, got: unknown): never {
+    throw new ConfigError(`${this.where}: "${path}" must be ${expected} (got ${JSON.stringify(got)})`)
+  }
+
+  keys (obj: Obj, path: string, allowed: readonly string[]): void {
+    for (const k of Object.keys(obj)) {
+      if (!allowed.includes(k)) {
+        throw new ConfigError(`${this.where}: "${path === '' ? k : `${path}.${k}`}" is not a known setting (known: ${allowed.join(', ')})`)
+      }
+    }
+  }
+
+  obj (v: unknown, path: string): Obj {
+    if (v === undefined || v === null) return {}
+    if (!isObj(v)) this.fail(path, 'a mapping', v)
+    return v
+  }
+
+  str (v: unknown, path: string): string | undefined {
+    if (v === undefined || v === null) return undefined
+    if (typeof v !== 'string' || v.length === 0) this.fail(path, 'a non-empty string', v)
+    return v
+  }
+
+  bool (v: unknown, path: string): boolean | undefined {
+    if (v === undefined || v === null) return undefined
+    if (typeof v !== 'boolean') this.fail(path, 'true or false', v)
+    return v
+  }
+
+  int (v: unknown, path: string, min: number, max: number): number | undefined {
+    if (v === undefined || v === null) return undefined
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) this.fail(path, `a whole number from ${min} to ${max}`, v)
+    return v
+  }
+
+  mode (v: unknown, path: string): Mode | undefined {
+    if (v === undefined || v === null) return undefined
+    if (v !== 'block' && v !== 'detect' && v !== 'off') this.fail(path, 'one of block, detect, off', v)
+    return v
+  }
+
+  url (v: unknown, path: string, protocols: readonly string[]): string | undefined {
+    const s = this.str(v, path)
+    if (s === undefined) return undefined
+    let u: URL
+    try {
+      u = new URL(s)
+    } catch {
+      return this.fail(path, `a URL (${protocols.join(', ')})`, v)
+    }
+    if (!protocols.includes(u.protocol)) this.fail(path, `a URL with one of ${protocols.join(', ')}`, v)
+    return s
+  }
+
+  strings (v: unknown, path: string): string[] | undefined {
+    if (v === undefined || v === null) return undefined
+    if (!Array.isArray(v) || v.some(x => typeof x !== 'string' || x.length === 0)) this.fail(path, 'a list of strings', v)
+    return v as string[]
+  }
+}
+
+const TOP_KEYS = ['listen', 'workers', 'upstream', 'mode', 'domains', 'routes', 'logDir', 'channels', 'rules', 'access', 'heartbeat', 'rateLimit', 'status'] as const
+const CHANNEL_PROTOCOLS = ['tcp:', 'tls:', 'udp:', 'unix:', 'file:', 'stdout:'] as const
+const UPSTREAM_PROTOCOLS = ['http:', 'https:'] as const
+const ROUTE_KEYS = ['prefix', 'forensic', 'rules', 'access', 'attack', 'heartbeat'] as const
+
+/** Environment variables that override the file, each with the setting it sets. */
+export const ENV_SETTINGS: Readonly<Record<string, string>> = {
+  WAF_CONFIG: 'the YAML file to read',
+  WAF_HOST: 'listen.host',
+  WAF_PORT: 'listen.port',
+  WAF_WORKERS: 'workers',
+  WAF_UPSTREAM: 'upstream',
+  WAF_MODE: 'mode',
+  WAF_LOG_DIR: 'logDir',
+  WAF_CHANNEL_FORENSIC: 'channels.forensic',
+  WAF_CHANNEL_ACCESS: 'channels.access',
+  WAF_CHANNEL_ATTACK: 'channels.attack',
+  WAF_CHANNEL_HEART: 'channels.heart',
+  WAF_ACCESS_FORMAT: 'access.format',
+  WAF_HEARTBEAT_INTERVAL: 'heartbeat.interval',
+  WAF_RATE_LIMIT_MAX: 'rateLimit.max (0 turns rate limiting off)',
+  WAF_RATE_LIMIT_WINDOW: 'rateLimit.timeWindow'
+}
+
+/** Environment variables starting with WAF_ that belong to other tools, not to the gateway. */
+const FOREIGN_ENV = new Set(['WAF_CORPUS'])
+
+function envInt (env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const v = env[name]
+  if (v === undefined || v === '') return undefined
+  if (!/^\d+$/.test(v)) throw new ConfigError(`environment: ${name} must be a whole number (got ${JSON.stringify(v)})`)
+  return Number(v)
+}
+
+/** Applies WAF_* variables onto the raw YAML object, before validation, so both are checked alike. */
+function applyEnv (raw: Obj, env: NodeJS.ProcessEnv): string[] {
+  const unknown: string[] = []
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('WAF_') && ENV_SETTINGS[name] === undefined && !FOREIGN_ENV.has(name)) unknown.push(name)
+  }
+  const section = (key: string): Obj => {
+    const v = raw[key]
+    if (isObj(v)) return v
+    const fresh: Obj = {}
+    raw[key] = fresh
+    return fresh
+  }
+  const set = (name: string, apply: (v: string) => void): void => {
+    const v = env[name]
+    if (v !== undefined && v !== '') apply(v)
+  }
+  set('WAF_HOST', v => { section('listen').host = v })
+  if (envInt(env, 'WAF_PORT') !== undefined) section('listen').port = envInt(env, 'WAF_PORT')
+  if (envInt(env, 'WAF_WORKERS') !== undefined) raw.workers = envInt(env, 'WAF_WORKERS')
+  set('WAF_UPSTREAM', v => { raw.upstream = v })
+  set('WAF_MODE', v => { raw.mode = v })
+  set('WAF_LOG_DIR', v => { raw.logDir = v })
+  for (const ch of CHANNEL_NAMES) set(`WAF_CHANNEL_${ch.toUpperCase()}`, v => { section('channels')[ch] = v })
+  set('WAF_ACCESS_FORMAT', v => { section('access').format = v })
+  if (envInt(env, 'WAF_HEARTBEAT_INTERVAL') !== undefined) section('heartbeat').interval = envInt(env, 'WAF_HEARTBEAT_INTERVAL')
+  const max = envInt(env, 'WAF_RATE_LIMIT_MAX')
+  if (max === 0) raw.rateLimit = false
+  else if (max !== undefined) section('rateLimit').max = max
+  if (envInt(env, 'WAF_RATE_LIMIT_WINDOW') !== undefined && raw.rateLimit !== false) section('rateLimit').timeWindow = envInt(env, 'WAF_RATE_LIMIT_WINDOW')
+  return unknown
+}
+
+export interface LoadedConfig {
+  config: GatewayConfig
+  /** Warnings for the operator, such as WAF_* variables that set nothing. */
+  warnings: string[]
+}
+
+/** Loads and validates the configuration; throws ConfigError with a message that names the setting. */
+export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): LoadedConfig {
+  const file = env.WAF_CONFIG
+  let raw: Obj = {}
+  let where = 'defaults'
+  if (file !== undefined && file !== '') {
+    const path = resolve(cwd, file)
+    where = path
+    let text: string
+    try {
+      text = readFileSync(path, 'utf8')
+    } catch (err) {
+      throw new ConfigError(`WAF_CONFIG: cannot read ${path}: ${(err as Error).message}`)
+    }
+    let parsed: unknown
+    try {
+      parsed = parseYaml(text)
+    } catch (err) {
+      throw new ConfigError(`${path}: not valid YAML: ${(err as Error).message}`)
+    }
+    if (parsed !== null && parsed !== undefined && !isObj(parsed)) throw new ConfigError(`${path}: the file must hold a mapping of settings`)
+    raw = (parsed ?? {}) as Obj
+  }
+  const warnings = applyEnv(raw, env).map(n => `environment: ${n} is not a gateway setting and was ignored (known: ${Object.keys(ENV_SETTINGS).join(', ')})`)
+  const r = new Reader(where)
+  r.keys(raw, '', TOP_KEYS)
+
+  const listen = r.obj(raw.listen, 'listen')
+  r.keys(listen, 'listen', ['host', 'port'])
+  const logDir = resolve(cwd, r.str(raw.logDir, 'logDir') ?? 'logs')
+
+  const domains: Record<string, DomainConfig> = {}
+  const rawDomains = r.obj(raw.domains, 'domains')
+  for (const [name, v] of Object.entries(rawDomains)) {
+    const path = `domains.${name}`
+    if (!/^[a-z0-9.-]+$/i.test(name) && !/^\[[0-9a-f:.]+\]$/i.test(name)) r.fail('domains', 'a mapping keyed by host names', name)
+    const d = r.obj(v, path)
+    r.keys(d, path, ['upstream', 'mode', 'rules'])
+    domains[name.toLowerCase()] = {
+      upstream: r.url(d.upstream, `${path}.upstream`, UPSTREAM_PROTOCOLS),
+      mode: r.mode(d.mode, `${path}.mode`),
+      rules: r.bool(d.rules, `${path}.rules`)
+    }
+  }
+
+  const routes: RouteConfig[] = []
+  if (raw.routes !== undefined && raw.routes !== null) {
+    if (!Array.isArray(raw.routes)) r.fail('routes', 'a list of { prefix, forensic?, rules?, access?, attack?, heartbeat? }', raw.routes)
+    raw.routes.forEach((v: unknown, i: number) => {
+      const path = `routes[${i}]`
+      const o = r.obj(v, path)
+      r.keys(o, path, ROUTE_KEYS)
+      const prefix = r.str(o.prefix, `${path}.prefix`)
+      if (prefix === undefined || !prefix.startsWith('/')) r.fail(`${path}.prefix`, 'a path that starts with "/"', o.prefix)
+      const row: RouteConfig = { prefix }
+      for (const k of ROUTE_KEYS) {
+        if (k === 'prefix') continue
+        const b = r.bool(o[k], `${path}.${k}`)
+        if (b !== undefined) row[k] = b
+      }
+      routes.push(row)
+    })
+  }
+
+  const rawChannels = r.obj(raw.channels, 'channels')
+  r.keys(rawChannels, 'channels', CHANNEL_NAMES)
+  const channels = {} as Record<ChannelName, string>
+  for (const ch of CHANNEL_NAMES) {
+    const fileName = ch === 'heart' ? 'heartbeat' : ch
+    channels[ch] = r.url(rawChannels[ch], `channels.${ch}`, CHANNEL_PROTOCOLS) ?? pathToFileURL(resolve(logDir, `${fileName}.log`)).href
+  }
+
+  const rules = r.obj(raw.rules, 'rules')
+  r.keys(rules, 'rules', ['files', 'defaultRules'])
+  const access = r.obj(raw.access, 'access')
+  r.keys(access, 'access', ['format'])
+  const heartbeat = r.obj(raw.heartbeat, 'heartbeat')
+  r.keys(heartbeat, 'heartbeat', ['interval', 'format'])
+  const hbFormat = heartbeat.format ?? 'json'
+  if (hbFormat !== 'json' && hbFormat !== 'graphite') r.fail('heartbeat.format', 'json or graphite', hbFormat)
+
+  let rateLimit: GatewayConfig['rateLimit']
+  if (raw.rateLimit === false) {
+    rateLimit = false
+  } else {
+    const rl = r.obj(raw.rateLimit, 'rateLimit')
+    r.keys(rl, 'rateLimit', ['max', 'timeWindow'])
+    rateLimit = {
+      max: r.int(rl.max, 'rateLimit.max', 1, 1e9) ?? 1000,
+      timeWindow: r.int(rl.timeWindow, 'rateLimit.timeWindow', 1, 86_400_000) ?? 60_000
+    }
+  }
+
+  const status = r.obj(raw.status, 'status')
+  r.keys(status, 'status', ['path', 'allow'])
+  const statusPath = r.str(status.path, 'status.path') ?? '/__waf/status'
+  if (!statusPath.startsWith('/')) r.fail('status.path', 'a path that starts with "/"', statusPath)
+
+  const config: GatewayConfig = {
+    host: r.str(listen.host, 'listen.host') ?? '0.0.0.0',
+    port: r.int(listen.port, 'listen.port', 0, 65535) ?? 8080,
+    workers: r.int(raw.workers, 'workers', 1, 256) ?? 1,
+    upstream: r.url(raw.upstream, 'upstream', UPSTREAM_PROTOCOLS),
+    mode: r.mode(raw.mode, 'mode') ?? 'block',
+    domains,
+    routes,
+    logDir,
+    channels,
+    rules: {
+      files: (r.strings(rules.files, 'rules.files') ?? []).map(f => resolve(where === 'defaults' ? cwd : resolve(where, '..'), f)),
+      defaultRules: r.bool(rules.defaultRules, 'rules.defaultRules') ?? true
+    },
+    access: { format: r.str(access.format, 'access.format') ?? 'json' },
+    heartbeat: {
+      interval: r.int(heartbeat.interval, 'heartbeat.interval', 100, 3_600_000) ?? 10_000,
+      format: hbFormat
+    },
+    rateLimit,
+    status: { path: statusPath, allow: r.strings(status.allow, 'status.allow') ?? ['127.0.0.1', '::1', '::ffff:127.0.0.1'] },
+    source: where
+  }
+  return { config, warnings }
+}

@@ -1,0 +1,87 @@
+import t from 'tap'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { loadConfig, ConfigError } from '../../example-app/config.js'
+
+t.test('no file and no environment: the embedded defaults', async t => {
+  const cwd = t.testdir({})
+  const { config, warnings } = loadConfig({}, cwd)
+  t.equal(config.port, 8080)
+  t.equal(config.host, '0.0.0.0')
+  t.equal(config.workers, 1)
+  t.equal(config.upstream, undefined, 'no upstream: the demo upstream starts')
+  t.equal(config.mode, 'block')
+  t.same(config.channels, {
+    forensic: pathToFileURL(join(cwd, 'logs', 'forensic.log')).href,
+    access: pathToFileURL(join(cwd, 'logs', 'access.log')).href,
+    attack: pathToFileURL(join(cwd, 'logs', 'attack.log')).href,
+    heart: pathToFileURL(join(cwd, 'logs', 'heartbeat.log')).href
+  })
+  t.same(config.rateLimit, { max: 1000, timeWindow: 60000 })
+  t.same(warnings, [])
+})
+
+t.test('the shipped example file is valid', async t => {
+  const file = new URL('../../example-app/config.example.yaml', import.meta.url).pathname
+  const { config } = loadConfig({ WAF_CONFIG: file }, t.testdir({}))
+  t.equal(config.domains['shop.example'].mode, 'block')
+  t.equal(config.domains['internal.example'].mode, 'off')
+  t.same(config.routes[0], { prefix: '/static', rules: false, access: true })
+})
+
+t.test('environment variables override the file', async t => {
+  const dir = t.testdir({
+    'waf.yaml': 'listen: { port: 9000 }\nworkers: 2\nmode: detect\nchannels:\n  access: tcp://127.0.0.1:5170\n'
+  })
+  const { config, warnings } = loadConfig({
+    WAF_CONFIG: 'waf.yaml',
+    WAF_PORT: '9100',
+    WAF_WORKERS: '3',
+    WAF_CHANNEL_ACCESS: 'udp://127.0.0.1:9999',
+    WAF_RATE_LIMIT_MAX: '0',
+    WAF_PROT: '1',
+    WAF_CORPUS: '/somewhere'
+  }, dir)
+  t.equal(config.port, 9100)
+  t.equal(config.workers, 3)
+  t.equal(config.mode, 'detect', 'from the file')
+  t.equal(config.channels.access, 'udp://127.0.0.1:9999')
+  t.equal(config.rateLimit, false, 'WAF_RATE_LIMIT_MAX=0 turns CC limiting off')
+  t.equal(warnings.length, 1)
+  t.match(warnings[0], /WAF_PROT is not a gateway setting/)
+})
+
+const bad: Array<[string, string, RegExp]> = [
+  ['a wrong mode', 'mode: blok\n', /"mode" must be one of block, detect, off \(got "blok"\)/],
+  ['an unknown key', 'listn: {}\n', /"listn" is not a known setting/],
+  ['a port out of range', 'listen: { port: 70000 }\n', /"listen.port" must be a whole number from 0 to 65535/],
+  ['a bad channel URL', 'channels: { access: "http://x" }\n', /"channels.access" must be a URL with one of tcp:/],
+  ['an unknown channel', 'channels: { acces: "tcp://127.0.0.1:1" }\n', /"channels.acces" is not a known setting/],
+  ['a bad domain mode', 'domains: { a.example: { mode: maybe } }\n', /"domains.a.example.mode" must be one of block, detect, off/],
+  ['a bad upstream', 'domains: { a.example: { upstream: "ftp://x" } }\n', /"domains.a.example.upstream" must be a URL with one of http:, https:/],
+  ['a route without slash', 'routes: [{ prefix: api }]\n', /"routes\[0\].prefix" must be a path that starts with "\/"/],
+  ['a route with an unknown plugin', 'routes: [{ prefix: /a, rule: false }]\n', /"routes\[0\].rule" is not a known setting/],
+  ['zero workers', 'workers: 0\n', /"workers" must be a whole number from 1 to 256/],
+  ['broken YAML', 'mode: [\n', /not valid YAML/],
+  ['a list at top level', '- a\n', /must hold a mapping/]
+]
+for (const [name, yaml, message] of bad) {
+  t.test(`invalid: ${name}`, async t => {
+    const dir = t.testdir({ 'waf.yaml': yaml })
+    t.throws(() => loadConfig({ WAF_CONFIG: 'waf.yaml' }, dir), message)
+    try { loadConfig({ WAF_CONFIG: 'waf.yaml' }, dir) } catch (err) { t.type(err, ConfigError) }
+  })
+}
+
+t.test('invalid environment values name the variable', async t => {
+  t.throws(() => loadConfig({ WAF_PORT: 'eighty' }, t.testdir({})), /WAF_PORT must be a whole number/)
+  t.throws(() => loadConfig({ WAF_MODE: 'loud' }, t.testdir({})), /"mode" must be one of block, detect, off \(got "loud"\)/)
+})
+
+t.test('a missing file is a clear error', async t => {
+  const dir = t.testdir({})
+  t.throws(() => loadConfig({ WAF_CONFIG: 'nope.yaml' }, dir), /WAF_CONFIG: cannot read .*nope\.yaml/)
+  writeFileSync(join(dir, 'empty.yaml'), '')
+  t.equal(loadConfig({ WAF_CONFIG: 'empty.yaml' }, dir).config.port, 8080, 'an empty file means defaults')
+})
