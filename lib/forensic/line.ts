@@ -1,0 +1,107 @@
+import { forensicEscape } from './escape.js'
+import { asciiLower, sameName } from './headers.js'
+import type { HeaderNameSet } from './headers.js'
+
+/**
+ * The two lines of mod_log_forensic:
+ *
+ *   +ID|request line|Name:value|Name:value…
+ *   -ID
+ *
+ * Headers keep their received order and the case of their names. Names that repeat (ignoring
+ * ASCII case) are merged into the first occurrence with ", ", as httpd's
+ * `apr_table_compress(headers_in, APR_OVERLAP_TABLES_MERGE)` does for every request header,
+ * Cookie and Set-Cookie included. The id is written as it is; everything else is escaped.
+ */
+
+export const REDACTED = '[REDACTED]'
+
+/** Past this many headers, duplicates are found through a Map instead of pairwise comparison. */
+const PAIRWISE_LIMIT = 16
+
+/**
+ * The "+" line. `requestLine` is `METHOD SP target SP HTTP/x.y` as received; `rawHeaders` is a
+ * flat name, value, name, value… list (Node's `IncomingMessage#rawHeaders`), byte strings.
+ * Values of names in `redact` are replaced by `[REDACTED]`.
+ */
+export function formatPlusLine (id: string, requestLine: string, rawHeaders: readonly string[], redact?: HeaderNameSet): string {
+  const n = rawHeaders.length - (rawHeaders.length & 1)
+  if (hasDuplicateNames(rawHeaders, n)) return formatMerged(id, requestLine, rawHeaders, n, redact)
+  let line = '+' + id + '|' + forensicEscape(requestLine)
+  const redacting = redact !== undefined && redact.size > 0
+  for (let i = 0; i < n; i += 2) {
+    const name = rawHeaders[i]
+    line += '|' + forensicEscape(name) + ':' +
+      (redacting && (redact as HeaderNameSet).has(name) ? REDACTED : forensicEscape(rawHeaders[i + 1]))
+  }
+  return line
+}
+
+export function formatMinusLine (id: string): string {
+  return '-' + id
+}
+
+function hasDuplicateNames (raw: readonly string[], n: number): boolean {
+  if (n <= PAIRWISE_LIMIT * 2) {
+    for (let i = 2; i < n; i += 2) {
+      const name = raw[i]
+      for (let j = 0; j < i; j += 2) {
+        if (sameName(name, raw[j])) return true
+      }
+    }
+    return false
+  }
+  // Many headers: linear time, so that a request with thousands of headers costs no more than
+  // reading them.
+  const seen = new Set<string>()
+  for (let i = 0; i < n; i += 2) {
+    const key = asciiLower(raw[i])
+    if (seen.has(key)) return true
+    seen.add(key)
+  }
+  return false
+}
+
+function formatMerged (id: string, requestLine: string, raw: readonly string[], n: number, redact: HeaderNameSet | undefined): string {
+  const names: string[] = []
+  const values: string[] = []
+  const slot = new Map<string, number>()
+  for (let i = 0; i < n; i += 2) {
+    const key = asciiLower(raw[i])
+    const at = slot.get(key)
+    if (at === undefined) {
+      slot.set(key, names.length)
+      names.push(raw[i])
+      values.push(raw[i + 1])
+    } else {
+      values[at] += ', ' + raw[i + 1]
+    }
+  }
+  let line = '+' + id + '|' + forensicEscape(requestLine)
+  for (let k = 0; k < names.length; k++) {
+    const name = names[k]
+    line += '|' + forensicEscape(name) + ':' +
+      (redact !== undefined && redact.has(name) ? REDACTED : forensicEscape(values[k]))
+  }
+  return line
+}
+
+/**
+ * Merges repeated names the way the "+" line does: the first occurrence keeps its place and its
+ * name's case, values joined with ", ". For tools and tests that reason about logged headers.
+ */
+export function mergeHeaders (headers: ReadonlyArray<readonly [string, string]>): Array<[string, string]> {
+  const out: Array<[string, string]> = []
+  const slot = new Map<string, number>()
+  for (const [name, value] of headers) {
+    const key = asciiLower(name)
+    const at = slot.get(key)
+    if (at === undefined) {
+      slot.set(key, out.length)
+      out.push([name, value])
+    } else {
+      out[at][1] += ', ' + value
+    }
+  }
+  return out
+}
