@@ -37,6 +37,18 @@ export function settleSizes (ctx: WafContext, req: IncomingMessage, res: ServerR
   socket[kWriteMark] = written
 }
 
+/**
+ * Sizes of a request the HTTP parser refused, before its error response is written: what the
+ * socket read since the previous response ended, and the `responseBytes` about to be sent.
+ */
+export function settleRefusedSizes (ctx: WafContext, socket: Socket, responseBytes: number): void {
+  const s = socket as MarkedSocket
+  const read = typeof s.bytesRead === 'number' ? s.bytesRead : 0
+  ctx.bytesIn = Math.max(0, read - (s[kReadMark] ?? 0))
+  ctx.bytesOut = responseBytes
+  s[kReadMark] = read
+}
+
 /** The request line and headers as they would be framed on the wire, plus a declared body. */
 export function estimateRequestBytes (req: IncomingMessage): number {
   // method SP target SP HTTP/x.y CRLF

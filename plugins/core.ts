@@ -5,7 +5,7 @@ import type { WafContext } from '../lib/context.js'
 import { Departures } from '../lib/lifecycle.js'
 import type { ClientErrorInfo, Participant } from '../lib/lifecycle.js'
 import type { RouteWafConfig } from '../lib/switches.js'
-import { settleSizes } from '../lib/sizes.js'
+import { settleRefusedSizes, settleSizes } from '../lib/sizes.js'
 import { LogFramework } from '../lib/log/framework.js'
 import type { Transport } from '../lib/transport/types.js'
 
@@ -93,8 +93,11 @@ export class WafCore {
     this.app.log.error({ err, plugin: `waf-${key}` }, 'waf plugin failed while finishing a request')
   }
 
-  /** Logs a request the HTTP parser refused, through every participant that takes such requests. */
-  clientError (err: Error & { code?: string, rawPacket?: Buffer }, socket: Socket, status: number): void {
+  /**
+   * Logs a request the HTTP parser refused, through every participant that takes such requests.
+   * `responseBytes` is the size of the error response about to be written (for `ctx.bytesOut`).
+   */
+  clientError (err: Error & { code?: string, rawPacket?: Buffer }, socket: Socket, status: number, responseBytes = 0): void {
     const raw = err.rawPacket
     const head = raw === undefined ? '' : raw.toString('latin1')
     const eol = head.indexOf('\r\n')
@@ -102,6 +105,7 @@ export class WafCore {
     const host = /\r\nhost:[ \t]*([^\r\n]*)/i.exec(head)?.[1]
     const target = requestLine?.split(' ')[1] ?? '/'
     const ctx = this.factory.createFor(host, undefined)
+    settleRefusedSizes(ctx, socket, responseBytes)
     const info: ClientErrorInfo = {
       ctx,
       status,
@@ -199,9 +203,10 @@ export function wafServerOptions (): Pick<FastifyServerOptions, 'frameworkErrors
       const body = '{"error":"Bad Request","message":"Client Error","statusCode":400}'
       const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
       const reason = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'
+      const response = `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${body.length}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`
       const core = (this as FastifyInstance & { [kCore]?: WafCore })[kCore]
-      if (core !== undefined) core.clientError(err, socket, status)
-      socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${body.length}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`)
+      if (core !== undefined) core.clientError(err, socket, status, response.length)
+      socket.end(response)
     }
   }
 }
