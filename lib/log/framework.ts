@@ -1,6 +1,8 @@
-import type { FilterSpec, LogRecord } from './types.js'
+import type { FilterSpec, LogRecord, RecordProducer, RecordSource } from './types.js'
 import { CompiledFilter, LogStream } from './stream.js'
 import type { ChannelSource, FilterStats, WriteListener } from './stream.js'
+import { FormatRegistry } from '../access/formats.js'
+import type { FormatDefinition } from '../access/formats.js'
 
 /** The streams every log plugin writes to. */
 export const STANDARD_STREAMS = ['access', 'attack', 'forensic', 'heartbeat'] as const
@@ -28,6 +30,8 @@ export class LogFramework {
   private readonly streams = new Map<string, LogStream<LogRecord>>()
   private readonly maxPathChannels: number
   private readonly onError: (err: unknown, stream: string) => void
+  /** Named nginx formats (`combined`, and those from `defineFormat`) for `writer: 'nginx'` filters. */
+  readonly formats = new FormatRegistry()
 
   constructor (private readonly channels: ChannelSource, opts: LogFrameworkOptions = {}) {
     const max = opts.maxPathChannels ?? 64
@@ -61,7 +65,19 @@ export class LogFramework {
   /** Adds a filter, replacing any filter of the same name on that stream. */
   addFilter<R extends LogRecord = LogRecord> (stream: string, spec: FilterSpec<R>): void {
     const s = this.stream<R>(stream)
-    s.addFilter(new CompiledFilter<R>(spec, `wafLog stream "${stream}"`, this.channels, this.maxPathChannels))
+    s.addFilter(new CompiledFilter<R>(spec, `wafLog stream "${stream}"`, this.channels, this.maxPathChannels, { stream, formats: this.formats }))
+  }
+
+  /**
+   * Names an nginx format for filters with `writer: 'nginx'`, like an nginx `log_format`. It is
+   * compiled now, so errors show here; a name can be defined once (`combined` is predefined).
+   */
+  defineFormat (name: string, def: string | FormatDefinition): void {
+    this.formats.define(name, def)
+  }
+
+  hasFilter (stream: string, name: string): boolean {
+    return this.stream(stream).hasFilter(name)
   }
 
   removeFilter (stream: string, name: string): boolean {
@@ -86,6 +102,15 @@ export class LogFramework {
   write (stream: string, rec: LogRecord): boolean {
     const s = this.streams.get(stream)
     return s === undefined ? false : s.write(rec)
+  }
+
+  /**
+   * Writes the record `producer` makes from `src`; the object is built only when a listener or a
+   * filter needs it (see LogStream.writeFrom).
+   */
+  writeFrom<R extends LogRecord> (stream: string, src: RecordSource, producer: RecordProducer<R>): boolean {
+    const s = this.streams.get(stream) as LogStream<R> | undefined
+    return s === undefined ? false : s.writeFrom(src, producer)
   }
 
   stats (): Record<string, StreamStats> {

@@ -46,17 +46,28 @@ function setPath (out: LogRecord, path: Path, value: unknown): void {
   cur[path[path.length - 1]] = value
 }
 
-/** Removes a path from `out`, copying each object on the way so that the source stays whole. */
+/**
+ * Removes a path from `out`, copying each object on the way so that the source stays whole. A
+ * parent object left empty by the removal goes too, so that a renamed `req.method` leaves no
+ * `"req":{}` behind.
+ */
 function deletePath (out: LogRecord, path: Path): void {
+  if (getPath(out, path) === undefined) return
+  const chain: LogRecord[] = [out]
   let cur = out
   for (let i = 0; i < path.length - 1; i++) {
-    const next = cur[path[i]]
-    if (next === null || typeof next !== 'object') return
-    const copy = Array.isArray(next) ? next.slice() : { ...(next as LogRecord) }
+    const next = cur[path[i]] as LogRecord
+    const copy = Array.isArray(next) ? next.slice() : { ...next }
     cur[path[i]] = copy
     cur = copy as LogRecord
+    chain.push(cur)
   }
   delete cur[path[path.length - 1]]
+  for (let i = chain.length - 1; i > 0; i--) {
+    const obj = chain[i]
+    if (Array.isArray(obj) || Object.keys(obj).length > 0) break
+    delete chain[i - 1][path[i - 1]]
+  }
 }
 
 export function compileProjection (owner: string, spec: ProjectionSpec): Projection | undefined {

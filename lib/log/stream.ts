@@ -1,8 +1,9 @@
 import type { Channel } from '../transport/types.js'
-import type { FilterSpec, LogRecord, Writer } from './types.js'
+import type { FilterSpec, LogRecord, RecordProducer, RecordSource, Writer, WriterKind } from './types.js'
 import { compileProjection } from './projection.js'
 import type { Projection } from './projection.js'
 import { createWriter } from './writers/index.js'
+import type { WriterEnv } from './writers/index.js'
 
 /** What a stream needs from the transport. */
 export interface ChannelSource {
@@ -27,16 +28,24 @@ const URL_LIKE = /^(?:tcp|tls|udp|unix|file):\/\/|^stdout:/
 export class CompiledFilter<R extends LogRecord = LogRecord> {
   readonly name: string
   readonly stats: FilterStats = { lines: 0, accepted: 0, vetoed: 0, unrouted: 0 }
+  /**
+   * True when the filter's line depends on nothing but the record's source or its plain JSON: no
+   * policy, no projection, a fixed channel, and a writer that can work without the object.
+   */
+  readonly direct: boolean
+  private readonly kind: WriterKind
   private readonly project: Projection | undefined
   private readonly writer: Writer
   private readonly policy: ((rec: R) => boolean) | undefined
   private readonly fixed: Channel | undefined
   private readonly path: ((rec: R) => string) | undefined
   private readonly routed = new Map<string, Channel>()
+  /** Channels this filter opened from URLs, bounded by `maxPathChannels`. */
+  private opened = 0
   /** Channels that have had this filter's header. */
   private readonly headed = new Set<Channel>()
 
-  constructor (spec: FilterSpec<R>, owner: string, private readonly channels: ChannelSource, private readonly maxPathChannels: number) {
+  constructor (spec: FilterSpec<R>, owner: string, private readonly channels: ChannelSource, private readonly maxPathChannels: number, env: WriterEnv) {
     if (spec === null || typeof spec !== 'object') throw new TypeError(`${owner}: a filter must be an object`)
     if (typeof spec.name !== 'string' || spec.name.length === 0) throw new TypeError(`${owner}: option "name" must be a non-empty string`)
     const where = `${owner} filter "${spec.name}"`
@@ -57,8 +66,13 @@ export class CompiledFilter<R extends LogRecord = LogRecord> {
       throw new TypeError(`${where}: option "policy" must be a function of the record`)
     }
     this.policy = spec.policy
-    this.project = compileProjection(where, spec)
-    this.writer = createWriter(spec as FilterSpec<LogRecord>, where)
+    this.kind = spec.writer ?? 'json'
+    this.writer = createWriter(spec as FilterSpec<LogRecord>, where, env)
+    // The tsv writer reads its `include` columns itself, so a projection that only includes is skipped.
+    const projection = compileProjection(where, spec)
+    this.project = this.kind === 'tsv' && spec.exclude === undefined && spec.fieldNameMap === undefined ? undefined : projection
+    this.direct = this.policy === undefined && this.project === undefined && this.fixed !== undefined &&
+      this.writer.header === undefined && (this.kind === 'json' || this.writer.lineFromSource !== undefined)
   }
 
   /** Writes one record; returns whether a channel took the line. */
@@ -76,8 +90,26 @@ export class CompiledFilter<R extends LogRecord = LogRecord> {
     if (line === undefined) return false
     if (this.writer.header !== undefined && !this.headed.has(ch)) {
       this.headed.add(ch)
-      ch.log(this.writer.header())
+      for (const h of this.writer.header()) ch.log(h)
     }
+    return this.emit(ch, line)
+  }
+
+  /**
+   * For a `direct` filter: the line from the source, or `json` (the producer's serialization of
+   * the record) for the json writer. Returns whether the channel took it.
+   */
+  writeDirect (src: RecordSource, json: string | undefined): boolean {
+    const line = this.kind === 'json' ? json : (this.writer.lineFromSource as (src: RecordSource) => string | undefined)(src)
+    if (line === undefined) return false
+    return this.emit(this.fixed as Channel, line)
+  }
+
+  get json (): boolean {
+    return this.kind === 'json'
+  }
+
+  private emit (ch: Channel, line: string): boolean {
     this.stats.lines++
     const ok = ch.log(line)
     if (ok) this.stats.accepted++
@@ -92,8 +124,9 @@ export class CompiledFilter<R extends LogRecord = LogRecord> {
     if (this.channels.has(target)) {
       ch = this.channels.channel(target)
     } else {
-      if (this.routed.size >= this.maxPathChannels || !URL_LIKE.test(target)) return undefined
+      if (this.opened >= this.maxPathChannels || !URL_LIKE.test(target)) return undefined
       ch = this.channels.open(target, target)
+      this.opened++
     }
     this.routed.set(target, ch)
     return ch
@@ -101,8 +134,9 @@ export class CompiledFilter<R extends LogRecord = LogRecord> {
 
   /** Footers for every channel that got a header. */
   close (): void {
-    if (this.writer.footer === undefined) return
-    for (const ch of this.headed) ch.log(this.writer.footer())
+    if (this.writer.footer !== undefined) {
+      for (const ch of this.headed) for (const f of this.writer.footer()) ch.log(f)
+    }
     this.headed.clear()
   }
 }
@@ -134,6 +168,10 @@ export class LogStream<R extends LogRecord = LogRecord> {
     return true
   }
 
+  hasFilter (name: string): boolean {
+    return this.filters.some(f => f.name === name)
+  }
+
   filterNames (): string[] {
     return this.filters.map(f => f.name)
   }
@@ -150,14 +188,7 @@ export class LogStream<R extends LogRecord = LogRecord> {
   write (rec: R): boolean {
     if (!this.enabled) return false
     this.counts.records++
-    const listeners = this.listeners
-    for (let i = 0; i < listeners.length; i++) {
-      try {
-        listeners[i](rec)
-      } catch (err) {
-        this.onError(err)
-      }
-    }
+    this.notify(rec)
     const filters = this.filters
     let accepted = false
     for (let i = 0; i < filters.length; i++) {
@@ -170,6 +201,52 @@ export class LogStream<R extends LogRecord = LogRecord> {
     }
     if (!accepted) this.counts.unaccepted++
     return accepted
+  }
+
+  /**
+   * Writes the record that `producer` makes from `src`, building the object only if a listener or
+   * a filter needs it: direct filters get the nginx line from the source, or the producer's JSON.
+   */
+  writeFrom (src: RecordSource, producer: RecordProducer<R>): boolean {
+    if (!this.enabled) return false
+    this.counts.records++
+    let rec: R | undefined
+    if (this.listeners.length > 0) {
+      rec = producer.build(src)
+      this.notify(rec)
+    }
+    const filters = this.filters
+    let accepted = false
+    let json: string | undefined
+    for (let i = 0; i < filters.length; i++) {
+      const f = filters[i]
+      try {
+        let ok: boolean
+        if (f.direct && (!f.json || rec === undefined) && (!f.json || producer.json !== undefined)) {
+          if (f.json && json === undefined) json = (producer.json as (src: RecordSource) => string)(src)
+          ok = f.writeDirect(src, json)
+        } else {
+          if (rec === undefined) rec = producer.build(src)
+          ok = f.write(rec)
+        }
+        if (ok) accepted = true
+      } catch (err) {
+        this.onError(err)
+      }
+    }
+    if (!accepted) this.counts.unaccepted++
+    return accepted
+  }
+
+  private notify (rec: R): void {
+    const listeners = this.listeners
+    for (let i = 0; i < listeners.length; i++) {
+      try {
+        listeners[i](rec)
+      } catch (err) {
+        this.onError(err)
+      }
+    }
   }
 
   close (): void {

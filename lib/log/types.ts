@@ -1,18 +1,61 @@
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import type { WafContext } from '../context.js'
+import type { Escape } from '../access/escape.js'
 
 /** A record of a stream: a plain object that the writers serialize. */
 export type LogRecord = Record<string, unknown>
 
+/** The connection a request came over, as far as the log needs it (a `net.Socket` is one). */
+export interface SourceSocket {
+  remoteAddress?: string | undefined
+  remotePort?: number | undefined
+  localAddress?: string | undefined
+  localPort?: number | undefined
+  /** Set on TLS sockets. */
+  encrypted?: boolean
+}
+
+/**
+ * The request a record stands for: an `IncomingMessage`, or a stand-in parsed from the bytes of a
+ * request that the HTTP parser refused.
+ */
+export interface SourceRequest {
+  method?: string | undefined
+  url?: string | undefined
+  httpVersion: string
+  headers: IncomingHttpHeaders
+  socket: SourceSocket | null
+}
+
 /**
  * Where a record came from. Records that stand for one request carry it under `kSource`, a
  * symbol key that JSON ignores, so that writers which need the raw request (nginx `$http_NAME`,
- * `$cookie_NAME`…) can read it while the record itself stays redacted.
+ * `$cookie_NAME`…) can read it while the record itself stays redacted. It holds the facts fixed
+ * when the request ended, so that every writer reports the same status, time and sizes.
  */
 export interface RecordSource {
-  req: IncomingMessage
+  req: SourceRequest
+  /** Absent for a request the HTTP parser refused. */
   res: ServerResponse | undefined
   ctx: WafContext
+  /** The status as logged: the response's, 499 when the client left first, the parser's 400/431. */
+  status: number
+  /** Epoch ms when the request ended. */
+  endedAt: number
+  /** ms from arrival to the end. */
+  requestMs: number
+  /** The client address (Fastify's `request.ip`, IPv4-mapped IPv6 shown as IPv4). */
+  clientIp: string
+  clientPort: number
+  /** Lowercased header names whose values are written `REDACTED`. */
+  redact: ReadonlySet<string>
+  /** The serial number of the connection (`$connection`) and of this request on it (`$connection_requests`). */
+  connection: number
+  connectionRequests: number
+  /** Whether the request arrived while an earlier one on the same connection was in flight (`$pipe`). */
+  pipelined: boolean
+  /** For a request the HTTP parser refused: its error code, such as `HPE_INVALID_METHOD`. */
+  error?: string
 }
 
 export const kSource: unique symbol = Symbol.for('fastify-waflog.source')
@@ -21,17 +64,33 @@ export interface SourcedRecord extends LogRecord {
   [kSource]?: RecordSource
 }
 
+/**
+ * Makes the records of a stream from their source, so that a stream builds a record only when a
+ * filter or listener needs the object: a writer that reads the source directly (nginx), or the
+ * producer's own serializer for the `json` writer, writes without one.
+ */
+export interface RecordProducer<R extends LogRecord = LogRecord> {
+  build(src: RecordSource): R
+  /** The JSON line of `build(src)`, exactly `jsonLine(build(src))`, built without the object. */
+  json?(src: RecordSource): string
+}
+
 /** Serializes records into lines for one filter. Built once when the filter is added. */
 export interface Writer<R extends LogRecord = LogRecord> {
   /** The line for a record, without a newline; `undefined` writes nothing. */
   line(rec: R): string | undefined
-  /** Written once to each channel before its first record (a TSV header). */
-  header?(): string
-  /** Written to each channel that got a header when the stream closes (a TSV `#close`). */
-  footer?(): string
+  /** The line straight from the record's source, for writers that need nothing else (nginx). */
+  lineFromSource?(src: RecordSource): string | undefined
+  /** Lines written once to each channel before its first record (a TSV header). */
+  header?(): string[]
+  /** Lines written to each channel that got a header when the filter closes (a TSV `#close`). */
+  footer?(): string[]
 }
 
 export type WriterKind = 'json' | 'tsv' | 'nginx' | 'raw'
+
+/** Zeek types for the `tsv` writer's `#types` line. `time` values are epoch ms, written as seconds. */
+export type TsvType = 'string' | 'count' | 'int' | 'double' | 'bool' | 'time' | 'interval' | 'addr' | 'port' | 'vector[string]' | 'set[string]'
 
 export interface FilterSpec<R extends LogRecord = LogRecord> {
   /** Adding a filter with the name of an existing one replaces it. */
@@ -45,9 +104,13 @@ export interface FilterSpec<R extends LogRecord = LogRecord> {
   path?: (rec: R) => string
   /** `json` (default), `tsv`, `nginx` (with `format`) or `raw` (the record's `line` field as is). */
   writer?: WriterKind
-  /** The nginx `log_format` string, or a format name, for `writer: 'nginx'`. */
+  /** For `writer: 'nginx'`: a format name (`combined`, or one defined with `defineFormat`) or an nginx `log_format` string. */
   format?: string
-  /** Dotted field names to keep. */
+  /** For `writer: 'nginx'`: the escaping of variable values; overrides the named format's own. */
+  escape?: Escape
+  /** For `writer: 'tsv'`: the Zeek type of a field (by output name), where the first record's value would guess wrong. */
+  types?: Record<string, TsvType>
+  /** Dotted field names to keep. For `tsv` they are also the columns, in this order. */
   include?: string[]
   /** Dotted field names to drop. */
   exclude?: string[]

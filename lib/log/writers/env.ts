@@ -1,0 +1,9 @@
+import type { FormatRegistry } from '../../access/formats.js'
+
+/** What a writer may need beyond its filter's spec. */
+export interface WriterEnv {
+  /** The stream the filter belongs to (the TSV `#path`). */
+  stream: string
+  /** The app's named nginx formats. */
+  formats: FormatRegistry
+}
