@@ -1,0 +1,121 @@
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import fp from 'fastify-plugin'
+import { Heartbeat } from '../lib/heartbeat/heartbeat.js'
+import type { HeartbeatReportResult, HeartbeatSnapshot } from '../lib/heartbeat/heartbeat.js'
+import { clusterWorkerId, firstExternalIPv4, packageVersion } from '../lib/heartbeat/identity.js'
+import { HEARTBEAT_DEFAULTS, MIN_PACKET_BYTES, resolveHeartbeatOptions } from '../lib/heartbeat/options.js'
+import type { HeartbeatOptions } from '../lib/heartbeat/options.js'
+import { DEPART_ORDER } from '../lib/lifecycle.js'
+import { PluginSwitch } from '../lib/switches.js'
+import type { PrefixOptions, RouteToggle, RouteWafConfig } from '../lib/switches.js'
+import { coreOf } from './core.js'
+import type { WafParticipant } from './core.js'
+
+export type { HeartbeatReportResult, HeartbeatSnapshot } from '../lib/heartbeat/heartbeat.js'
+export type { HeartbeatFormat } from '../lib/heartbeat/options.js'
+export type { HeartbeatRecord } from '../lib/heartbeat/report.js'
+export type { CounterValues } from '../lib/heartbeat/counters.js'
+
+export interface WafHeartbeatOptions extends HeartbeatOptions, PrefixOptions {
+  /** Set by the umbrella `waf` plugin: per-prefix switches. */
+  routes?: RouteToggle[]
+}
+
+/** `fastify.wafHeartbeat`. */
+export interface WafHeartbeatApi {
+  /** The live counters of the current interval (a copy; nothing is reset). */
+  snapshot(): HeartbeatSnapshot
+  /** Sends a report now and starts a new interval; the timer keeps its rhythm. */
+  report(): HeartbeatReportResult
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    wafHeartbeat: WafHeartbeatApi
+  }
+}
+
+const OWNER = 'waf-heartbeat'
+
+/** What was sent to the client: 0 when it left before a status line went out. */
+function statusSent (reply: FastifyReply): number {
+  const res = reply.raw
+  return res.headersSent ? res.statusCode : 0
+}
+
+/**
+ * Per-domain counters of every request, reported on the `heartbeat` stream every `interval`
+ * (10 s) and once more when the app closes. Counting happens when a request finishes (after the
+ * sizes are settled), for requests Fastify answered before any hook ran and for requests the
+ * HTTP parser refused as well, when the app was built with `wafServerOptions()`.
+ */
+export const wafHeartbeat = fp<WafHeartbeatOptions>(async function wafHeartbeat (app: FastifyInstance, opts: WafHeartbeatOptions) {
+  const core = coreOf(app)
+  const o = resolveHeartbeatOptions(OWNER, opts)
+  if (!core.transport.has(o.channel)) {
+    throw new TypeError(`${OWNER}: option "channel" names ${JSON.stringify(o.channel)}, which is not a channel of waf-socket (configured: ${core.transport.names().join(', ') || 'none'})`)
+  }
+  const lineLimit = core.transport.channel(o.channel).maxLineBytes
+  const channelLimit = lineLimit !== undefined && Number.isFinite(lineLimit) ? lineLimit : undefined
+  const maxPacketBytes = o.maxPacketBytes ?? channelLimit ?? HEARTBEAT_DEFAULTS.maxPacketBytes
+  if (o.format === 'json' && channelLimit !== undefined) {
+    if (maxPacketBytes > channelLimit) {
+      throw new TypeError(`${OWNER}: option "maxPacketBytes" (${maxPacketBytes}) is larger than channel ${JSON.stringify(o.channel)} can send as one datagram (${channelLimit} bytes); parts that size would be dropped`)
+    }
+    if (maxPacketBytes < MIN_PACKET_BYTES) {
+      throw new TypeError(`${OWNER}: option "maxPacketBytes" defaults to channel ${JSON.stringify(o.channel)}'s line limit of ${channelLimit} bytes, below the ${MIN_PACKET_BYTES} a report part needs; raise the channel's maxDatagram`)
+    }
+  }
+  const sw = new PluginSwitch('heartbeat', OWNER, opts, opts.routes)
+  const identity = {
+    e: o.edition ?? await packageVersion(),
+    ip: o.ip ?? firstExternalIPv4() ?? '127.0.0.1',
+    wid: o.workerId ?? clusterWorkerId()
+  }
+  const log = core.log
+  const transport = core.transport
+  // Graphite lines are preformatted: one record per line (so UDP sends one line per datagram).
+  log.addFilter('heartbeat', { name: 'default', channel: o.channel, writer: o.format === 'graphite' ? 'raw' : 'json' })
+  const heartbeat = new Heartbeat({
+    identity,
+    intervalMs: o.intervalMs,
+    maxPacketBytes,
+    format: o.format,
+    maxDomains: o.maxDomains,
+    graphitePrefix: o.graphitePrefix,
+    write: rec => log.write('heartbeat', rec),
+    transportStats: () => transport.stats(),
+    onError: err => app.log.error({ err, plugin: OWNER }, 'waf heartbeat report failed')
+  })
+  const table = heartbeat.table
+
+  const participant: WafParticipant = {
+    key: 'heartbeat',
+    order: DEPART_ORDER.heartbeat,
+    enabled: (routeUrl, url, config) => sw.enabled(routeUrl, url, config as RouteWafConfig | undefined),
+    depart (_request, reply, ctx) {
+      table.countContext(ctx, statusSent(reply))
+    },
+    clientError (info) {
+      table.countContext(info.ctx, info.status)
+    }
+  }
+  app.addHook('onRequest', core.onRequestHook(participant))
+
+  app.decorate('wafHeartbeat', {
+    snapshot: () => heartbeat.snapshot(),
+    report: () => heartbeat.report()
+  } satisfies WafHeartbeatApi)
+
+  app.addHook('onReady', async function wafHeartbeatStart () {
+    heartbeat.start()
+  })
+  // onClose hooks run in reverse registration order: this one runs before waf-socket's, which
+  // closes the transport, so the final report (the last seconds of counts) still goes out.
+  app.addHook('onClose', async function wafHeartbeatClose () {
+    heartbeat.stop()
+    heartbeat.report()
+  })
+}, { name: 'waf-heartbeat', fastify: '5.x', dependencies: ['waf-socket'] })
+
+export default wafHeartbeat

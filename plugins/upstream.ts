@@ -1,0 +1,141 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReplyFromHooks } from '@fastify/reply-from'
+import { performance } from 'node:perf_hooks'
+import type { UpstreamInfo, WafContext } from '../lib/context.js'
+import { coreOf } from './core.js'
+
+/**
+ * The upstream side of the gateway, kept thin: hooks for `@fastify/reply-from` that fill
+ * `request.waf.upstream` and send the request id upstream, and a hook for `@fastify/rate-limit`
+ * that marks `request.waf.cc`. Build the hooks once (per route or per app), not per request.
+ *
+ * ```ts
+ * const upstream = wafUpstream()
+ * app.all('/*', (request, reply) => reply.from(request.url, upstream))
+ * app.register(rateLimit, { max: 100, timeWindow: '1 minute', ...wafRateLimitHooks() })
+ * ```
+ */
+
+type ReplyFromOnResponse = NonNullable<FastifyReplyFromHooks['onResponse']>
+type ReplyFromOnError = NonNullable<FastifyReplyFromHooks['onError']>
+type ReplyFromRewriteRequestHeaders = NonNullable<FastifyReplyFromHooks['rewriteRequestHeaders']>
+
+export interface WafUpstreamOptions {
+  /** The header that carries `request.waf.id` upstream, replacing any the client sent; `false` sends none. Default `'x-request-id'`. */
+  requestIdHeader?: string | false
+  /** Runs after the waf bookkeeping. Without it the upstream body is sent as it is (`reply.send(res.stream)`). */
+  onResponse?: ReplyFromOnResponse
+  /** Runs after the waf bookkeeping. Without it reply-from's error reply is sent (`reply.send(error)`). */
+  onError?: ReplyFromOnError
+  /** Runs after the waf headers were added. */
+  rewriteRequestHeaders?: ReplyFromRewriteRequestHeaders
+}
+
+/** The hooks `wafUpstream` returns: pass them as `reply.from(source, hooks)`. */
+export type WafUpstreamHooks = Required<Pick<FastifyReplyFromHooks, 'onResponse' | 'onError' | 'rewriteRequestHeaders'>>
+
+/**
+ * `request.waf.upstream`, with the high-resolution start kept in a private field, which JSON
+ * and object spreads do not see.
+ */
+class UpstreamTiming implements UpstreamInfo {
+  addr: string
+  status = 0
+  startedAt: number
+  durationMs = 0
+  readonly #startedHr = performance.now()
+
+  constructor (addr: string, startedAt: number) {
+    this.addr = addr
+    this.startedAt = startedAt
+  }
+
+  settle (status: number): void {
+    this.status = status
+    this.durationMs = Math.round((performance.now() - this.#startedHr) * 1000) / 1000
+  }
+}
+
+/** The request's waf context, created through the core if no waf plugin has made it yet. */
+function contextOf (request: FastifyRequest): WafContext | undefined {
+  const ctx = request.waf as WafContext | null | undefined
+  if (ctx !== null && ctx !== undefined) return ctx
+  // Only when no waf plugin joined this request (its route is excluded, say) and waf-socket is there.
+  return request.server.hasDecorator('wafLog') ? coreOf(request.server).context(request) : undefined
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+/**
+ * Status codes reply-from's errors carry, mapped the way nginx records `$upstream_status`: an
+ * upstream that timed out is 504, one that could not be reached or broke off is 502.
+ */
+function upstreamErrorStatus (error: Error): number {
+  const status = (error as Error & { statusCode?: number }).statusCode
+  return status === 504 ? 504 : 502
+}
+
+/** reply-from hooks that record the upstream exchange in `request.waf.upstream`. */
+export function wafUpstream (opts: WafUpstreamOptions = {}): WafUpstreamHooks {
+  const header = opts.requestIdHeader === undefined ? 'x-request-id' : opts.requestIdHeader
+  if (header !== false && (typeof header !== 'string' || !HEADER_NAME.test(header))) {
+    throw new TypeError('wafUpstream: option "requestIdHeader" must be a header name or false')
+  }
+  for (const k of ['onResponse', 'onError', 'rewriteRequestHeaders'] as const) {
+    if (opts[k] !== undefined && typeof opts[k] !== 'function') throw new TypeError(`wafUpstream: option "${k}" must be a function`)
+  }
+  const idHeader = header === false ? undefined : header.toLowerCase()
+  const userRewrite = opts.rewriteRequestHeaders
+  const userResponse = opts.onResponse
+  const userError = opts.onError
+
+  return {
+    rewriteRequestHeaders (request, headers) {
+      const ctx = contextOf(request as FastifyRequest)
+      if (ctx !== undefined) {
+        // reply-from has set `host` to the upstream's host[:port] on its own copy of the headers.
+        ctx.upstream = new UpstreamTiming(String(headers.host ?? ''), Date.now())
+        if (idHeader !== undefined) headers[idHeader] = ctx.id
+      }
+      return userRewrite === undefined ? headers : userRewrite(request, headers)
+    },
+    onResponse (request, reply, res) {
+      const up = (request as FastifyRequest).waf?.upstream
+      if (up instanceof UpstreamTiming) up.settle(res.statusCode)
+      if (userResponse !== undefined) userResponse(request, reply, res)
+      else void reply.send(res.stream)
+    },
+    onError (reply, err) {
+      const up = (reply as FastifyReply).request.waf?.upstream
+      if (up instanceof UpstreamTiming) up.settle(upstreamErrorStatus(err.error))
+      if (userError !== undefined) userError(reply, err)
+      else void reply.send(err.error)
+    }
+  }
+}
+
+/** Marks the request as CC (rate limited) in its waf context. */
+export function markCc (request: FastifyRequest): void {
+  const ctx = contextOf(request)
+  if (ctx !== undefined) ctx.cc = true
+}
+
+export interface WafRateLimitHookOptions {
+  /** Runs after the request was marked. */
+  onExceeded?: (request: FastifyRequest, key: string) => void
+}
+
+/**
+ * `@fastify/rate-limit` options that mark each request over the limit as CC: spread them into the
+ * plugin's options. Register the waf plugins first, so their hooks run before the limiter's.
+ */
+export function wafRateLimitHooks (opts: WafRateLimitHookOptions = {}): { onExceeded: (request: FastifyRequest, key: string) => void } {
+  const user = opts.onExceeded
+  if (user !== undefined && typeof user !== 'function') throw new TypeError('wafRateLimitHooks: option "onExceeded" must be a function')
+  return {
+    onExceeded (request, key) {
+      markCc(request)
+      if (user !== undefined) user(request, key)
+    }
+  }
+}
