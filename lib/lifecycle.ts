@@ -28,8 +28,10 @@ export interface Participant<Req, Rep> {
   /**
    * Runs when the request arrives. `early` is true for requests the framework answered before any
    * hook could run (a malformed URL): the participant must then only record, never reply.
+   * Returns `true` when it has answered the request itself (a 403, a 503): the request then goes
+   * no further (no later onRequest hook, no handler).
    */
-  arrive?(request: Req, reply: Rep, ctx: WafContext, early: boolean): void
+  arrive?(request: Req, reply: Rep, ctx: WafContext, early: boolean): boolean | void
   /** Runs once when the response has ended or the client has gone. */
   depart?(request: Req, reply: Rep, ctx: WafContext): void
   /**

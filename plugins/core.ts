@@ -1,10 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
+import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import { ContextFactory } from '../lib/context.js'
 import type { WafContext } from '../lib/context.js'
 import { Departures } from '../lib/lifecycle.js'
 import type { ClientErrorInfo, Participant } from '../lib/lifecycle.js'
 import type { RouteWafConfig } from '../lib/switches.js'
+import { pathOf, underPrefix } from '../lib/switches.js'
 import { settleRefusedSizes, settleSizes } from '../lib/sizes.js'
 import { LogFramework } from '../lib/log/framework.js'
 import type { Transport } from '../lib/transport/types.js'
@@ -34,6 +36,10 @@ declare module 'fastify' {
 
 const kCore = Symbol.for('fastify-waflog.core')
 const kDepartures = Symbol('waf.departures')
+/** On a socket: how many of its requests have joined and not yet departed. */
+const kInFlight = Symbol('waf.inFlight')
+
+type CountedSocket = Socket & { [kInFlight]?: number }
 
 type CoreRequest = FastifyRequest & { [kDepartures]: Departures<FastifyRequest, FastifyReply> | null }
 
@@ -41,6 +47,12 @@ export class WafCore {
   readonly factory = new ContextFactory()
   /** Every participant registered in this app, in registration order, for the early path. */
   readonly participants: WafParticipant[] = []
+  /**
+   * The route prefix of the (possibly encapsulated) context each participant was registered in.
+   * Requests that never reach routing (the early path) are matched against it, as the hooks of an
+   * encapsulated context only ever see requests under its prefix.
+   */
+  private readonly scopes = new Map<WafParticipant, string>()
   readonly log: LogFramework
 
   constructor (private readonly app: FastifyInstance, readonly transport: Transport) {
@@ -64,29 +76,54 @@ export class WafCore {
    * for departure and runs its `arrive`. Returns whether it joined.
    */
   join (p: WafParticipant, request: FastifyRequest, reply: FastifyReply, early: boolean): boolean {
+    return this.joinFor(p, request, reply, early) !== JOIN_SKIPPED
+  }
+
+  /** `join`, telling apart a participant that answered the request from one that only joined. */
+  private joinFor (p: WafParticipant, request: FastifyRequest, reply: FastifyReply, early: boolean): number {
     const ctx = this.context(request)
     const routeUrl = early ? undefined : request.routeOptions.url
     const config = early ? undefined : (request.routeOptions.config as { waf?: RouteWafConfig }).waf
-    if (!p.enabled(routeUrl, request.url, config)) return false
+    if (early && !this.inScope(p, request.url)) return JOIN_SKIPPED
+    if (!p.enabled(routeUrl, request.url, config)) return JOIN_SKIPPED
     ctx.enabled[p.key] = true
     const r = request as CoreRequest
     let deps = r[kDepartures]
     if (deps === null || deps === undefined) {
       deps = new Departures(request, reply)
       r[kDepartures] = deps
+      const socket = request.raw.socket as CountedSocket | null
+      if (socket != null) socket[kInFlight] = (socket[kInFlight] ?? 0) + 1
     }
     deps.add(p)
-    if (p.arrive !== undefined) p.arrive(request, reply, ctx, early)
-    return true
+    if (p.arrive !== undefined && p.arrive(request, reply, ctx, early) === true && !early) return JOIN_REPLIED
+    return JOIN_JOINED
+  }
+
+  private inScope (p: WafParticipant, url: string): boolean {
+    const prefix = this.scopes.get(p)
+    return prefix === undefined || prefix.length === 0 || underPrefix(pathOf(url), prefix)
   }
 
   /** Finishes the request once: sizes first, then each participant in departure order. */
   depart (request: FastifyRequest): void {
     const deps = (request as CoreRequest)[kDepartures]
     if (deps === null || deps === undefined || deps.finished) return
+    const socket = request.raw.socket as CountedSocket | null
+    if (socket != null && socket[kInFlight] !== undefined && socket[kInFlight] > 0) socket[kInFlight]--
     const ctx = request.waf
     settleSizes(ctx, request.raw, deps.reply.raw)
     deps.run(ctx, this.reportError)
+  }
+
+  /**
+   * Whether a request on this socket has joined and not departed: a parser error then concerns
+   * that request's body (a bad chunk, a bad Transfer-Encoding), and the request is already
+   * being logged through its normal path.
+   */
+  hasRequestInFlight (socket: Socket): boolean {
+    const n = (socket as CountedSocket)[kInFlight]
+    return n !== undefined && n > 0
   }
 
   private readonly reportError = (err: unknown, key: string): void => {
@@ -117,7 +154,7 @@ export class WafCore {
     }
     const ordered = this.participants.slice().sort((a, b) => a.order - b.order)
     for (const p of ordered) {
-      if (p.clientError === undefined || !p.enabled(undefined, target, undefined)) continue
+      if (p.clientError === undefined || !this.inScope(p, target) || !p.enabled(undefined, target, undefined)) continue
       ctx.enabled[p.key] = true
       try {
         p.clientError(info)
@@ -131,11 +168,14 @@ export class WafCore {
    * The hook a participant's plugin adds in its own (possibly encapsulated) context. A plain
    * function over `this`, not a closure per request.
    */
-  onRequestHook (p: WafParticipant): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
+  onRequestHook (p: WafParticipant, scope?: { prefix: string }): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
     const core = this
     this.participants.push(p)
+    if (scope !== undefined) this.scopes.set(p, scope.prefix)
     return function wafJoin (request, reply, done) {
-      core.join(p, request, reply, false)
+      // A participant that answered (403, 503) ends the hook chain: calling done() after a send
+      // would run the handler when an onSend hook is asynchronous.
+      if (core.joinFor(p, request, reply, false) === JOIN_REPLIED) return
       done()
     }
   }
@@ -165,6 +205,10 @@ export function installCore (app: FastifyInstance, transport: Transport): WafCor
   return core
 }
 
+const JOIN_SKIPPED = 0
+const JOIN_JOINED = 1
+const JOIN_REPLIED = 2
+
 /** The core of the app, for plugins that depend on `waf-socket`. */
 export function coreOf (app: FastifyInstance): WafCore {
   const core = (app as FastifyInstance & { [kCore]?: WafCore })[kCore]
@@ -192,7 +236,7 @@ export function wafServerOptions (): Pick<FastifyServerOptions, 'frameworkErrors
         reply.raw.once('finish', finish)
         reply.raw.once('close', finish)
       }
-      void (reply as FastifyReply).code(status).send({ error: status === 414 ? 'URI Too Long' : 'Bad Request', message: err.message, statusCode: status })
+      void (reply as FastifyReply).code(status).send({ error: STATUS_CODES[status] ?? 'Bad Request', message: err.message, statusCode: status })
     },
     clientErrorHandler (this: FastifyInstance, connErr: Error, socket: Socket) {
       const err = connErr as Error & { code?: string, rawPacket?: Buffer }
@@ -200,11 +244,22 @@ export function wafServerOptions (): Pick<FastifyServerOptions, 'frameworkErrors
         socket.destroy(err)
         return
       }
-      const body = '{"error":"Bad Request","message":"Client Error","statusCode":400}'
-      const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
-      const reason = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'
+      // Statuses and bodies as Fastify's default handler sends them.
+      const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
+      const message = status === 408 ? 'Client Timeout' : status === 431 ? 'Exceeded maximum allowed HTTP header size' : 'Client Error'
+      const reason = STATUS_CODES[status] as string
+      const body = `{"error":"${reason}","message":"${message}","statusCode":${status}}`
       const response = `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${body.length}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`
       const core = (this as FastifyInstance & { [kCore]?: WafCore })[kCore]
+      if (core !== undefined && core.hasRequestInFlight(socket)) {
+        // The error is in the body of a request already being logged (a bad chunk size, a bad
+        // Transfer-Encoding): that request departs when the socket closes. As Node does, answer
+        // only if its response has not started.
+        const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage
+        if (socket.writable && (current == null || current.headersSent !== true)) socket.write(response)
+        socket.destroy()
+        return
+      }
       if (core !== undefined) core.clientError(err, socket, status, response.length)
       socket.end(response)
     }

@@ -2,8 +2,8 @@
  * Reads a request head from the raw bytes that Node's HTTP parser refused (`err.rawPacket` of a
  * `clientError`), so that the forensic log can still record what arrived. It reads the way httpd
  * reads headers (ap_get_mime_headers_core): a value loses its leading and trailing blanks, and an
- * obsolete line folding (a line that starts with SP or HTAB) joins the previous value, its first
- * blank replaced by one space. Lines end at LF, an optional CR before it dropped.
+ * obsolete line folding (a line that starts with SP or HTAB) joins the previous value with one
+ * space in place of the blanks around the fold. Lines end at LF, an optional CR before it dropped.
  */
 
 export interface RawHead {
@@ -59,8 +59,9 @@ export function readRawHead (packet: string): RawHead | undefined {
       break
     }
     if (isBlank(line.charCodeAt(0))) {
-      // obs-fold: continues the previous header's value.
-      if (rawHeaders.length > 0) rawHeaders[rawHeaders.length - 1] += ' ' + line.slice(1)
+      // obs-fold: continues the previous header's value, its leading blanks replaced by one space.
+      const last = rawHeaders.length - 1
+      if (last > 0) rawHeaders[last] = trimBlanks(rawHeaders[last]) + ' ' + trimBlanks(line)
       continue
     }
     const colon = line.indexOf(':')

@@ -1,0 +1,240 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { IncomingMessage } from 'node:http'
+import type { WafContext } from '../lib/context.js'
+import { DEPART_ORDER } from '../lib/lifecycle.js'
+import type { ClientErrorInfo } from '../lib/lifecycle.js'
+import { formatMinusLine, formatPlusLine } from '../lib/forensic/line.js'
+import { HeaderNameSet } from '../lib/forensic/headers.js'
+import { readRawHead } from '../lib/forensic/raw-head.js'
+import type { LogStream } from '../lib/log/stream.js'
+import type { LogRecord } from '../lib/log/types.js'
+import type { Channel } from '../lib/transport/types.js'
+import { PluginSwitch, validateRouteToggles } from '../lib/switches.js'
+import type { PrefixOptions, RouteToggle, RouteWafConfig } from '../lib/switches.js'
+import { coreOf } from './core.js'
+import type { WafCore, WafParticipant } from './core.js'
+
+/** What happens when a forensic line cannot be written. */
+export type ForensicWriteFailure = 'drop' | 'reject' | 'exit'
+
+export interface WafForensicOptions extends PrefixOptions {
+  /** The channel of the `default` filter of the `forensic` stream (`'forensic'`). */
+  channel?: string
+  /** Header names whose values are logged as `[REDACTED]` (`authorization`, `proxy-authorization`); `[]` logs every header as received. */
+  redact?: string[]
+  /** `'drop'` counts and carries on (default); `'reject'` answers 503 without running the handler; `'exit'` ends the process, as httpd does. */
+  onWriteFailure?: ForensicWriteFailure
+  /** A response header that carries the request id back, such as `'x-request-id'`. */
+  responseHeader?: string
+  /**
+   * Start writing each "+" line at once (true, the default), as httpd writes it before handling
+   * the request, so that a request which hangs or kills the process leaves its line behind.
+   * `false` lets "+" lines wait for the channel's `flushLimit` / `flushInterval`: faster, but a
+   * crash loses what was queued.
+   */
+  immediate?: boolean
+  /** Also log requests that the HTTP parser refused, from the bytes received (true; httpd logs none of them). Needs `wafServerOptions()`. */
+  clientErrors?: boolean
+  /** Set by the umbrella `waf` plugin. */
+  routes?: RouteToggle[]
+}
+
+/** A record of the `forensic` stream. Its `line` is the Apache line, written as it is by the `raw` writer. */
+export interface ForensicRecord extends LogRecord {
+  type: 'forensic'
+  id: string
+  phase: '+' | '-'
+  line: string
+}
+
+export interface ForensicStats {
+  /** "+" lines written, "-" lines written. */
+  plus: number
+  minus: number
+  /** Lines a channel refused (queue full past `dropLimit`, channel closed). */
+  failures: number
+  /** Requests answered 503 because their "+" line could not be written (`onWriteFailure: 'reject'`). */
+  rejected: number
+}
+
+export interface WafForensicDecorator {
+  stats(): ForensicStats
+  /** The channel of the `default` filter. */
+  readonly channel: string
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The forensic log's counters. */
+    wafForensic: WafForensicDecorator
+  }
+}
+
+export const DEFAULT_REDACT: readonly string[] = Object.freeze(['authorization', 'proxy-authorization'])
+
+const KNOWN = new Set(['channel', 'redact', 'onWriteFailure', 'responseHeader', 'immediate', 'clientErrors', 'include', 'exclude', 'routes'])
+const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
+const FAILURE_MODES: readonly ForensicWriteFailure[] = ['drop', 'reject', 'exit']
+/** RFC 9110 token characters, for header names. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/** What every registration in one app shares: one stream, one default channel, one set of counters. */
+class ForensicLog {
+  readonly counts: ForensicStats = { plus: 0, minus: 0, failures: 0, rejected: 0 }
+  private readonly stream: LogStream<ForensicRecord>
+  private readonly sink: Channel
+  /** Sum over the stream's filters of lines their channels refused, when last looked at. */
+  private refusedSeen = 0
+
+  constructor (core: WafCore, readonly channel: string) {
+    this.stream = core.log.stream<ForensicRecord>('forensic')
+    this.sink = core.transport.channel(channel)
+  }
+
+  /**
+   * Writes one line through the stream's filters; false when it failed: the stream is on, and a
+   * channel refused the line while none took it. A stream turned off, or a record every filter's
+   * policy declined, is not a failure.
+   */
+  write (id: string, phase: '+' | '-', line: string, flush: boolean): boolean {
+    const s = this.stream
+    if (!s.enabled) return true
+    const rec: ForensicRecord = { type: 'forensic', id, phase, line }
+    if (s.write(rec)) {
+      if (phase === '+') this.counts.plus++
+      else this.counts.minus++
+      if (flush) this.sink.flush()
+      return true
+    }
+    // The rare path: find out whether a channel refused the line, or the filters declined it.
+    let refused = 0
+    for (const f of Object.values(s.filterStats())) refused += f.lines - f.accepted
+    const failed = refused > this.refusedSeen
+    this.refusedSeen = refused
+    if (failed) this.counts.failures++
+    return !failed
+  }
+}
+
+const logs = new WeakMap<WafCore, ForensicLog>()
+
+function validate (opts: WafForensicOptions): void {
+  if (opts === null || typeof opts !== 'object') throw new TypeError('waf-forensic: options must be an object')
+  for (const key of Object.keys(opts)) {
+    if (!KNOWN.has(key) && !FASTIFY_REGISTER_OPTIONS.has(key)) {
+      throw new TypeError(`waf-forensic: option "${key}" is not an option; known: ${[...KNOWN].join(', ')}`)
+    }
+  }
+  if (opts.channel !== undefined && (typeof opts.channel !== 'string' || opts.channel.length === 0)) {
+    throw new TypeError('waf-forensic: option "channel" must be a channel name (a non-empty string)')
+  }
+  if (opts.redact !== undefined && (!Array.isArray(opts.redact) || opts.redact.some(n => typeof n !== 'string' || !TOKEN.test(n)))) {
+    throw new TypeError('waf-forensic: option "redact" must be an array of header names, such as ["authorization", "cookie"]')
+  }
+  if (opts.onWriteFailure !== undefined && !FAILURE_MODES.includes(opts.onWriteFailure)) {
+    throw new TypeError(`waf-forensic: option "onWriteFailure" must be one of ${FAILURE_MODES.map(m => `'${m}'`).join(', ')}, got ${JSON.stringify(opts.onWriteFailure)}`)
+  }
+  if (opts.responseHeader !== undefined && (typeof opts.responseHeader !== 'string' || !TOKEN.test(opts.responseHeader))) {
+    throw new TypeError('waf-forensic: option "responseHeader" must be a header name, such as "x-request-id"')
+  }
+  for (const key of ['immediate', 'clientErrors'] as const) {
+    if (opts[key] !== undefined && typeof opts[key] !== 'boolean') throw new TypeError(`waf-forensic: option "${key}" must be a boolean`)
+  }
+}
+
+/** The request line as received: the target before any `rewriteUrl`, the version as sent. */
+function requestLineOf (raw: IncomingMessage & { originalUrl?: string }): string {
+  return (raw.method as string) + ' ' + (raw.originalUrl ?? raw.url as string) + ' HTTP/' + raw.httpVersion
+}
+
+/** HTTP/2 requests carry pseudo-headers (`:path`…) in rawHeaders; they are not request headers. */
+function requestHeadersOf (raw: IncomingMessage): string[] {
+  const h = raw.rawHeaders
+  if (raw.httpVersionMajor !== 2) return h
+  const out: string[] = []
+  for (let i = 0; i + 1 < h.length; i += 2) if (h[i].charCodeAt(0) !== 58 /* : */) out.push(h[i], h[i + 1])
+  return out
+}
+
+const REJECT_BODY = '{"error":"Service Unavailable","message":"the forensic log cannot be written","statusCode":503}'
+
+/**
+ * The Apache mod_log_forensic log: a "+" line when a request arrives, before anything can reject
+ * it, and a "-" line once everything else about it has been logged.
+ */
+export const wafForensic = fp<WafForensicOptions>(async function wafForensic (app: FastifyInstance, opts: WafForensicOptions) {
+  validate(opts)
+  const core = coreOf(app)
+  const channel = opts.channel ?? 'forensic'
+  if (!core.transport.has(channel)) {
+    throw new TypeError(`waf-forensic: option "channel" names ${JSON.stringify(channel)}, which is not a channel of waf-socket (configured: ${core.transport.names().join(', ') || 'none'})`)
+  }
+  const redact = new HeaderNameSet(opts.redact ?? DEFAULT_REDACT)
+  const onFailure: ForensicWriteFailure = opts.onWriteFailure ?? 'drop'
+  const responseHeader = opts.responseHeader
+  const immediate = opts.immediate ?? true
+  const clientErrors = opts.clientErrors ?? true
+  const routes = validateRouteToggles('waf-forensic', opts.routes)
+  const sw = new PluginSwitch('forensic', 'waf-forensic', opts, routes)
+
+  let log = logs.get(core)
+  if (log === undefined) {
+    log = new ForensicLog(core, channel)
+    logs.set(core, log)
+    core.log.addFilter<ForensicRecord>('forensic', { name: 'default', channel, writer: 'raw' })
+    const shared = log
+    app.decorate('wafForensic', {
+      stats: () => ({ ...shared.counts }),
+      channel
+    } satisfies WafForensicDecorator)
+  } else if (log.channel !== channel) {
+    throw new TypeError(`waf-forensic: option "channel" is ${JSON.stringify(channel)}, but this app's forensic log already writes to ${JSON.stringify(log.channel)}; route lines elsewhere with app.wafLog.addFilter('forensic', …)`)
+  }
+  const forensic = log
+
+  /** A line could not be written: count it and act as configured. True when the request was answered. */
+  function failed (phase: '+' | '-', id: string, reply: FastifyReply | undefined): boolean {
+    if (onFailure === 'exit') {
+      app.log.fatal({ id, phase, channel }, 'waf-forensic: a forensic line could not be written; exiting, as httpd does')
+      process.exit(1)
+    }
+    if (onFailure === 'reject' && reply !== undefined && !reply.sent) {
+      forensic.counts.rejected++
+      void reply.code(503).header('content-type', 'application/json; charset=utf-8').send(REJECT_BODY)
+      return true
+    }
+    return false
+  }
+
+  const participant: WafParticipant = {
+    key: 'forensic',
+    order: DEPART_ORDER.forensic,
+    enabled: (routeUrl, url, cfg) => sw.enabled(routeUrl, url, cfg as RouteWafConfig | undefined),
+    arrive (request: FastifyRequest, reply: FastifyReply, ctx: WafContext, early: boolean): boolean {
+      const raw = request.raw
+      if (responseHeader !== undefined) void reply.header(responseHeader, ctx.id)
+      const line = formatPlusLine(ctx.id, requestLineOf(raw), requestHeadersOf(raw), redact)
+      if (forensic.write(ctx.id, '+', line, immediate)) return false
+      // No "+" line: no "-" line either, so the log never shows an end without a start.
+      ctx.enabled.forensic = false
+      return failed('+', ctx.id, early ? undefined : reply)
+    },
+    depart (_request: FastifyRequest, _reply: FastifyReply, ctx: WafContext): void {
+      if (!ctx.enabled.forensic) return
+      if (!forensic.write(ctx.id, '-', formatMinusLine(ctx.id), false)) failed('-', ctx.id, undefined)
+    },
+    clientError (info: ClientErrorInfo): void {
+      if (!clientErrors || info.rawPacket === undefined) return
+      const head = readRawHead(info.rawPacket.toString('latin1'))
+      if (head === undefined) return
+      const id = info.ctx.id
+      if (!forensic.write(id, '+', formatPlusLine(id, head.requestLine, head.rawHeaders, redact), false)) {
+        failed('+', id, undefined)
+        return
+      }
+      if (!forensic.write(id, '-', formatMinusLine(id), immediate)) failed('-', id, undefined)
+    }
+  }
+  app.addHook('onRequest', core.onRequestHook(participant, app))
+}, { name: 'waf-forensic', fastify: '5.x', dependencies: ['waf-socket'] })
