@@ -1,0 +1,141 @@
+import type { Transaction } from './transaction.js'
+import { VarEntry } from './variables.js'
+
+/**
+ * A variable (collection) rules can target. Request collections are built once per phase
+ * from the request and may be prefiltered; dynamic ones (TX, MATCHED_*) are read from the
+ * transaction's state at every use.
+ */
+export interface CollectionDef {
+  readonly name: string
+  /** Keys are compared lower-cased (every collection but the ARGS family, as in Coraza). */
+  readonly caseless: boolean
+  /** Read from the transaction's state at every use: never cached, never prefiltered. */
+  readonly dynamic: boolean
+  /** Changes when the body arrives: rebuilt in phase 2. */
+  readonly body: boolean
+  /** Single-valued: the location is the bare name (`REQUEST_URI`), not `NAME:key`. */
+  readonly single: boolean
+  build(tx: Transaction): VarEntry[]
+}
+
+/** A registered collection, with the slot its entries use in a transaction. */
+export interface RegisteredCollection extends CollectionDef {
+  readonly index: number
+}
+
+const registry = new Map<string, RegisteredCollection>()
+const bodySlots: boolean[] = []
+
+/** Adds (or replaces) a collection. Names are upper-case. */
+export function registerCollection (def: CollectionDef): RegisteredCollection {
+  if (!/^[A-Z][A-Z0-9_]*$/.test(def.name)) throw new TypeError(`registerCollection: invalid name ${JSON.stringify(def.name)}`)
+  const old = registry.get(def.name)
+  const reg: RegisteredCollection = { ...def, index: old?.index ?? registry.size }
+  registry.set(def.name, reg)
+  bodySlots[reg.index] = reg.body
+  return reg
+}
+
+export function getCollection (name: string): RegisteredCollection | undefined {
+  return registry.get(name.toUpperCase())
+}
+
+export function collectionNames (): string[] {
+  return [...registry.keys()].sort()
+}
+
+/** Whether the collection in this slot depends on the body. */
+export function isBodySlot (index: number): boolean {
+  return bodySlots[index] === true
+}
+
+export function collectionCount (): number {
+  return registry.size
+}
+
+const one = (value: string | undefined): VarEntry[] => value === undefined ? [] : [new VarEntry('', '', value)]
+const names = (entries: VarEntry[]): VarEntry[] => entries.map(e => new VarEntry(e.key, e.lkey, e.key))
+
+function request (name: string, build: (tx: Transaction) => VarEntry[], o: { caseless?: boolean, body?: boolean, single?: boolean } = {}): void {
+  registerCollection({ name, caseless: o.caseless ?? true, dynamic: false, body: o.body ?? false, single: o.single ?? false, build })
+}
+
+function dynamic (name: string, build: (tx: Transaction) => VarEntry[], single: boolean): void {
+  registerCollection({ name, caseless: true, dynamic: true, body: false, single, build })
+}
+
+// Arguments: keys are case-sensitive. ARGS shares its entries with ARGS_GET / ARGS_POST, so
+// their transformation caches are shared too.
+request('ARGS_GET', tx => tx.req.argsGet(), { caseless: false })
+request('ARGS_POST', tx => tx.req.argsPost(), { caseless: false, body: true })
+request('ARGS', tx => {
+  const get = tx.collection(tx.cols.ARGS_GET)
+  return tx.req.body === undefined ? get : get.concat(tx.collection(tx.cols.ARGS_POST))
+}, { caseless: false, body: true })
+request('ARGS_GET_NAMES', tx => names(tx.collection(tx.cols.ARGS_GET)), { caseless: false })
+request('ARGS_POST_NAMES', tx => names(tx.collection(tx.cols.ARGS_POST)), { caseless: false, body: true })
+request('ARGS_NAMES', tx => {
+  const get = tx.collection(tx.cols.ARGS_GET_NAMES)
+  return tx.req.body === undefined ? get : get.concat(tx.collection(tx.cols.ARGS_POST_NAMES))
+}, { caseless: false, body: true })
+request('ARGS_COMBINED_SIZE', tx => {
+  let n = 0
+  for (const e of tx.collection(tx.cols.ARGS)) n += e.key.length + e.value.length
+  return one(String(n))
+}, { body: true, single: true })
+
+request('QUERY_STRING', tx => one(tx.req.url.query), { single: true })
+request('REQUEST_URI', tx => one(tx.req.decodedUri()), { single: true })
+request('REQUEST_URI_RAW', tx => one(tx.req.url.raw), { single: true })
+request('REQUEST_FILENAME', tx => one(tx.req.decodedPath()), { single: true })
+request('REQUEST_BASENAME', tx => {
+  const path = tx.req.decodedPath()
+  const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'))
+  return cut + 1 < path.length ? one(path.slice(cut + 1)) : []
+}, { single: true })
+request('REQUEST_LINE', tx => one(`${tx.req.input.method} ${tx.req.url.raw} ${tx.req.protocol}`), { single: true })
+request('REQUEST_METHOD', tx => one(tx.req.input.method), { single: true })
+request('REQUEST_PROTOCOL', tx => one(tx.req.protocol), { single: true })
+request('REMOTE_ADDR', tx => one(tx.req.input.remoteAddress ?? ''), { single: true })
+request('REQUEST_HEADERS', tx => tx.req.headers())
+request('REQUEST_HEADERS_NAMES', tx => names(tx.req.headers()))
+request('REQUEST_COOKIES', tx => tx.req.cookies())
+request('REQUEST_COOKIES_NAMES', tx => names(tx.req.cookies()))
+request('REQUEST_BODY', tx => one(tx.req.rawBody()), { body: true, single: true })
+request('REQUEST_BODY_LENGTH', tx => {
+  const raw = tx.req.body?.raw ?? tx.req.body?.form
+  return one(raw === undefined ? '0' : String(raw.length))
+}, { body: true, single: true })
+request('FILES', tx => (tx.req.body?.files ?? []).map(f => new VarEntry(f.field, f.field.toLowerCase(), f.filename)), { body: true })
+request('FILES_NAMES', tx => (tx.req.body?.files ?? []).map(f => new VarEntry(f.field, f.field.toLowerCase(), f.field)), { body: true })
+request('REQBODY_ERROR', tx => one(tx.req.body?.error === undefined ? '0' : '1'), { body: true, single: true })
+request('REQBODY_ERROR_MSG', tx => one(tx.req.body?.error ?? ''), { body: true, single: true })
+request('REQBODY_PROCESSOR', tx => {
+  const body = tx.req.body
+  if (body === undefined) return []
+  return one(body.form !== undefined ? 'URLENCODED' : body.json !== undefined ? 'JSON' : '')
+}, { body: true, single: true })
+
+dynamic('TX', tx => tx.txEntries(), false)
+dynamic('MATCHED_VAR', tx => tx.matchedVars.length === 0 ? [] : one(tx.matchedVar), true)
+dynamic('MATCHED_VAR_NAME', tx => tx.matchedVars.length === 0 ? [] : one(tx.matchedVarName), true)
+dynamic('MATCHED_VARS', tx => tx.matchedVars.map(m => new VarEntry(m.name, m.name.toLowerCase(), m.value)), false)
+dynamic('MATCHED_VARS_NAMES', tx => tx.matchedVars.map(m => new VarEntry(m.name, m.name.toLowerCase(), m.name)), false)
+
+/** Slots of the built-in collections, resolved once. */
+export interface BuiltinSlots {
+  ARGS: RegisteredCollection
+  ARGS_GET: RegisteredCollection
+  ARGS_POST: RegisteredCollection
+  ARGS_GET_NAMES: RegisteredCollection
+  ARGS_POST_NAMES: RegisteredCollection
+}
+
+export const BUILTIN_SLOTS: BuiltinSlots = {
+  ARGS: registry.get('ARGS') as RegisteredCollection,
+  ARGS_GET: registry.get('ARGS_GET') as RegisteredCollection,
+  ARGS_POST: registry.get('ARGS_POST') as RegisteredCollection,
+  ARGS_GET_NAMES: registry.get('ARGS_GET_NAMES') as RegisteredCollection,
+  ARGS_POST_NAMES: registry.get('ARGS_POST_NAMES') as RegisteredCollection
+}

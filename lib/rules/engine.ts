@@ -1,0 +1,209 @@
+import type { AttackEntry, WafAction } from '../context.js'
+import { underPrefix } from '../switches.js'
+import { parseCtl, parseIdRanges } from './compile.js'
+import { runPhase } from './evaluate.js'
+import type { BodyInput, RequestInput } from './input.js'
+import type { IdRange, Phase, TargetExclusion } from './model.js'
+import { bytesToUtf8 } from './regex.js'
+import { DEFAULT_LIMITS } from './request-data.js'
+import type { Cut, RuleLimits } from './request-data.js'
+import type { RuleSet } from './ruleset.js'
+import { Transaction } from './transaction.js'
+import type { EngineMode, RuleMatch } from './transaction.js'
+
+/** `{ ruleId, target?, prefix? }`: turns a rule (or one of its targets) off, everywhere or under a path prefix. */
+export interface RuleExclusion {
+  /** A rule id, or an id range `942100-942199`. */
+  ruleId: string | number
+  /** Only this target (`ARGS:password`, `REQUEST_COOKIES:/^_ga/`); the whole rule when absent. */
+  target?: string
+  /** Only for request paths under this prefix. */
+  prefix?: string
+}
+
+export interface EngineOptions {
+  /** The default mode; a transaction may get another (per-domain policy). */
+  mode?: EngineMode
+  /** Status of a deny without its own (403). */
+  denyStatus?: number
+  limits?: Partial<RuleLimits>
+  /** What a cut (a limit reached) does: logged (default), or denied in block mode. */
+  limitAction?: 'log' | 'deny'
+  exclusions?: readonly RuleExclusion[]
+  /** Payload length kept in attack entries (256). */
+  maxPayload?: number
+}
+
+export interface CheckOptions {
+  mode?: EngineMode
+}
+
+/** What a check found. */
+export interface CheckResult {
+  /** `deny` when the request was denied, `log` when something was logged, else `pass`. */
+  action: WafAction
+  attacks: AttackEntry[]
+  matches: RuleMatch[]
+  bot: boolean
+  /** The status to answer with when `action` is `deny`. */
+  status: number | undefined
+  cuts: Cut[]
+}
+
+interface CompiledExclusion {
+  ids: IdRange[]
+  target: TargetExclusion | undefined
+  prefix: string | undefined
+}
+
+/** Reserved ids of the entries a limit produces. */
+export const LIMIT_RULE_IDS: Readonly<Record<Cut['kind'], string>> = Object.freeze({ args: '200001', value: '200002', body: '200003' })
+const LIMIT_MSG: Record<Cut['kind'], string> = {
+  args: 'Too many arguments: the rest were not inspected',
+  value: 'Value longer than the inspection limit: the rest was not inspected',
+  body: 'Body longer than the inspection limit: the rest was not inspected'
+}
+
+/**
+ * The rule engine: a RuleSet plus the options that apply to every request. `begin` +
+ * `phase(tx, 1)` + `body` + `phase(tx, 2)` is the streaming form the Fastify plugin uses;
+ * `check` runs both phases at once.
+ */
+export class RuleEngine {
+  readonly mode: EngineMode
+  readonly denyStatus: number
+  readonly limits: RuleLimits
+  readonly limitAction: 'log' | 'deny'
+  readonly maxPayload: number
+  private readonly exclusions: CompiledExclusion[]
+
+  constructor (readonly ruleSet: RuleSet, opts: EngineOptions = {}) {
+    this.mode = opts.mode ?? 'block'
+    this.denyStatus = opts.denyStatus ?? 403
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits }
+    this.limitAction = opts.limitAction ?? 'log'
+    this.maxPayload = opts.maxPayload ?? 256
+    this.exclusions = (opts.exclusions ?? []).map((e, i) => compileExclusion(e, i))
+  }
+
+  /** A transaction for one request, with the exclusions that apply to its path. */
+  begin (input: RequestInput, mode: EngineMode = this.mode): Transaction {
+    const tx = new Transaction(input, this.limits, mode)
+    if (this.exclusions.length > 0) {
+      const path = tx.req.url.path
+      for (const e of this.exclusions) {
+        if (e.prefix !== undefined && !underPrefix(path, e.prefix)) continue
+        if (e.target === undefined) tx.removeIds(e.ids)
+        else tx.removeTarget({ ids: e.ids, target: e.target })
+      }
+    }
+    return tx
+  }
+
+  phase (tx: Transaction, phase: Phase): void {
+    runPhase(tx, this.ruleSet, phase, this.denyStatus)
+    if (this.limitAction === 'deny' && tx.req.cuts.length > 0 && tx.mode === 'block' && tx.interrupted === undefined) {
+      tx.interrupted = { rule: undefined, status: this.denyStatus }
+    }
+  }
+
+  body (tx: Transaction, body: BodyInput | undefined): void {
+    tx.setBody(body)
+  }
+
+  /** Runs phases 1 and 2 (the body, if the input has one). */
+  check (input: RequestInput, opts: CheckOptions = {}): CheckResult {
+    const tx = this.begin({ ...input, body: undefined }, opts.mode)
+    this.phase(tx, 1)
+    if (input.body !== undefined) this.body(tx, input.body)
+    this.phase(tx, 2)
+    return this.result(tx)
+  }
+
+  /** The outcome of a transaction so far. */
+  result (tx: Transaction): CheckResult {
+    const attacks = this.attacks(tx)
+    const denied = tx.interrupted !== undefined
+    return {
+      action: denied ? 'deny' : attacks.length > 0 ? 'log' : 'pass',
+      attacks,
+      matches: tx.matches,
+      bot: tx.bot,
+      status: tx.interrupted?.status,
+      cuts: tx.req.cuts
+    }
+  }
+
+  /** Attack entries for the logged matches and for every cut, in order. */
+  attacks (tx: Transaction): AttackEntry[] {
+    const out: AttackEntry[] = []
+    for (const m of tx.matches) if (m.log) out.push(this.entry(m))
+    for (const c of tx.req.cuts) {
+      out.push({
+        ruleId: LIMIT_RULE_IDS[c.kind],
+        msg: LIMIT_MSG[c.kind],
+        detectType: 'protocol',
+        severity: 'notice',
+        tags: ['limit'],
+        location: c.location,
+        payload: String(c.size),
+        action: this.limitAction
+      })
+    }
+    return out
+  }
+
+  private entry (m: RuleMatch): AttackEntry {
+    const e: AttackEntry = {
+      ruleId: m.rule.id,
+      msg: m.msg,
+      detectType: m.rule.detectType,
+      severity: m.rule.severity ?? 'notice',
+      tags: m.rule.tags,
+      location: m.location,
+      payload: payloadOf(m.value, m.matched, this.maxPayload),
+      action: m.deny ? 'deny' : 'log'
+    }
+    if (m.score > 0) e.score = m.score
+    return e
+  }
+}
+
+/**
+ * The payload of an entry: the matched value, readable (UTF-8), cut to `max`. A longer value
+ * is cut to a window around the matched text when it can be found, so a payload hidden after
+ * a long prefix still shows.
+ */
+export function payloadOf (value: string, matched: string | undefined, max: number): string {
+  if (value.length <= max) return bytesToUtf8(value)
+  let start = 0
+  if (matched !== undefined && matched.length > 0) {
+    const at = value.indexOf(matched.length > max ? matched.slice(0, max) : matched)
+    if (at > 0) start = Math.max(0, Math.min(at - (max >> 3), value.length - max))
+  }
+  return bytesToUtf8(value.slice(start, start + max))
+}
+
+function compileExclusion (e: RuleExclusion, i: number): CompiledExclusion {
+  const where = `exclusions[${i}]`
+  if (e === null || typeof e !== 'object') throw new TypeError(`waf-rules: option "${where}" must be an object`)
+  let ids: IdRange[]
+  try {
+    ids = parseIdRanges(String(e.ruleId))
+  } catch (err) {
+    throw new TypeError(`waf-rules: option "${where}.ruleId": ${(err as Error).message}`)
+  }
+  if (e.prefix !== undefined && (typeof e.prefix !== 'string' || !e.prefix.startsWith('/'))) {
+    throw new TypeError(`waf-rules: option "${where}.prefix" must be a path that starts with "/"`)
+  }
+  let target: TargetExclusion | undefined
+  if (e.target !== undefined) {
+    try {
+      const ctl = parseCtl(`ruleRemoveTargetById=0;${String(e.target)}`)
+      target = (ctl as { target: TargetExclusion }).target
+    } catch (err) {
+      throw new TypeError(`waf-rules: option "${where}.target": ${(err as Error).message}`)
+    }
+  }
+  return { ids, target, prefix: e.prefix }
+}

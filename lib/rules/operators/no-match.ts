@@ -1,0 +1,4 @@
+import type { OperatorFactory } from '../model.js'
+
+/** `noMatch`: never matches. */
+export const noMatch: OperatorFactory = argument => ({ name: 'noMatch', argument, match: () => false })

@@ -1,0 +1,69 @@
+import { compileRegex, compileSet } from './regex.js'
+import type { RegexSet } from './regex.js'
+
+/**
+ * The RE2.Set prefilter. A group's values are joined with `\n` and scanned once in multi-line
+ * mode, where `^` and `$` also match at every value boundary, so a pattern that matches some
+ * value also matches the joined text: the scan can only over-report, and each reported rule
+ * is then confirmed value by value with its own operator. Patterns for which joining is not
+ * sound are kept out (see prefilterSafe) and run unfiltered.
+ */
+
+export interface PrefilterSet {
+  readonly set: RegexSet
+  /** Group member index of each pattern of the set, by the set's pattern index. */
+  readonly members: readonly number[]
+}
+
+/** Limits per RE2.Set, so that its DFA stays small enough not to run out of memory. */
+const MAX_PATTERNS = 128
+const MAX_SOURCE = 48 * 1024
+
+/**
+ * Whether a pattern can be prefiltered on joined values: it must not match the separator
+ * itself (then it would hit on every request with two values) and must not use `\A` / `\z`
+ * (which match only at the ends of the joined text).
+ */
+export function prefilterSafe (source: string): boolean {
+  if (/\\[Az]/.test(source.replace(/\\\\/g, ''))) return false
+  try {
+    return !compileRegex(source, 'm').test('\n')
+  } catch {
+    return false
+  }
+}
+
+function tryBuild (sources: string[], members: number[], out: PrefilterSet[]): void {
+  if (sources.length === 0) return
+  try {
+    out.push({ set: compileSet(sources, 'm'), members })
+  } catch {
+    // Too large for one set (or one pattern the set rejects): split; a single pattern that
+    // cannot join a set is left out and runs unfiltered.
+    if (sources.length === 1) return
+    const half = sources.length >> 1
+    tryBuild(sources.slice(0, half), members.slice(0, half), out)
+    tryBuild(sources.slice(half), members.slice(half), out)
+  }
+}
+
+/** Sets for a group's patterns (index i is member i), chunked by count and size. */
+export function buildSets (sources: readonly string[]): PrefilterSet[] {
+  const out: PrefilterSet[] = []
+  let chunk: string[] = []
+  let members: number[] = []
+  let size = 0
+  sources.forEach((src, i) => {
+    if (chunk.length > 0 && (chunk.length >= MAX_PATTERNS || size + src.length > MAX_SOURCE)) {
+      tryBuild(chunk, members, out)
+      chunk = []
+      members = []
+      size = 0
+    }
+    chunk.push(src)
+    members.push(i)
+    size += src.length
+  })
+  tryBuild(chunk, members, out)
+  return out
+}

@@ -1,0 +1,158 @@
+import { flattenJson, parseCookies, parsePairs, percentDecode, splitUrl } from './input.js'
+import type { BodyInput, Pair, RequestInput, UrlParts } from './input.js'
+import { utf8ToBytes } from './regex.js'
+import { VarEntry } from './variables.js'
+
+/** How much of a request is inspected. A cut is recorded (and logged), never silent. */
+export interface RuleLimits {
+  /** Arguments inspected (query and body together); the rest are dropped. */
+  args: number
+  /** Bytes of each value (argument, header, cookie) inspected. */
+  valueBytes: number
+  /** Bytes of the raw body (REQUEST_BODY) inspected. */
+  bodyBytes: number
+}
+
+export const DEFAULT_LIMITS: Readonly<RuleLimits> = Object.freeze({ args: 1000, valueBytes: 65536, bodyBytes: 1048576 })
+
+export type CutKind = 'args' | 'value' | 'body'
+
+/** A part of the request the engine did not inspect. */
+export interface Cut {
+  kind: CutKind
+  /** `ARGS`, `ARGS:q`, `REQUEST_HEADERS:Referer`, `REQUEST_BODY`. */
+  location: string
+  /** The size before the cut: arguments for `args`, bytes otherwise. */
+  size: number
+}
+
+/**
+ * The request parsed into the pieces collections are made of, lazily: a rule set that never
+ * looks at cookies never parses them. Limits are applied here, and every cut is recorded.
+ */
+export class RequestData {
+  readonly url: UrlParts
+  readonly cuts: Cut[] = []
+  body: BodyInput | undefined = undefined
+  private argsSeen = 0
+  private get_: VarEntry[] | undefined
+  private post_: VarEntry[] | undefined
+  private headers_: VarEntry[] | undefined
+  private cookies_: VarEntry[] | undefined
+  private decodedUri_: string | undefined
+
+  constructor (readonly input: RequestInput, readonly limits: RuleLimits) {
+    this.url = splitUrl(input.url)
+  }
+
+  private cutValue (value: string, location: () => string): string {
+    if (value.length <= this.limits.valueBytes) return value
+    this.cuts.push({ kind: 'value', location: location(), size: value.length })
+    return value.slice(0, this.limits.valueBytes)
+  }
+
+  private argEntries (pairs: Pair[], collection: string): VarEntry[] {
+    const room = Math.max(0, this.limits.args - this.argsSeen)
+    if (pairs.length > room) {
+      this.cuts.push({ kind: 'args', location: collection, size: this.argsSeen + pairs.length })
+      pairs = pairs.slice(0, room)
+    }
+    this.argsSeen += pairs.length
+    return pairs.map(p => new VarEntry(p.key, p.key, this.cutValue(p.value, () => `${collection}:${p.key}`)))
+  }
+
+  argsGet (): VarEntry[] {
+    if (this.get_ === undefined) {
+      const pairs: Pair[] = []
+      parsePairs(this.url.query, pairs)
+      this.get_ = this.argEntries(pairs, 'ARGS_GET')
+    }
+    return this.get_
+  }
+
+  argsPost (): VarEntry[] {
+    if (this.post_ === undefined) {
+      const body = this.body
+      const pairs: Pair[] = []
+      let complete = true
+      if (body?.form !== undefined) parsePairs(body.form, pairs)
+      else if (body?.json !== undefined) complete = flattenJson(body.json, pairs, this.limits.args + 1)
+      if (!complete) this.cuts.push({ kind: 'args', location: 'ARGS_POST', size: pairs.length })
+      this.argsGet() // GET arguments count first against the limit
+      this.post_ = this.argEntries(pairs, 'ARGS_POST')
+    }
+    return this.post_
+  }
+
+  /** Sets the body for phase 2; POST arguments are parsed on first use. */
+  setBody (body: BodyInput | undefined): void {
+    this.body = body
+    this.post_ = undefined
+  }
+
+  /** The raw body for REQUEST_BODY, cut to `bodyBytes`; undefined without a body. */
+  rawBody (): string | undefined {
+    const body = this.body
+    if (body === undefined) return undefined
+    let raw = body.raw ?? body.form
+    if (raw === undefined && body.json !== undefined) raw = utf8ToBytes(JSON.stringify(body.json) ?? '')
+    if (raw === undefined) return undefined
+    if (raw.length > this.limits.bodyBytes) {
+      this.cuts.push({ kind: 'body', location: 'REQUEST_BODY', size: raw.length })
+      raw = raw.slice(0, this.limits.bodyBytes)
+    }
+    return raw
+  }
+
+  headers (): VarEntry[] {
+    if (this.headers_ === undefined) {
+      const out: VarEntry[] = []
+      const raw = this.input.rawHeaders
+      if (raw !== undefined) {
+        for (let i = 0; i + 1 < raw.length; i += 2) {
+          const name = raw[i]
+          out.push(new VarEntry(name, name.toLowerCase(), this.cutValue(raw[i + 1], () => `REQUEST_HEADERS:${name}`)))
+        }
+      } else if (this.input.headers !== undefined) {
+        for (const [name, v] of Object.entries(this.input.headers)) {
+          if (v === undefined) continue
+          for (const one of typeof v === 'string' ? [v] : v) {
+            out.push(new VarEntry(name, name.toLowerCase(), this.cutValue(one, () => `REQUEST_HEADERS:${name}`)))
+          }
+        }
+      }
+      this.headers_ = out
+    }
+    return this.headers_
+  }
+
+  /** The first value of a header, by lower-cased name. */
+  header (lname: string): string | undefined {
+    for (const e of this.headers()) if (e.lkey === lname) return e.value
+    return undefined
+  }
+
+  cookies (): VarEntry[] {
+    if (this.cookies_ === undefined) {
+      const pairs: Pair[] = []
+      for (const e of this.headers()) if (e.lkey === 'cookie') parseCookies(e.value, pairs)
+      this.cookies_ = pairs.map(p => new VarEntry(p.key, p.key.toLowerCase(), this.cutValue(p.value, () => `REQUEST_COOKIES:${p.key}`)))
+    }
+    return this.cookies_
+  }
+
+  /** The request target without scheme and host, percent-decoded (ModSecurity v3's REQUEST_URI). */
+  decodedUri (): string {
+    if (this.decodedUri_ === undefined) this.decodedUri_ = percentDecode(this.url.local, false)
+    return this.decodedUri_
+  }
+
+  /** The decoded path (REQUEST_FILENAME): the decoded target up to the first `?`. */
+  decodedPath (): string {
+    return percentDecode(this.url.path, false)
+  }
+
+  get protocol (): string {
+    return this.input.protocol ?? 'HTTP/1.1'
+  }
+}
