@@ -89,9 +89,13 @@ export function responseHeaders (block: string | null | undefined, redact: Reado
       const name = block.slice(start, colon).toLowerCase()
       let v = colon + 1
       while (v < end && (block.charCodeAt(v) === 32 || block.charCodeAt(v) === 9)) v++
-      const value = redact.has(name) ? REDACTED : asText(block.slice(v, end))
-      const old = out[name]
-      out[name] = old === undefined ? value : Array.isArray(old) ? [...old, value] : [old, value]
+      if (redact.has(name)) {
+        out[name] = REDACTED
+      } else {
+        const value = asText(block.slice(v, end))
+        const old = out[name]
+        out[name] = old === undefined ? value : Array.isArray(old) ? [...old, value] : [old, value]
+      }
     }
     at = end
   }

@@ -3,10 +3,13 @@
  * byte strings (latin1), as Node's HTTP parser gives them.
  */
 
-/** The query string of a request target (`$args`): `undefined` when there is no `?`. */
+/**
+ * The query string of a request target (`$args`): `undefined` when there is none. An empty one
+ * (`/p?`) counts as none, as nginx logs `-` for it.
+ */
 export function argsOf (url: string): string | undefined {
   const q = url.indexOf('?')
-  return q === -1 ? undefined : url.slice(q + 1)
+  return q === -1 || q === url.length - 1 ? undefined : url.slice(q + 1)
 }
 
 /** The path of a request target, without the query string. */

@@ -115,7 +115,7 @@ const NAMED: Record<string, Variable> = {
   document_uri: { raw: false, get: src => src.req.url === undefined ? undefined : normalizeUri(pathOf(src.req.url)) },
   args: { raw: false, get: src => src.req.url === undefined ? undefined : argsOf(src.req.url) },
   query_string: { raw: false, get: src => src.req.url === undefined ? undefined : argsOf(src.req.url) },
-  is_args: { raw: false, get: src => src.req.url !== undefined && src.req.url.indexOf('?') !== -1 ? '?' : '' },
+  is_args: { raw: false, get: src => src.req.url !== undefined && argsOf(src.req.url) !== undefined ? '?' : '' },
   server_protocol: { raw: false, get: src => src.req.method === undefined ? undefined : 'HTTP/' + src.req.httpVersion },
   content_type: { raw: false, get: src => requestHeader(src, 'content-type') },
   content_length: { raw: false, get: src => requestHeader(src, 'content-length') },

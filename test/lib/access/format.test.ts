@@ -84,8 +84,9 @@ t.test('request variables', async t => {
   ]
   for (const [format, want] of cases) t.equal(render(format, src), want, format)
   t.equal(render('$args', fakeSource({ url: '/x' })), '-', 'no ? is not found')
-  t.equal(render('$args', fakeSource({ url: '/x?' })), '', 'an empty query is found and empty')
+  t.equal(render('$args', fakeSource({ url: '/x?' })), '-', 'an empty query is not found, as in nginx')
   t.equal(render('$is_args', fakeSource({ url: '/x' })), '')
+  t.equal(render('$is_args', fakeSource({ url: '/x?' })), '')
 })
 
 t.test('response, timing and connection variables', async t => {

@@ -1,0 +1,154 @@
+import cluster from 'node:cluster'
+import fp from 'fastify-plugin'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { DEPART_ORDER } from '../lib/lifecycle.js'
+import type { ClientErrorInfo } from '../lib/lifecycle.js'
+import { PluginSwitch, validateRouteToggles } from '../lib/switches.js'
+import type { PrefixOptions, RouteToggle, RouteWafConfig } from '../lib/switches.js'
+import type { WafContext } from '../lib/context.js'
+import type { FilterSpec, RecordProducer, RecordSource } from '../lib/log/types.js'
+import type { LogFramework } from '../lib/log/framework.js'
+import { ESCAPES } from '../lib/access/escape.js'
+import type { Escape } from '../lib/access/escape.js'
+import type { FormatDefinition } from '../lib/access/formats.js'
+import { accessProducer } from '../lib/access/record.js'
+import type { AccessRecord } from '../lib/access/record.js'
+import { requestSource, refusedSource } from '../lib/access/source.js'
+import { noteArrival, noteDeparture } from '../lib/access/connection.js'
+import { TSV_COLUMNS, TSV_TYPES } from '../lib/access/tsv-columns.js'
+import { coreOf } from './core.js'
+import type { WafParticipant } from './core.js'
+
+export type { AccessRecord } from '../lib/access/record.js'
+export type { Escape } from '../lib/access/escape.js'
+export type { FormatDefinition } from '../lib/access/formats.js'
+
+export interface WafAccessLogOptions extends PrefixOptions {
+  /** The channel of `waf-socket` the default filter writes to. Default `access`. */
+  channel?: string
+  /**
+   * `json` (default: the Kong-style record), `combined` (nginx's), `tsv` (Zeek ASCII), the name of
+   * a format in `formats`, or an nginx `log_format` string.
+   */
+  format?: string
+  /** Named nginx formats, usable here and by any filter with `writer: 'nginx'`. */
+  formats?: Record<string, string | FormatDefinition>
+  /** The escaping of variable values in nginx formats, with nginx's rules. Default `default`. */
+  escape?: Escape
+  /**
+   * Like nginx `access_log … if=`: `false` skips the line. For a request the HTTP parser refused
+   * there is no Fastify request or reply, and both are `undefined`.
+   */
+  condition?: (rec: AccessRecord, request?: FastifyRequest, reply?: FastifyReply) => boolean
+  /** Fields added to (or replacing fields of) the JSON record, like Kong's custom fields. */
+  customFields?: (request: FastifyRequest, reply: FastifyReply) => Record<string, unknown>
+  /** Header names (any case) whose values are written `REDACTED`, in requests and responses. */
+  redactHeaders?: string[]
+  /** Set by the umbrella `waf` plugin. */
+  routes?: RouteToggle[]
+}
+
+export const DEFAULT_REDACT_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie']
+
+const OWNER = 'waf-access-log'
+
+/** The default filter each registration wants, to detect two registrations that disagree. */
+const defaultFilters = new WeakMap<LogFramework, string>()
+
+function validate (opts: WafAccessLogOptions, has: (name: string) => boolean): void {
+  if (opts.channel !== undefined && (typeof opts.channel !== 'string' || opts.channel.length === 0)) {
+    throw new TypeError(`${OWNER}: option "channel" must be a channel name`)
+  }
+  const channel = opts.channel ?? 'access'
+  if (!has(channel)) throw new TypeError(`${OWNER}: option "channel" names "${channel}", which is not a channel of waf-socket`)
+  if (opts.format !== undefined && (typeof opts.format !== 'string' || opts.format.length === 0)) {
+    throw new TypeError(`${OWNER}: option "format" must be "json", "combined", "tsv", a name from "formats" or an nginx log_format string`)
+  }
+  if (opts.escape !== undefined && !ESCAPES.includes(opts.escape)) {
+    throw new TypeError(`${OWNER}: option "escape" is ${JSON.stringify(opts.escape)}; expected one of ${ESCAPES.join(', ')}`)
+  }
+  if (opts.formats !== undefined && (opts.formats === null || typeof opts.formats !== 'object' || Array.isArray(opts.formats))) {
+    throw new TypeError(`${OWNER}: option "formats" must map format names to log_format strings`)
+  }
+  for (const k of ['condition', 'customFields'] as const) {
+    if (opts[k] !== undefined && typeof opts[k] !== 'function') throw new TypeError(`${OWNER}: option "${k}" must be a function`)
+  }
+  if (opts.redactHeaders !== undefined && (!Array.isArray(opts.redactHeaders) || opts.redactHeaders.some(h => typeof h !== 'string' || h.length === 0))) {
+    throw new TypeError(`${OWNER}: option "redactHeaders" must be an array of header names`)
+  }
+}
+
+/** The default filter of the access stream for these options. */
+function defaultFilter (opts: WafAccessLogOptions, channel: string): FilterSpec<AccessRecord> {
+  const format = opts.format ?? 'json'
+  if (format === 'json') return { name: 'default', channel, writer: 'json' }
+  if (format === 'tsv') return { name: 'default', channel, writer: 'tsv', include: [...TSV_COLUMNS], types: { ...TSV_TYPES } }
+  return { name: 'default', channel, writer: 'nginx', format, ...(opts.escape === undefined ? {} : { escape: opts.escape }) }
+}
+
+function customized (rec: AccessRecord, fields: unknown): AccessRecord {
+  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) {
+    throw new TypeError(`${OWNER}: option "customFields" must return an object`)
+  }
+  return Object.assign(rec, fields)
+}
+
+export const wafAccessLog = fp<WafAccessLogOptions>(async function wafAccessLog (app: FastifyInstance, opts: WafAccessLogOptions) {
+  const core = coreOf(app)
+  validate(opts, name => core.transport.has(name))
+  const channel = opts.channel ?? 'access'
+  const log = core.log
+  for (const [name, def] of Object.entries(opts.formats ?? {})) log.formats.define(name, def, `${OWNER}: option "formats"`)
+
+  const spec = defaultFilter(opts, channel)
+  const key = JSON.stringify([spec.channel, spec.writer, spec.format, spec.escape])
+  const existing = defaultFilters.get(log)
+  if (existing === undefined) {
+    log.addFilter('access', spec)
+    defaultFilters.set(log, key)
+  } else if (existing !== key) {
+    throw new TypeError(`${OWNER}: registered again with another "channel", "format" or "escape"; the access stream has one default filter (add more with app.wafLog.addFilter)`)
+  }
+
+  const redact: ReadonlySet<string> = new Set((opts.redactHeaders ?? DEFAULT_REDACT_HEADERS).map(h => h.toLowerCase()))
+  const worker = cluster.isWorker && cluster.worker !== undefined ? cluster.worker.id : 0
+  const producer: RecordProducer<AccessRecord> = accessProducer(worker)
+  const condition = opts.condition
+  const customFields = opts.customFields
+  const sw = new PluginSwitch('access', OWNER, opts, validateRouteToggles(OWNER, opts.routes))
+
+  const participant: WafParticipant = {
+    key: 'access',
+    order: DEPART_ORDER.access,
+    enabled: (routeUrl, url, cfg) => sw.enabled(routeUrl, url, cfg as RouteWafConfig | undefined),
+    arrive (request: FastifyRequest) {
+      noteArrival(request.raw)
+    },
+    depart (request: FastifyRequest, reply: FastifyReply, ctx: WafContext) {
+      noteDeparture(request.raw)
+      if (ctx.policy.mode === 'off') return
+      const src: RecordSource = requestSource(request.raw, reply.raw, ctx, request.ip, redact)
+      if (condition === undefined && customFields === undefined) {
+        log.writeFrom('access', src, producer)
+        return
+      }
+      let rec = producer.build(src)
+      if (customFields !== undefined) rec = customized(rec, customFields(request, reply))
+      if (condition !== undefined && !condition(rec, request, reply)) return
+      log.write('access', rec)
+    },
+    clientError (info: ClientErrorInfo) {
+      if (info.ctx.policy.mode === 'off') return
+      const src = refusedSource(info, redact)
+      if (condition === undefined) {
+        log.writeFrom('access', src, producer)
+        return
+      }
+      const rec = producer.build(src)
+      if (condition(rec, undefined, undefined)) log.write('access', rec)
+    }
+  }
+  app.addHook('onRequest', core.onRequestHook(participant))
+}, { name: 'waf-access-log', fastify: '5.x', dependencies: ['waf-socket'] })
+
+export default wafAccessLog

@@ -1,0 +1,117 @@
+import t from 'tap'
+import fc from 'fast-check'
+import { accessJson, accessProducer, buildAccessRecord, responseHeaders } from '../../../lib/access/record.js'
+import { refusedSource, parseRefusedRequest } from '../../../lib/access/source.js'
+import { jsonLine } from '../../../lib/log/writers/json.js'
+import { kSource } from '../../../lib/log/types.js'
+import { ContextFactory } from '../../../lib/context.js'
+import { accessRecordErrors } from '../../schema/access.js'
+import { fakeSource } from './fixtures.js'
+
+t.test('the record has DESIGN.md\'s shape and validates against the schema', async t => {
+  const src = fakeSource({
+    url: '/p?q=1',
+    headers: { host: 'shop.example', 'user-agent': 'curl/8', authorization: 'Bearer x', cookie: 'a=1' },
+    responseBlock: 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nX-Up: \xc3\xa9\r\n\r\n',
+    ctx: { wafMs: 0.2104, upstream: { addr: '127.0.0.1:3000', status: 200, startedAt: 1763764800125, durationMs: 11.8049 } }
+  })
+  const rec = buildAccessRecord(src, 3)
+  t.same(JSON.parse(JSON.stringify(rec)), {
+    type: 'access',
+    id: src.ctx.id,
+    started_at: 1763764800123,
+    host: 'shop.example',
+    client_ip: '203.0.113.7',
+    client_port: 51234,
+    request: { method: 'GET', uri: '/p?q=1', path: '/p', args: 'q=1', http_version: '1.1', headers: { host: 'shop.example', 'user-agent': 'curl/8', authorization: 'REDACTED', cookie: 'REDACTED' }, size: 412 },
+    response: { status: 200, headers: { 'content-type': 'text/plain', 'set-cookie': 'REDACTED', 'x-up': 'é' }, size: 1234 },
+    upstream: { addr: '127.0.0.1:3000', status: 200, response_time: 11.805 },
+    latencies: { request: 13.2, proxy: 11.805, waf: 0.21 },
+    waf: { mode: 'block', action: 'pass', attacks: 0, bot: false, cc: false },
+    worker: 3
+  })
+  t.equal(rec[kSource], src, 'the record carries its source under a symbol')
+  t.same(accessRecordErrors(JSON.parse(jsonLine(rec))), [])
+  t.equal(accessJson(src, 3), jsonLine(rec))
+})
+
+t.test('no upstream: null, proxy latency 0; no query: args empty', async t => {
+  const rec = buildAccessRecord(fakeSource({ url: '/x' }), 0)
+  t.equal(rec.upstream, null)
+  t.equal(rec.latencies.proxy, 0)
+  t.equal(rec.request.args, '')
+  t.equal(rec.request.path, '/x')
+  t.same(accessRecordErrors(JSON.parse(jsonLine(rec))), [])
+})
+
+t.test('response headers: repeated names become arrays, redaction per name', async t => {
+  const h = responseHeaders('HTTP/1.1 200 OK\r\nA: 1\r\na: 2\r\nA: 3\r\nB:x\r\nC:\t y \r\n\r\n', new Set())
+  t.same({ ...h }, { a: ['1', '2', '3'], b: 'x', c: 'y ' })
+  t.same({ ...responseHeaders(null, new Set()) }, {})
+  t.same({ ...responseHeaders('HTTP/1.1 200 OK\r\nAuthorization: x\r\n\r\n', new Set(['authorization'])) }, { authorization: 'REDACTED' })
+})
+
+/** Header values as the wire gives them: any byte string. */
+const byteString = fc.string({ unit: fc.integer({ min: 0, max: 255 }).map(c => String.fromCharCode(c)), maxLength: 40 })
+const tokenName = fc.stringMatching(/^[a-z0-9!#$%&'*+.^_`|~-]{1,12}$/)
+
+const arbitrarySource = fc.record({
+  url: fc.oneof(fc.constant('/'), fc.string({ maxLength: 30 }).map(s => '/' + s), byteString.map(s => '/' + s)),
+  method: fc.constantFrom('GET', 'POST', 'M-SEARCH'),
+  headers: fc.dictionary(tokenName, fc.oneof(byteString, fc.array(byteString, { minLength: 2, maxLength: 3 })), { maxKeys: 6 }),
+  response: fc.array(fc.tuple(tokenName, byteString.map(s => s.replace(/[\r\n]/g, ''))), { maxLength: 5 }),
+  status: fc.integer({ min: 100, max: 599 }),
+  upstream: fc.option(fc.record({ addr: fc.string(), status: fc.integer({ min: 100, max: 599 }), startedAt: fc.constant(0), durationMs: fc.double({ min: 0, max: 1e6, noNaN: true }) }), { nil: undefined }),
+  redact: fc.subarray(['authorization', 'cookie', 'x-a', 'set-cookie']),
+  requestMs: fc.oneof(fc.double({ min: 0, max: 1e7, noNaN: true }), fc.constant(Number.NaN)),
+  domain: byteString,
+  error: fc.option(fc.constantFrom('HPE_INVALID_METHOD', 'HPE_HEADER_OVERFLOW'), { nil: undefined }),
+  bot: fc.boolean()
+})
+
+t.test('the direct JSON serializer writes exactly JSON.stringify of the built record', async t => {
+  fc.assert(fc.property(arbitrarySource, a => {
+    const block = 'HTTP/1.1 ' + String(a.status) + ' X\r\n' + a.response.map(([k, v]) => k + ': ' + v + '\r\n').join('') + '\r\n'
+    const src = fakeSource({ method: a.method, url: a.url, headers: a.headers, status: a.status, responseBlock: block, redact: a.redact, requestMs: a.requestMs, ctx: { upstream: a.upstream, domain: a.domain, bot: a.bot } })
+    if (a.error !== undefined) src.error = a.error
+    const built = jsonLine(buildAccessRecord(src, 2))
+    const direct = accessJson(src, 2)
+    if (built !== direct) throw new Error(`differ:\n${built}\n${direct}`)
+    JSON.parse(direct)
+    return direct.indexOf('\n') === -1 && direct.indexOf('\u2028') === -1
+  }), { numRuns: 400 })
+  t.pass('400 random sources serialized alike')
+})
+
+t.test('the producer builds and serializes with its worker id', async t => {
+  const p = accessProducer(5)
+  const src = fakeSource()
+  t.equal(p.build(src).worker, 5)
+  t.equal(p.json?.(src), jsonLine(p.build(src)))
+})
+
+t.test('a request the parser refused: parsed as far as it goes, with the error code', async t => {
+  const raw = Buffer.from('GET /x?a=1 HTTP/1.1\r\nHost: Shop.Example\r\nX-A: 1\r\nx-a: 2\r\nCookie: a=1\r\nCookie: b=2\r\nBad Header\r\n: novalue\r\nX-Bad\x01: y\r\n\r\nbody', 'latin1')
+  const req = parseRefusedRequest(raw, '10.0.0.1', 4000)
+  t.equal(req.method, 'GET')
+  t.equal(req.url, '/x?a=1')
+  t.equal(req.httpVersion, '1.1')
+  t.same({ ...req.headers }, { host: 'Shop.Example', 'x-a': '1, 2', cookie: 'a=1; b=2' })
+  const garbage = parseRefusedRequest(Buffer.from('\x16\x03\x01 binary junk'), undefined, undefined)
+  t.equal(garbage.method, undefined)
+  t.equal(garbage.url, undefined)
+  t.equal(parseRefusedRequest(undefined, undefined, undefined).method, undefined)
+
+  const ctx = new ContextFactory().createFor('shop.example', undefined)
+  ctx.bytesIn = raw.length
+  ctx.bytesOut = 150
+  const src = refusedSource({ ctx, status: 400, code: 'HPE_INVALID_HEADER_TOKEN', rawPacket: raw, requestLine: 'GET /x?a=1 HTTP/1.1', remoteAddress: '::ffff:10.0.0.1', remotePort: 4000 }, new Set(['cookie']))
+  const rec = buildAccessRecord(src, 0)
+  t.equal(rec.response.status, 400)
+  t.equal(rec.error, 'HPE_INVALID_HEADER_TOKEN')
+  t.equal(rec.client_ip, '10.0.0.1')
+  t.equal(rec.request.headers.cookie, 'REDACTED')
+  t.same(rec.response.headers, {})
+  t.same(accessRecordErrors(JSON.parse(jsonLine(rec))), [])
+  t.equal(accessJson(src, 0), jsonLine(rec))
+})
