@@ -1,3 +1,5 @@
+import type { LookupFunction as NetLookupFunction } from 'node:net'
+
 /**
  * The channel contract every log plugin writes through. Kept apart from the
  * implementations so that plugins and writers depend on the shape, not on sockets.
@@ -33,6 +35,11 @@ export interface Channel {
   /** The destination, as configured (`tcp://host:port`, `file:///path`, `stdout:` …). */
   readonly url: string
   /**
+   * The longest line, in UTF-8 bytes without the newline, that the channel sends as one unit:
+   * `maxDatagram - 1` for UDP, `Infinity` for streams and files. Heartbeat packets are sized by it.
+   */
+  readonly maxLineBytes?: number
+  /**
    * Queues one record. `line` carries no trailing newline: the channel frames it.
    * Never throws, never blocks; returns `false` when the line was dropped (and counted).
    */
@@ -56,4 +63,84 @@ export interface Transport {
   names(): string[]
   stats(): Record<string, ChannelStats>
   close(timeoutMs?: number): Promise<Record<string, ChannelStats>>
+}
+
+/** Reconnect backoff: `initialDelay * factor^n`, capped at `maxDelay`, spread by ± `jitter`. */
+export interface RetryOptions {
+  /** ms before the first retry (100). */
+  initialDelay?: number
+  /** ms; the delay never grows past it (10000). */
+  maxDelay?: number
+  /** Growth per failed try, >= 1 (2). */
+  factor?: number
+  /** Fraction in [0, 1] by which each delay is spread at random (0.2). */
+  jitter?: number
+}
+
+/** TLS for a `tls://` channel. The server certificate is verified unless `rejectUnauthorized` is `false`. */
+export interface TlsOptions {
+  /** The SNI name and the name the certificate must match, like Kong's `tls_sni`. */
+  servername?: string
+  /** Trusted CA certificates (PEM); the system store when absent. */
+  ca?: string | Buffer | Array<string | Buffer>
+  /** Client certificate and key (PEM), for collectors that authenticate clients. */
+  cert?: string | Buffer | Array<string | Buffer>
+  key?: string | Buffer | Array<string | Buffer>
+  /** `false` turns verification off. Default `true`. */
+  rejectUnauthorized?: boolean
+}
+
+/** File rotation, like Zeek's `interv`: whichever comes first. */
+export interface RotateOptions {
+  /** ms; rotation happens at whole multiples of it (epoch-aligned: 3600000 rotates on the hour). */
+  interval?: number
+  /** bytes; a file is rotated before a write would take it past this size. */
+  size?: number
+}
+
+/** DNS lookup in the shape of `net.connect`'s `lookup` option (a custom resolver, like `dns.lookup`). */
+export type LookupFunction = NetLookupFunction
+
+/** Every option a channel takes. See the table in docs/readme/transport.md. */
+export interface ChannelOptions {
+  /** `tcp://host:port`, `tls://host:port`, `udp://host:port`, `unix:///path`, `file:///path` or `stdout:`. */
+  url: string
+  /** Bytes; a batch write starts once this many are queued (4096). For files: nginx `buffer=`. */
+  flushLimit?: number
+  /** ms; the periodic flush of whatever is queued (1000). For files: nginx `flush=`. */
+  flushInterval?: number
+  /** Bytes queued (in flight included) past which a new line is dropped as `overflow` (8 MiB). */
+  dropLimit?: number
+  /** ms; connect and write timeout (10000). */
+  timeout?: number
+  /** ms; a connection idle this long is closed, and opened again for the next line (60000). */
+  keepalive?: number
+  retry?: RetryOptions
+  /** `tls://` only: `true` or the TLS options. */
+  tls?: boolean | TlsOptions
+  /** `udp://` only: the largest datagram, newline included (1472). A longer line is dropped as `oversize`. */
+  maxDatagram?: number
+  /** `file://` only: write gzip members of this level (1–9), like nginx `gzip=`. */
+  gzip?: number
+  /** `file://` only: rotation. */
+  rotate?: RotateOptions
+  /** `tcp://`, `tls://`, `udp://`: a custom DNS resolver; it runs again on every reconnect. */
+  lookup?: LookupFunction
+}
+
+/** The channel defaults every channel (and every channel opened on demand) starts from. */
+export type ChannelDefaults = Omit<ChannelOptions, 'url'>
+
+/** Where transport warnings go (Fastify's logger fits). */
+export interface TransportLogger {
+  warn(obj: object, msg: string): void
+}
+
+export interface TransportOptions {
+  channels: Record<string, string | ChannelOptions>
+  /** Options for every channel, under each channel's own. */
+  defaults?: ChannelDefaults
+  /** At most one warning per channel per this many ms (30000). */
+  warnInterval?: number
+  logger?: TransportLogger
 }

@@ -1,0 +1,7 @@
+export { SocketTransport } from './transport.js'
+export { resolveChannel } from './options.js'
+export type { ChannelConfig, Endpoint } from './options.js'
+export type {
+  Channel, ChannelDefaults, ChannelOptions, ChannelStats, DropCounts, LookupFunction, RetryOptions, RotateOptions,
+  TlsOptions, Transport, TransportLogger, TransportOptions
+} from './types.js'

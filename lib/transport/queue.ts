@@ -1,0 +1,225 @@
+import type { ChannelStats } from './types.js'
+
+/**
+ * The bounded queue of one channel, and the channel's counters.
+ *
+ * Lines are appended to one growing string (V8 makes `+=` a cheap rope), so `push` allocates no
+ * Buffer and no closure; the text is sealed into a batch every `flushLimit` bytes and written
+ * with one call per batch. Bytes are counted exactly (UTF-8, newline included) because
+ * `dropLimit` is a bound on memory and `bytesSent` is reported.
+ *
+ * Lines a sink has taken but not yet confirmed stay counted in `lines`/`bytes` (they are still
+ * "queued"): `written === sent + queued + dropped.*` holds after every call.
+ */
+
+/** Text of whole lines, each ending in `\n`, written with one call. */
+export interface Batch {
+  data: string
+  lines: number
+  bytes: number
+}
+
+/** Called when a line is dropped; a channel turns it into a rate-limited warning. */
+export type DropListener = (reason: 'overflow' | 'oversize' | 'closed') => void
+
+export class LineCounters {
+  written = 0
+  sent = 0
+  bytesSent = 0
+  /** Lines and bytes queued, those in flight included. */
+  lines = 0
+  bytes = 0
+  errors = 0
+  reconnects = 0
+  readonly dropped = { overflow: 0, oversize: 0, closed: 0 }
+  /** Set by close: every later line is dropped as `closed`. */
+  closed = false
+  /** Set when close gave up: what was still queued is counted as dropped, late confirmations are ignored. */
+  abandoned = false
+  private drainWaiters: Array<() => void> = []
+
+  snapshot (connected: boolean): ChannelStats {
+    return {
+      written: this.written,
+      sent: this.sent,
+      queued: this.lines,
+      dropped: { overflow: this.dropped.overflow, oversize: this.dropped.oversize, closed: this.dropped.closed },
+      bytesSent: this.bytesSent,
+      reconnects: this.reconnects,
+      errors: this.errors,
+      connected
+    }
+  }
+
+  /** Resolves once nothing is queued (or at once). */
+  drained (): Promise<void> {
+    if (this.lines === 0) return Promise.resolve()
+    return new Promise(resolve => this.drainWaiters.push(resolve))
+  }
+
+  protected confirmed (lines: number, bytes: number): void {
+    if (this.abandoned) return
+    this.sent += lines
+    this.bytesSent += bytes
+    this.lines -= lines
+    this.bytes -= bytes
+    if (this.lines === 0) this.wakeDrainWaiters()
+  }
+
+  /** Counts one line the sink gave up on as dropped (e.g. a datagram refused as too big). */
+  dropTaken (reason: 'oversize' | 'closed', bytes: number): void {
+    if (this.abandoned) return
+    this.dropped[reason]++
+    this.lines--
+    this.bytes -= bytes
+    if (this.lines === 0) this.wakeDrainWaiters()
+  }
+
+  /** Close gave up: everything still queued, in flight included, is dropped as `closed`. */
+  abandon (): void {
+    if (this.abandoned) return
+    this.dropped.closed += this.lines
+    this.lines = 0
+    this.bytes = 0
+    this.abandoned = true
+    this.closed = true
+    this.clear()
+    this.wakeDrainWaiters()
+  }
+
+  protected clear (): void {}
+
+  private wakeDrainWaiters (): void {
+    const w = this.drainWaiters
+    if (w.length === 0) return
+    this.drainWaiters = []
+    for (const fn of w) fn()
+  }
+}
+
+/** Compact the sealed list once this many batches at its head were taken. */
+const COMPACT_AT = 1024
+
+export class StreamQueue extends LineCounters {
+  /** Set by a timer or by `flush()`: write what is queued even below `flushLimit`. */
+  flushWanted = false
+  private cur = ''
+  private curLines = 0
+  private curBytes = 0
+  private sealed: Array<Batch | undefined> = []
+  private head = 0
+
+  constructor (
+    private readonly flushLimit: number,
+    private readonly dropLimit: number,
+    /** Told when a batch becomes ready to write; the sink decides whether it can write now. */
+    private readonly onReady: () => void,
+    private readonly onDrop: DropListener
+  ) {
+    super()
+  }
+
+  /** The hot path: one line, without its newline. */
+  push (line: string): boolean {
+    this.written++
+    if (this.closed) {
+      this.dropped.closed++
+      this.onDrop('closed')
+      return false
+    }
+    if (typeof line !== 'string') line = String(line)
+    const bytes = Buffer.byteLength(line, 'utf8') + 1
+    if (this.bytes + bytes > this.dropLimit) {
+      this.dropped.overflow++
+      this.onDrop('overflow')
+      return false
+    }
+    this.cur += line + '\n'
+    this.curLines++
+    this.curBytes += bytes
+    this.lines++
+    this.bytes += bytes
+    if (this.curBytes >= this.flushLimit) {
+      this.seal()
+      this.onReady()
+    }
+    return true
+  }
+
+  /** Whether a write should start now. */
+  ready (): boolean {
+    return this.head < this.sealed.length || (this.flushWanted && this.curLines > 0)
+  }
+
+  /** Lines queued and not yet taken by a sink. */
+  waiting (): boolean {
+    return this.head < this.sealed.length || this.curLines > 0
+  }
+
+  /**
+   * Takes the next batch to write: sealed batches in order, merged up to `maxBytes` (always at
+   * least one), then the unsealed tail when a flush was asked for. The lines stay counted as
+   * queued until `confirm` or `restore`.
+   */
+  take (maxBytes: number): Batch | undefined {
+    if (this.head >= this.sealed.length) {
+      if (!this.flushWanted || this.curLines === 0) return undefined
+      this.seal()
+    }
+    const b = this.sealed[this.head] as Batch
+    this.sealed[this.head++] = undefined
+    while (this.head < this.sealed.length) {
+      const next = this.sealed[this.head] as Batch
+      if (b.bytes + next.bytes > maxBytes) break
+      b.data += next.data
+      b.lines += next.lines
+      b.bytes += next.bytes
+      this.sealed[this.head++] = undefined
+    }
+    if (this.head >= this.sealed.length && this.flushWanted && this.curLines > 0 && b.bytes + this.curBytes <= maxBytes) {
+      b.data += this.cur
+      b.lines += this.curLines
+      b.bytes += this.curBytes
+      this.cur = ''
+      this.curLines = 0
+      this.curBytes = 0
+    }
+    if (this.head === this.sealed.length) {
+      this.sealed.length = 0
+      this.head = 0
+      if (this.curLines === 0) this.flushWanted = false
+    } else if (this.head >= COMPACT_AT) {
+      this.sealed = this.sealed.slice(this.head)
+      this.head = 0
+    }
+    return b
+  }
+
+  /** The sink delivered `b` (handed it to the kernel, or wrote it to the file). */
+  confirm (b: Batch): void {
+    this.confirmed(b.lines, b.bytes)
+  }
+
+  /** The write of `b` failed before the kernel took it: it goes back to the front, order kept. */
+  restore (b: Batch): void {
+    if (this.abandoned) return
+    if (this.head > 0) this.sealed[--this.head] = b
+    else this.sealed.unshift(b)
+  }
+
+  private seal (): void {
+    this.sealed.push({ data: this.cur, lines: this.curLines, bytes: this.curBytes })
+    this.cur = ''
+    this.curLines = 0
+    this.curBytes = 0
+  }
+
+  protected override clear (): void {
+    this.sealed = []
+    this.head = 0
+    this.cur = ''
+    this.curLines = 0
+    this.curBytes = 0
+    this.flushWanted = false
+  }
+}
