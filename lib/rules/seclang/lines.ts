@@ -28,7 +28,8 @@ export function logicalLines (source: string): LogicalLine[] {
       buf += line + '\n'
       continue
     }
-    if (line.endsWith('`') && countOf(line, '`') === 1) {
+    // A comment never opens a backtick block, even when it ends in one.
+    if (line.endsWith('`') && countOf(line, '`') === 1 && !(buf.length === 0 ? line : buf).startsWith('#')) {
       buf += line.slice(0, -1)
       inBackticks = true
       continue

@@ -3,7 +3,7 @@
  * `XML:/*` is the text content of the document element (every text and CDATA node, in
  * document order, concatenated, as libxml2's xmlNodeGetContent gives it), and `XML://@*`
  * is the value of every attribute. Entities are the five predefined ones and character
- * references; a DOCTYPE is skipped and never resolved (no external entities). Malformed
+ * references (written as UTF-8 bytes, since values are byte strings); a DOCTYPE is skipped and never resolved (no external entities). Malformed
  * input is reported as an error (REQBODY_ERROR) with what was read up to that point.
  * One linear pass; no recursion, so nesting depth costs nothing.
  */
@@ -119,7 +119,9 @@ export function decodeEntities (s: string): string {
   return s.replace(/&(#[xX][0-9a-fA-F]+|#[0-9]+|[A-Za-z]+);/g, (m, e: string) => {
     if (e[0] === '#') {
       const cp = e[1] === 'x' || e[1] === 'X' ? Number.parseInt(e.slice(2), 16) : Number.parseInt(e.slice(1), 10)
-      return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : m
+      if (cp <= 0 || cp > 0x10ffff) return m
+      // Values are byte strings (../regex.ts): a character reference becomes its UTF-8 bytes, as libxml2 stores it.
+      return cp < 0x80 ? String.fromCharCode(cp) : Buffer.from(String.fromCodePoint(cp), 'utf8').toString('latin1')
     }
     return NAMED[e] ?? m
   })

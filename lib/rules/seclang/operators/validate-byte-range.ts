@@ -22,3 +22,20 @@ export function compileValidateByteRange (argument: string): (value: string) => 
     return false
   }
 }
+
+/** An RE2 class matching every byte outside the ranges: a prefilter for the operator. */
+export function byteRangePrefilter (argument: string): string {
+  const allowed = new Uint8Array(256)
+  const check = compileValidateByteRange(argument)
+  for (let b = 0; b < 256; b++) allowed[b] = check(String.fromCharCode(b)) ? 0 : 1
+  let cls = ''
+  for (let b = 0; b < 256; b++) {
+    if (allowed[b] === 1) continue
+    let e = b
+    while (e + 1 < 256 && allowed[e + 1] === 0) e++
+    cls += e === b ? `\\x{${b.toString(16)}}` : `\\x{${b.toString(16)}}-\\x{${e.toString(16)}}`
+    b = e
+  }
+  // Every byte allowed: nothing can match; a class that never matches says so.
+  return cls.length === 0 ? '[^\\x{0}-\\x{10ffff}]' : `[${cls}]`
+}

@@ -134,3 +134,8 @@ t.test('a chain interrupted by another directive, and a file that ends inside a 
   t.match(r.diagnostics[0]!.message, /a chained rule must follow the rule at line 1; found SecMarker/)
   t.match(r.diagnostics[1]!.message, /the file ends inside a chain/)
 })
+
+t.test('a comment that ends in a backtick is only a comment', async t => {
+  const lines = logicalLines('# such as: ; | & `\nSecRule ARGS "@rx `" "id:1"\nSecMarker END\n')
+  t.same(lines.map(l => l.line), [2, 3])
+})

@@ -1,0 +1,30 @@
+import { registerCollection } from '../collections.js'
+import type { Transaction } from '../transaction.js'
+import { VarEntry } from '../variables.js'
+import { parseXmlBody } from './xml.js'
+
+/**
+ * Collections SecLang rule sets target that the request model does not build itself.
+ *
+ * `XML` follows ModSecurity's XML body processor for the two XPath expressions the CRS uses:
+ * `XML:/*` (the document element's text content, one value) and `XML://@*` (every attribute
+ * value). Other XPath expressions are refused at load time (see XML_PATHS). The body is parsed
+ * when a rule first asks, once per request, and only for an XML Content-Type.
+ */
+export const XML_PATHS: ReadonlySet<string> = new Set(['/*', '//@*'])
+
+const XML_TYPE = /^\s*(?:application|text)\/(?:[a-z0-9.+-]*\+)?xml\s*(?:;|$)/i
+
+function xmlEntries (tx: Transaction): VarEntry[] {
+  const type = tx.req.header('content-type')
+  if (type === undefined || !XML_TYPE.test(type)) return []
+  const raw = tx.req.rawBody()
+  if (raw === undefined || raw.length === 0) return []
+  const doc = parseXmlBody(raw)
+  const out: VarEntry[] = [new VarEntry('/*', '/*', doc.text)]
+  for (const a of doc.attributes) out.push(new VarEntry('//@*', '//@*', a.value))
+  return out
+}
+
+registerCollection({ name: 'XML', caseless: false, dynamic: false, body: true, single: false, build: xmlEntries })
+
