@@ -183,15 +183,14 @@ export const wafForensic = fp<WafForensicOptions>(async function wafForensic (ap
     log = new ForensicLog(core, channel)
     logs.set(core, log)
     core.log.addFilter<ForensicRecord>('forensic', { name: 'default', channel, writer: 'raw' })
-    const shared = log
-    app.decorate('wafForensic', {
-      stats: () => ({ ...shared.counts }),
-      channel
-    } satisfies WafForensicDecorator)
   } else if (log.channel !== channel) {
     throw new TypeError(`waf-forensic: option "channel" is ${JSON.stringify(channel)}, but this app's forensic log already writes to ${JSON.stringify(log.channel)}; route lines elsewhere with app.wafLog.addFilter('forensic', …)`)
   }
   const forensic = log
+  // Every registration shares one log; each scope that has none yet gets the decorator.
+  if (!app.hasDecorator('wafForensic')) {
+    app.decorate('wafForensic', { stats: () => ({ ...forensic.counts }), channel } satisfies WafForensicDecorator)
+  }
 
   /** A line could not be written: count it and act as configured. True when the request was answered. */
   function failed (phase: '+' | '-', id: string, reply: FastifyReply | undefined): boolean {
