@@ -17,8 +17,10 @@ import { isUtf8 } from 'node:buffer'
  * UTF-8 are therefore decoded first, so that the bytes on the wire are the bytes received, as
  * nginx writes them; a value that is not valid UTF-8 keeps its bytes as the characters U+0080 to
  * U+00FF (lossless, but two bytes each on the wire, where nginx writes one).
- * `none` differs from nginx in one point, on purpose: CR and LF are written `\x0D` and `\x0A`, so
- * that no value can split or forge a line.
+ * Two differences from nginx, on purpose, so that no value can split or forge a line, even for a
+ * reader that takes U+2028/U+2029 as line ends: `none` writes CR, LF, U+2028 and U+2029 as
+ * `\x0D`, `\x0A`, `\xE2\x80\xA8`, `\xE2\x80\xA9`; `json` writes U+2028 and U+2029 as `\u2028`
+ * and `\u2029` (valid JSON escapes of the same text).
  */
 export type Escape = 'default' | 'json' | 'none'
 
@@ -88,9 +90,9 @@ export function asText (s: string): string {
   return isUtf8(bytes) ? bytes.toString('utf8') : s
 }
 
-const JSON_SPECIAL = /["\\\u0000-\u001f]/
+const JSON_SPECIAL = /["\\\u0000-\u001f\u2028\u2029]/
 
-/** nginx `escape=json`, on the text of `s`. */
+/** nginx `escape=json`, on the text of `s`; U+2028 and U+2029 also get `\u` escapes (see above). */
 export function escapeJson (s: string): string {
   const t = asText(s)
   if (!JSON_SPECIAL.test(t)) return t
@@ -101,18 +103,21 @@ export function escapeJson (s: string): string {
     if (c < 0x60 && JSON_ESCAPE[c] !== '') {
       out += t.slice(from, i) + JSON_ESCAPE[c]
       from = i + 1
+    } else if (c === 0x2028 || c === 0x2029) {
+      out += t.slice(from, i) + (c === 0x2028 ? '\\u2028' : '\\u2029')
+      from = i + 1
     }
   }
   return out + t.slice(from)
 }
 
-const LINE_BREAK = /[\r\n]/
+const LINE_BREAK = /[\r\n\u2028\u2029]/
 
-/** nginx `escape=none`, on the text of `s`, with CR and LF still escaped (see above). */
+/** nginx `escape=none`, on the text of `s`, with line breaks still escaped (see above). */
 export function escapeNone (s: string): string {
   const t = asText(s)
   if (!LINE_BREAK.test(t)) return t
-  return t.replaceAll('\r', '\\x0D').replaceAll('\n', '\\x0A')
+  return t.replaceAll('\r', '\\x0D').replaceAll('\n', '\\x0A').replaceAll('\u2028', '\\xE2\\x80\\xA8').replaceAll('\u2029', '\\xE2\\x80\\xA9')
 }
 
 export type EscapeFn = (s: string) => string

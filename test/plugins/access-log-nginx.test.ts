@@ -77,12 +77,7 @@ function byteLines (buf: Buffer): Buffer[] {
 
 const COMBINED_RE = /^(\S+) - (.*?) \[[^\]]+\] "(.*)" (\d{3}) (\d+) "(.*)" "(.*)"$/
 
-t.test('nginx log_format lines match nginx byte for byte', async t => {
-  const missing = nginxMissing()
-  if (missing !== undefined) {
-    t.skip(missing)
-    return
-  }
+t.test('nginx log_format lines match nginx byte for byte', { skip: nginxMissing() ?? false }, async t => {
   const nginx = await startNginx({
     plain: { format: DEFAULT_FORMAT },
     json: { format: JSON_FORMAT, escape: 'json' },

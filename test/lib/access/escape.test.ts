@@ -42,6 +42,7 @@ t.test('escape=json follows ngx_escape_json', async t => {
   t.equal(escapeJson('\n\r\t\b\f'), '\\n\\r\\t\\b\\f')
   t.equal(escapeJson('\x00\x01\x1f'), '\\u0000\\u0001\\u001F')
   t.equal(escapeJson('\x7f'), '\x7f', 'DEL passes, as in nginx')
+  t.equal(escapeJson('a\u2028b\u2029'), 'a\\u2028b\\u2029', 'JS line separators get JSON escapes')
   // UTF-8 bytes as received (latin1 chars) come out as the text they encode
   t.equal(escapeJson(Buffer.from('café "x"', 'utf8').toString('latin1')), 'café \\"x\\"')
   // bytes that are not UTF-8 are kept as latin1 characters
@@ -59,7 +60,9 @@ t.test('escape=json output parses as the inside of a JSON string, for any input'
 t.test('escape=none passes values but never a line break', async t => {
   t.equal(escapeNone('a "b" \\'), 'a "b" \\')
   t.equal(escapeNone('a\r\nb'), 'a\\x0D\\x0Ab')
-  fc.assert(fc.property(fc.string({ unit: 'binary' }), s => !/[\r\n]/.test(escapeNone(s))), { numRuns: 300 })
+  t.equal(escapeNone('a\u2028b\u2029'), 'a\\xE2\\x80\\xA8b\\xE2\\x80\\xA9')
+  t.equal(escapeNone(Buffer.from('\u2028', 'utf8').toString('latin1')), '\\xE2\\x80\\xA8', 'also when it arrives as UTF-8 bytes')
+  fc.assert(fc.property(fc.string({ unit: 'binary' }), s => !/[\r\n\u2028\u2029]/.test(escapeNone(s))), { numRuns: 300 })
 })
 
 t.test('asText decodes valid UTF-8 byte strings only', async t => {
