@@ -36,9 +36,15 @@ export interface Participant<Req, Rep> {
   depart?(request: Req, reply: Rep, ctx: WafContext): void
   /**
    * Runs for a request the HTTP parser refused (a bad request line, a bad header byte, headers
-   * too large): there is no request object, only what the parser had received.
+   * too large): there is no request object, only what the parser had received. Participants run
+   * in departure order, like `depart`.
    */
   clientError?(info: ClientErrorInfo): void
+  /**
+   * For the same requests, runs before any participant's `clientError`, as `arrive` runs before
+   * any `depart` (the forensic "+" line, so that it comes before the other lines of the request).
+   */
+  clientErrorArrive?(info: ClientErrorInfo): void
 }
 
 /** A request refused by the HTTP parser, as far as it could be read. */

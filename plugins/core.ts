@@ -152,10 +152,20 @@ export class WafCore {
       remoteAddress: socket.remoteAddress,
       remotePort: socket.remotePort
     }
-    const ordered = this.participants.slice().sort((a, b) => a.order - b.order)
+    const ordered = this.participants
+      .filter(p => (p.clientError !== undefined || p.clientErrorArrive !== undefined) && this.inScope(p, target) && p.enabled(undefined, target, undefined))
+      .sort((a, b) => a.order - b.order)
     for (const p of ordered) {
-      if (p.clientError === undefined || !this.inScope(p, target) || !p.enabled(undefined, target, undefined)) continue
       ctx.enabled[p.key] = true
+      if (p.clientErrorArrive === undefined) continue
+      try {
+        p.clientErrorArrive(info)
+      } catch (e) {
+        this.reportError(e, p.key)
+      }
+    }
+    for (const p of ordered) {
+      if (p.clientError === undefined) continue
       try {
         p.clientError(info)
       } catch (e) {

@@ -223,16 +223,21 @@ export const wafForensic = fp<WafForensicOptions>(async function wafForensic (ap
       if (!ctx.enabled.forensic) return
       if (!forensic.write(ctx.id, '-', formatMinusLine(ctx.id), false)) failed('-', ctx.id, undefined)
     },
-    clientError (info: ClientErrorInfo): void {
-      if (!clientErrors || info.rawPacket === undefined) return
-      const head = readRawHead(info.rawPacket.toString('latin1'))
-      if (head === undefined) return
-      const id = info.ctx.id
-      if (!forensic.write(id, '+', formatPlusLine(id, head.requestLine, head.rawHeaders, redact), false)) {
-        failed('+', id, undefined)
+    clientErrorArrive (info: ClientErrorInfo): void {
+      const ctx = info.ctx
+      const head = clientErrors && info.rawPacket !== undefined ? readRawHead(info.rawPacket.toString('latin1')) : undefined
+      if (head === undefined) {
+        ctx.enabled.forensic = false
         return
       }
-      if (!forensic.write(id, '-', formatMinusLine(id), immediate)) failed('-', id, undefined)
+      if (forensic.write(ctx.id, '+', formatPlusLine(ctx.id, head.requestLine, head.rawHeaders, redact), false)) return
+      ctx.enabled.forensic = false
+      failed('+', ctx.id, undefined)
+    },
+    clientError (info: ClientErrorInfo): void {
+      const ctx = info.ctx
+      if (!ctx.enabled.forensic) return
+      if (!forensic.write(ctx.id, '-', formatMinusLine(ctx.id), immediate)) failed('-', ctx.id, undefined)
     }
   }
   app.addHook('onRequest', core.onRequestHook(participant, app))

@@ -7,6 +7,7 @@ import { wafSocket } from '../../plugins/socket.js'
 import { wafForensic } from '../../plugins/forensic.js'
 import type { WafForensicOptions } from '../../plugins/forensic.js'
 import { wafServerOptions } from '../../plugins/core.js'
+import { wafAccessLog } from '../../plugins/access-log.js'
 import { parseForensicLine } from '../../lib/forensic/parse.js'
 import type { ForensicStart } from '../../lib/forensic/parse.js'
 import { isUniqueId } from '../../lib/forensic/unique-id.js'
@@ -92,6 +93,25 @@ t.test('"+" when the request arrives, "-" when it ends; request.waf.id is the id
   const lines = await collector.waitForLines(2)
   t.ok(isUniqueId(seenId))
   t.same(lines, [`+${seenId}|GET /p?q=1&r=a%257Cb HTTP/1.1|Host:Shop.Example%3a8080|User-Agent:t/1|X-Dup:1, 2`, `-${seenId}`])
+})
+
+t.test('the "-" line comes after every other line of the request', async t => {
+  const collector = await tcpCollector()
+  const app = Fastify({ ...wafServerOptions() })
+  // One channel for both logs, so the order on the wire is the order of the writes.
+  await app.register(wafSocket, { channels: { log: { url: collector.url, flushInterval: 20 } } })
+  await app.register(wafForensic, { channel: 'log' })
+  await app.register(wafAccessLog, { channel: 'log' })
+  app.get('/', async () => 'ok')
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(async () => { await app.close(); await collector.close() })
+  await rawRequest(portOf(app), 'GET / HTTP/1.1\r\nHost: h\r\n\r\n')
+  await rawRequest(portOf(app), 'GET /%zz HTTP/1.1\r\nHost: h\r\n\r\n')
+  await rawRequest(portOf(app), 'GET /a\x01b HTTP/1.1\r\nHost: h\r\n\r\n')
+  const lines = await collector.waitForLines(9)
+  const kinds = lines.map(l => l.startsWith('{') ? `access:${(JSON.parse(l) as { id: string }).id}` : `${l[0]}:${l.slice(1, 28)}`)
+  const ids = plus(lines).map(e => e.id)
+  t.same(kinds, ids.flatMap(id => [`+:${id}`, `access:${id}`, `-:${id}`]))
 })
 
 t.test('the "+" line is on the wire before the handler runs (immediate)', async t => {
