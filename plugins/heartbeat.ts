@@ -100,7 +100,8 @@ export const wafHeartbeat = fp<WafHeartbeatOptions>(async function wafHeartbeat 
       table.countContext(info.ctx, info.status)
     }
   }
-  app.addHook('onRequest', core.onRequestHook(participant))
+  // The context's prefix scopes the early path (requests answered before routing) like the hooks.
+  app.addHook('onRequest', core.onRequestHook(participant, app))
 
   app.decorate('wafHeartbeat', {
     snapshot: () => heartbeat.snapshot(),

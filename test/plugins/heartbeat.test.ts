@@ -243,3 +243,26 @@ t.test('bad options fail at register time, naming the option', async t => {
   await t.rejects(async () => { await bare.ready() }, /waf-socket/, 'waf-socket is required')
   await bare.close()
 })
+
+t.test('registered in an encapsulated context, it counts that prefix only, early-answered requests included', async t => {
+  const collector = await tcpCollector()
+  t.teardown(() => collector.close())
+  const app = Fastify({ ...wafServerOptions() })
+  await app.register(wafSocket, { channels: { heart: { url: collector.url, ...fast } } })
+  let scoped: FastifyInstance | undefined
+  await app.register(async api => {
+    await api.register(wafHeartbeat, { interval: 60_000 })
+    api.get('/x', async () => 'api')
+    scoped = api
+  }, { prefix: '/api' })
+  app.get('/x', async () => 'root')
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  t.teardown(() => app.close())
+  const send = (path: string): Promise<unknown> => rawRequest(port(app), buildRequest('GET', path, [['Host', 'scoped.example'], ['Connection', 'close']]))
+  for (const path of ['/api/x', '/x', '/api/%zz', '/%zz', '/nope']) await send(path)
+  const hb = (scoped as FastifyInstance).wafHeartbeat
+  await until(() => (hb.snapshot().domains['scoped.example']?.ac ?? 0) >= 2, 'the /api requests counted')
+  await new Promise(resolve => setTimeout(resolve, 100))
+  t.match(hb.snapshot().domains['scoped.example'], { ac: 2, '4x': 1 }, '/api/x and /api/%zz only')
+  t.notOk(app.hasDecorator('wafHeartbeat'), 'the decorator stays in its context')
+})
