@@ -9,7 +9,8 @@ import { wafHeartbeat } from '../../plugins/heartbeat.js'
 import type { CounterValues, HeartbeatRecord } from '../../plugins/heartbeat.js'
 import { wafServerOptions } from '../../plugins/core.js'
 import { wafRateLimitHooks, wafUpstream } from '../../plugins/upstream.js'
-import { buildRequest, rawRequest } from '../helpers/raw-http.js'
+import { buildRequest, rawRequest, responseComplete } from '../helpers/raw-http.js'
+import net from 'node:net'
 import { tcpCollector } from '../helpers/collector.js'
 import type { Collector } from '../helpers/collector.js'
 
@@ -265,4 +266,40 @@ t.test('registered in an encapsulated context, it counts that prefix only, early
   await new Promise(resolve => setTimeout(resolve, 100))
   t.match(hb.snapshot().domains['scoped.example'], { ac: 2, '4x': 1 }, '/api/x and /api/%zz only')
   t.notOk(app.hasDecorator('wafHeartbeat'), 'the decorator stays in its context')
+})
+
+t.test('on a keep-alive connection each request is charged its own bytes, whatever its Host', async t => {
+  const collector = await tcpCollector()
+  t.teardown(() => collector.close())
+  const upstream = await startUpstream(t)
+  const app = await build(t, collector, upstream)
+  const sock = net.connect(port(app), '127.0.0.1')
+  t.teardown(() => sock.destroy())
+  await new Promise(resolve => sock.once('connect', resolve))
+  const want: Record<string, { ub: number, db: number, ac: number }> = {}
+  const plan: Array<[string, string]> = [['k1.example', '/ok'], ['k2.example', '/missing'], ['k1.example', '/up/404'], ['k2.example', '/ok'], ['k1.example', '/broken']]
+  for (const [host, path] of plan) {
+    const request = Buffer.from(buildRequest('GET', path, [['Host', host], ['User-Agent', 'x'.repeat(host.length * 10)]]), 'latin1')
+    const response = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = []
+      const timer = setTimeout(() => reject(new Error('no response')), 3000)
+      const onData = (d: Buffer): void => {
+        chunks.push(d)
+        if (responseComplete(Buffer.concat(chunks).toString('latin1'))) {
+          clearTimeout(timer)
+          sock.off('data', onData)
+          resolve(Buffer.concat(chunks))
+        }
+      }
+      sock.on('data', onData)
+      sock.write(request)
+    })
+    const w = want[host] ??= { ub: 0, db: 0, ac: 0 }
+    w.ub += request.length
+    w.db += response.length
+    w.ac++
+  }
+  await until(() => Object.values(app.wafHeartbeat.snapshot().domains).reduce((n, c) => n + c.ac, 0) >= plan.length, 'all counted')
+  const snap = app.wafHeartbeat.snapshot().domains
+  for (const [host, w] of Object.entries(want)) t.match(snap[host], w, host)
 })
