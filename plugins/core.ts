@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
 import { STATUS_CODES } from 'node:http'
+import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import { ContextFactory } from '../lib/context.js'
 import type { WafContext } from '../lib/context.js'
@@ -36,10 +37,10 @@ declare module 'fastify' {
 
 const kCore = Symbol.for('fastify-waflog.core')
 const kDepartures = Symbol('waf.departures')
-/** On a socket: how many of its requests have joined and not yet departed. */
+/** On a socket: the last request that joined and has not departed yet. */
 const kInFlight = Symbol('waf.inFlight')
 
-type CountedSocket = Socket & { [kInFlight]?: number }
+type TrackedSocket = Socket & { [kInFlight]?: IncomingMessage | null }
 
 type CoreRequest = FastifyRequest & { [kDepartures]: Departures<FastifyRequest, FastifyReply> | null }
 
@@ -92,8 +93,8 @@ export class WafCore {
     if (deps === null || deps === undefined) {
       deps = new Departures(request, reply)
       r[kDepartures] = deps
-      const socket = request.raw.socket as CountedSocket | null
-      if (socket != null) socket[kInFlight] = (socket[kInFlight] ?? 0) + 1
+      const socket = request.raw.socket as TrackedSocket | null
+      if (socket != null) socket[kInFlight] = request.raw
     }
     deps.add(p)
     if (p.arrive !== undefined && p.arrive(request, reply, ctx, early) === true && !early) return JOIN_REPLIED
@@ -109,21 +110,22 @@ export class WafCore {
   depart (request: FastifyRequest): void {
     const deps = (request as CoreRequest)[kDepartures]
     if (deps === null || deps === undefined || deps.finished) return
-    const socket = request.raw.socket as CountedSocket | null
-    if (socket != null && socket[kInFlight] !== undefined && socket[kInFlight] > 0) socket[kInFlight]--
+    const socket = request.raw.socket as TrackedSocket | null
+    if (socket != null && socket[kInFlight] === request.raw) socket[kInFlight] = null
     const ctx = request.waf
     settleSizes(ctx, request.raw, deps.reply.raw)
     deps.run(ctx, this.reportError)
   }
 
   /**
-   * Whether a request on this socket has joined and not departed: a parser error then concerns
-   * that request's body (a bad chunk, a bad Transfer-Encoding), and the request is already
-   * being logged through its normal path.
+   * Whether the parser error on this socket is in the body of a request that joined and has not
+   * departed (a bad chunk size, a bad Transfer-Encoding): that request is already being logged
+   * through its normal path, and departs when the socket closes. An error after a complete
+   * request (the next pipelined request) is a request of its own.
    */
-  hasRequestInFlight (socket: Socket): boolean {
-    const n = (socket as CountedSocket)[kInFlight]
-    return n !== undefined && n > 0
+  bodyErrorOfRequestInFlight (socket: Socket): boolean {
+    const req = (socket as TrackedSocket)[kInFlight]
+    return req != null && !req.complete
   }
 
   private readonly reportError = (err: unknown, key: string): void => {
@@ -134,8 +136,8 @@ export class WafCore {
    * Logs a request the HTTP parser refused, through every participant that takes such requests.
    * `responseBytes` is the size of the error response about to be written (for `ctx.bytesOut`).
    */
-  clientError (err: Error & { code?: string, rawPacket?: Buffer }, socket: Socket, status: number, responseBytes = 0): void {
-    const raw = err.rawPacket
+  clientError (err: Error & { code?: string, rawPacket?: Buffer, bytesParsed?: number }, socket: Socket, status: number, responseBytes = 0): void {
+    const raw = failingRequestBytes(err.rawPacket, err.bytesParsed)
     const head = raw === undefined ? '' : raw.toString('latin1')
     const eol = head.indexOf('\r\n')
     const requestLine = eol > 0 ? head.slice(0, eol) : (head.length > 0 ? head : undefined)
@@ -215,6 +217,17 @@ export function installCore (app: FastifyInstance, transport: Transport): WafCor
   return core
 }
 
+/**
+ * The bytes of the request the parser failed on. Node hands over the whole chunk it was parsing,
+ * which holds the requests pipelined before the bad one too: the bad one starts after the last
+ * blank line before the error offset.
+ */
+export function failingRequestBytes (packet: Buffer | undefined, errorAt: number | undefined): Buffer | undefined {
+  if (packet === undefined || errorAt === undefined || errorAt < 4) return packet
+  const end = packet.lastIndexOf('\r\n\r\n', Math.min(errorAt, packet.length) - 4, 'latin1')
+  return end === -1 ? packet : packet.subarray(end + 4)
+}
+
 const JOIN_SKIPPED = 0
 const JOIN_JOINED = 1
 const JOIN_REPLIED = 2
@@ -261,16 +274,15 @@ export function wafServerOptions (): Pick<FastifyServerOptions, 'frameworkErrors
       const body = `{"error":"${reason}","message":"${message}","statusCode":${status}}`
       const response = `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${body.length}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`
       const core = (this as FastifyInstance & { [kCore]?: WafCore })[kCore]
-      if (core !== undefined && core.hasRequestInFlight(socket)) {
-        // The error is in the body of a request already being logged (a bad chunk size, a bad
-        // Transfer-Encoding): that request departs when the socket closes. As Node does, answer
-        // only if its response has not started.
-        const current = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage
-        if (socket.writable && (current == null || current.headersSent !== true)) socket.write(response)
+      if (core !== undefined && !core.bodyErrorOfRequestInFlight(socket)) core.clientError(err, socket, status, response.length)
+      // Responses of earlier requests on this connection may still be pending. As Node does,
+      // answer only if none has started, and close at once.
+      const pending = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage
+      if (pending != null) {
+        if (socket.writable && pending.headersSent !== true) socket.write(response)
         socket.destroy()
         return
       }
-      if (core !== undefined) core.clientError(err, socket, status, response.length)
       socket.end(response)
     }
   }

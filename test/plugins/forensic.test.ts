@@ -271,6 +271,10 @@ t.test('requests the HTTP parser refuses are logged from the bytes received; cli
     ['G@T /m HTTP/1.1', [['Host', 'h']]]
   ])
   t.notOk(lines.some(l => /[\r\x00]/.test(l)), 'control bytes are escaped')
+  // Pipelined: the good requests are logged as usual, the bad one from its own bytes.
+  await rawRequest(on.port, 'GET /?1 HTTP/1.1\r\nHost: h\r\n\r\nGET /?2 HTTP/1.1\r\nHost: h\r\n\r\nGET /?3 HTTP/1.1\r\nHost: h\r\nBad Header: 3\r\n\r\n', { timeoutMs: 2000 })
+  await on.collector.waitForLines(12)
+  t.same(plus(on.collector.lines()).slice(3).map(e => e.requestLine).sort(), ['GET /?1 HTTP/1.1', 'GET /?2 HTTP/1.1', 'GET /?3 HTTP/1.1'])
   t.equal(lines.filter(l => l.startsWith('-')).length, 3)
   const off = await setup(t, { clientErrors: false })
   for (const req of bad) t.equal((await rawRequest(off.port, req)).status, 400)
