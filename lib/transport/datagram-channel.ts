@@ -9,7 +9,7 @@ import { Reporter } from './reporter.js'
 import type { Channel, ChannelStats, LookupFunction } from './types.js'
 
 /** Datagrams handed to the kernel before their callbacks must come back. */
-const ROUND = 64
+const ROUND = 32
 
 type State = 'idle' | 'resolving' | 'open' | 'waiting' | 'closed'
 
@@ -44,6 +44,11 @@ export class DatagramChannel extends LineCounters implements Channel {
   private readonly host: string
   private readonly port: number
   private readonly onSent = (err: Error | null): void => this.sent1(err)
+  private nextRound: NodeJS.Immediate | null = null
+  private readonly sendNext = (): void => {
+    this.nextRound = null
+    this.sendRound()
+  }
 
   constructor (private readonly cfg: ChannelConfig, env: ChannelEnv) {
     super()
@@ -182,7 +187,8 @@ export class DatagramChannel extends LineCounters implements Channel {
       return
     }
     this.round = []
-    this.sendRound()
+    // The next round after a turn of the loop: a collector on this host gets to read.
+    if (this.nextRound === null) this.nextRound = setImmediate(this.sendNext)
   }
 
   private fail (err: unknown): void {
@@ -217,6 +223,8 @@ export class DatagramChannel extends LineCounters implements Channel {
     }
     if (this.lines > 0) this.abandon()
     this.state = 'closed'
+    if (this.nextRound !== null) clearImmediate(this.nextRound)
+    this.nextRound = null
     if (this.retryTimer !== null) clearTimeout(this.retryTimer)
     this.retryTimer = null
     const sock = this.sock

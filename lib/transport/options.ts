@@ -56,8 +56,11 @@ export const DEFAULTS = {
   retry: { initialDelay: 100, maxDelay: 10000, factor: 2, jitter: 0.2 }
 } as const
 
-/** The largest UDP payload over IPv4. */
-const MAX_UDP_PAYLOAD = 65507
+/**
+ * The largest UDP payload over IPv6 (65507 over IPv4: a larger datagram to an IPv4 collector is
+ * refused by the kernel with EMSGSIZE, counted as an error and the line as `oversize`).
+ */
+const MAX_UDP_PAYLOAD = 65527
 /** Node timers overflow past this many ms. */
 const MAX_MS = 2 ** 31 - 1
 

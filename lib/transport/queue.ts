@@ -43,6 +43,7 @@ export class LineCounters {
       written: this.written,
       sent: this.sent,
       queued: this.lines,
+      queuedBytes: this.bytes,
       dropped: { overflow: this.dropped.overflow, oversize: this.dropped.oversize, closed: this.dropped.closed },
       bytesSent: this.bytesSent,
       reconnects: this.reconnects,

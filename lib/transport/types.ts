@@ -23,6 +23,11 @@ export interface ChannelStats {
   written: number
   sent: number
   queued: number
+  /**
+   * UTF-8 bytes of the queued lines, newlines and lines in flight included: never above the
+   * channel's `dropLimit`. Always set by this transport (optional for other implementations).
+   */
+  queuedBytes?: number
   dropped: DropCounts
   bytesSent: number
   reconnects: number

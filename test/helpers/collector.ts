@@ -81,6 +81,7 @@ class StreamCollector implements Collector {
   lineCount = 0
   private server: net.Server | null = null
   private conns: Conn[] = []
+  private readonly raw = new Set<net.Socket>()
   private paused = false
   private waiters: Array<() => void> = []
 
@@ -100,6 +101,11 @@ class StreamCollector implements Collector {
     if (this.kind === 'tls') {
       server.on('tlsClientError', () => { this.tlsErrors++ })
     }
+    // Every TCP connection, TLS handshake done or not, so that none outlives a stop or a crash.
+    server.on('connection', (raw: net.Socket) => {
+      this.raw.add(raw)
+      raw.on('close', () => this.raw.delete(raw))
+    })
     if (this.kind === 'unix') await rm(this.path, { force: true })
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -213,6 +219,8 @@ class StreamCollector implements Collector {
     const closing = this.closeServer()
     for (const c of this.conns) if (c.open) c.socket.end()
     await this.waitIdle(timeoutMs)
+    // Connections that never finished a TLS handshake carry no data: drop them.
+    for (const raw of this.raw) raw.destroy()
     await closing
   }
 
@@ -227,6 +235,7 @@ class StreamCollector implements Collector {
       else raw.destroy()
       if (raw !== s) s.destroy()
     }
+    for (const raw of this.raw) raw.resetAndDestroy()
     await this.waitIdle(2000).catch(() => {})
     await closing
   }

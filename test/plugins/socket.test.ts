@@ -60,7 +60,7 @@ t.test('invalid options fail at register time, naming the channel and the option
     [{ channels: { a: { url: 'tls://127.0.0.1:1', tls: { rejectUnauthorized: 'no' } } } }, /option "tls.rejectUnauthorized"/],
     [{ channels: { a: { url: 'tls://127.0.0.1:1', tls: false } } }, /option "tls" cannot be false on a tls:\/\/ channel/],
     [{ channels: { a: { url: 'udp://127.0.0.1:1', tls: true } } }, /channel "a": option "tls" applies to tcp: tls: channels only/],
-    [{ channels: { a: { url: 'udp://127.0.0.1:1', maxDatagram: 70000 } } }, /channel "a": option "maxDatagram" must be a whole number of bytes from 2 to 65507/],
+    [{ channels: { a: { url: 'udp://127.0.0.1:1', maxDatagram: 70000 } } }, /channel "a": option "maxDatagram" must be a whole number of bytes from 2 to 65527/],
     [{ channels: { a: { url: 'tcp://127.0.0.1:1', maxDatagram: 512 } } }, /option "maxDatagram" applies to udp: channels only/],
     [{ channels: { a: { url: 'file:///tmp/x.log', gzip: 10 } } }, /channel "a": option "gzip" must be a whole number of levels/],
     [{ channels: { a: { url: 'tcp://127.0.0.1:1', gzip: 6 } } }, /option "gzip" applies to file: channels only/],
