@@ -67,6 +67,9 @@ function validate (opts: WafAccessLogOptions, has: (name: string) => boolean): v
   if (opts.escape !== undefined && !ESCAPES.includes(opts.escape)) {
     throw new TypeError(`${OWNER}: option "escape" is ${JSON.stringify(opts.escape)}; expected one of ${ESCAPES.join(', ')}`)
   }
+  if (opts.escape !== undefined && (opts.format === undefined || opts.format === 'json' || opts.format === 'tsv')) {
+    throw new TypeError(`${OWNER}: option "escape" applies to nginx formats only, not to format "${opts.format ?? 'json'}"`)
+  }
   if (opts.formats !== undefined && (opts.formats === null || typeof opts.formats !== 'object' || Array.isArray(opts.formats))) {
     throw new TypeError(`${OWNER}: option "formats" must map format names to log_format strings`)
   }

@@ -63,7 +63,7 @@ export function roundMs (ms: number): number {
 
 function requestHeaders (headers: IncomingHttpHeaders, redact: ReadonlySet<string>): HeaderMap {
   const out: HeaderMap = Object.create(null) as HeaderMap
-  for (const k of Object.keys(headers)) {
+  for (const k in headers) {
     const v = headers[k]
     if (v === undefined) continue
     out[k] = redact.has(k) ? REDACTED : typeof v === 'string' ? asText(v) : v.map(asText)
@@ -153,13 +153,18 @@ function num (n: number): string {
   return Number.isFinite(n) ? String(n) : 'null'
 }
 
+/**
+ * Header names here are HTTP tokens (Node's parser and `setHeader` allow nothing else, and the
+ * parser-refusal stand-in keeps only tokens), which JSON never escapes: `"` + name + `"` is
+ * their JSON.
+ */
 function headersJson (headers: HeaderMap | IncomingHttpHeaders, redact: ReadonlySet<string> | undefined): string {
   let out = '{'
   let first = true
-  for (const k of Object.keys(headers)) {
+  for (const k in headers) {
     const v = headers[k]
     if (v === undefined) continue
-    out += (first ? '' : ',') + q(k) + ':'
+    out += (first ? '"' : ',"') + k + '":'
     first = false
     if (redact !== undefined && redact.has(k)) {
       out += '"' + REDACTED + '"'
@@ -170,6 +175,51 @@ function headersJson (headers: HeaderMap | IncomingHttpHeaders, redact: Readonly
       for (let i = 0; i < v.length; i++) out += (i > 0 ? ',' : '') + q(redact === undefined ? v[i] : asText(v[i]))
       out += ']'
     }
+  }
+  return out + '}'
+}
+
+/** Scratch for `responseHeadersJson`, reused: the function is synchronous and calls no user code. */
+const names: string[] = []
+const valueStarts: number[] = []
+const valueEnds: number[] = []
+
+function isIndexLike (name: string): boolean {
+  const c = name.charCodeAt(0)
+  return c >= 48 && c <= 57
+}
+
+/**
+ * The JSON of `responseHeaders(block, redact)`, written as the block is read. A block with a
+ * repeated name (which makes an array) or a name that looks like an array index (which objects
+ * order first) takes the object path, so the output stays exactly the object's JSON.
+ */
+function responseHeadersJson (block: string | null | undefined, redact: ReadonlySet<string>): string {
+  if (typeof block !== 'string') return '{}'
+  let n = 0
+  let at = block.indexOf('\r\n')
+  while (at !== -1) {
+    const start = at + 2
+    const end = block.indexOf('\r\n', start)
+    if (end === -1 || end === start) break
+    const colon = block.indexOf(':', start)
+    if (colon !== -1 && colon < end) {
+      const name = block.slice(start, colon).toLowerCase()
+      if (isIndexLike(name)) return headersJson(responseHeaders(block, redact), undefined)
+      for (let i = 0; i < n; i++) if (names[i] === name) return headersJson(responseHeaders(block, redact), undefined)
+      let v = colon + 1
+      while (v < end && (block.charCodeAt(v) === 32 || block.charCodeAt(v) === 9)) v++
+      names[n] = name
+      valueStarts[n] = v
+      valueEnds[n] = end
+      n++
+    }
+    at = end
+  }
+  let out = '{'
+  for (let i = 0; i < n; i++) {
+    const name = names[i]
+    out += (i === 0 ? '"' : ',"') + name + '":' + (redact.has(name) ? '"' + REDACTED + '"' : q(asText(block.slice(valueStarts[i], valueEnds[i]))))
   }
   return out + '}'
 }
@@ -192,7 +242,7 @@ export function accessJson (src: RecordSource, worker: number): string {
     ',"headers":' + headersJson(req.headers, src.redact) +
     ',"size":' + num(ctx.bytesIn) +
     '},"response":{"status":' + num(src.status) +
-    ',"headers":' + headersJson(responseHeaders(headerBlock(src), src.redact), undefined) +
+    ',"headers":' + responseHeadersJson(headerBlock(src), src.redact) +
     ',"size":' + num(ctx.bytesOut) +
     '},"upstream":' + (up === undefined
     ? 'null'

@@ -128,11 +128,14 @@ t.test('condition, customFields, redactHeaders, route config and prefixes', asyn
     GET('/hello', [['X-Skip', '1']]),
     GET('/quiet'),
     GET('/private/x'),
-    GET('/hello', [['X-Tenant', 'acme'], ['X-Secret', 'hunter2'], ['Authorization', 'Basic eDp5']])
+    GET('/hello', [['X-Tenant', 'acme'], ['X-Secret', 'hunter2'], ['Authorization', 'Basic eDp5']]),
+    'GET /refused HTTP/1.1\r\nHost: shop.example\r\nBad Header: 1\r\n\r\n'
   ]) await rawRequest(port, raw)
-  const [rec] = records(await collector.waitForLines(1))
+  const [rec, refused] = records(await collector.waitForLines(2))
   await new Promise(resolve => setTimeout(resolve, 100))
-  t.equal(collector.lines().length, 1, 'only the last request is logged')
+  t.equal(collector.lines().length, 2, 'only the last two requests are logged')
+  t.equal(refused.request.path, '/refused', 'the condition ran for the refused request, with no Fastify request')
+  t.equal(refused.tenant, undefined, 'customFields need a Fastify request')
   t.equal(rec.request.path, '/hello')
   t.equal(rec.tenant, 'acme')
   t.equal(rec.host, 'overridden', 'custom fields override')
@@ -273,6 +276,39 @@ t.test('named formats are usable by other filters; a file channel gets the same 
   t.equal(readFileSync(join(dir, 'access.log'), 'utf8'), '"a\\"b"\n')
 })
 
+t.test('filters through app.wafLog, over real files: path() per domain, include + fieldNameMap, tsv, onWrite, disableStream', async t => {
+  const dir = mkdtempSync(join(tmpdir(), 'waf-access-filters-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const app = Fastify({ ...wafServerOptions() })
+  await app.register(wafSocket, { channels: { access: `file://${join(dir, 'default.log')}`, slim: `file://${join(dir, 'slim.log')}`, zeek: `file://${join(dir, 'access.tsv')}` } })
+  await app.register(wafAccessLog)
+  app.get('/x', async () => 'x')
+  app.wafLog.addFilter('access', { name: 'per-domain', path: rec => `file://${join(dir, String(rec.host) + '.log')}`, writer: 'nginx', format: '$host $request_uri' })
+  app.wafLog.addFilter('access', { name: 'slim', channel: 'slim', include: ['host', 'response.status'], fieldNameMap: { 'response.status': 'status' }, policy: rec => (rec as AccessRecord).request.path === '/x' })
+  app.wafLog.addFilter('access', { name: 'zeek', channel: 'zeek', writer: 'tsv', include: ['host', 'request.uri', 'response.status'] })
+  const seen: string[] = []
+  app.wafLog.onWrite('access', rec => seen.push(String(rec.host)))
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const port = (app.server.address() as { port: number }).port
+  await rawRequest(port, buildRequest('GET', '/x', [['Host', 'a.example']]))
+  // A raw tab in the target: Node's parser refuses it (400), and the line is routed all the same.
+  await rawRequest(port, buildRequest('GET', '/y?\ttab', [['Host', 'b.example']]))
+  await rawRequest(port, buildRequest('GET', '/x', [['Host', 'a.example']]))
+  app.wafLog.disableStream('access')
+  await rawRequest(port, buildRequest('GET', '/x', [['Host', 'c.example']]))
+  await app.close()
+  const read = (f: string): string[] => readFileSync(join(dir, f), 'utf8').split('\n').filter(l => l.length > 0)
+  t.same(read('a.example.log'), ['a.example /x', 'a.example /x'])
+  t.same(read('b.example.log'), ['b.example /y?\\x09tab'])
+  t.same(read('slim.log').map(l => JSON.parse(l) as unknown), [{ host: 'a.example', status: 200 }, { host: 'a.example', status: 200 }])
+  t.equal(read('default.log').length, 3)
+  const tsv = read('access.tsv')
+  t.equal(tsv[6], '#fields\thost\trequest.uri\tresponse.status')
+  t.same(tsv.slice(8, 11), ['a.example\t/x\t200', 'b.example\t/y?\\x09tab\t400', 'a.example\t/x\t200'])
+  t.match(tsv[11], /^#close\t/, 'closing the app writes #close')
+  t.same(seen, ['a.example', 'b.example', 'a.example'], 'onWrite saw every record while the stream was enabled')
+})
+
 t.test('options are checked at register time, naming the option', async t => {
   const bad: Array<[WafAccessLogOptions, RegExp]> = [
     [{ channel: 'nope' }, /waf-access-log: option "channel" names "nope", which is not a channel of waf-socket/],
@@ -285,6 +321,8 @@ t.test('options are checked at register time, naming the option', async t => {
     [{ formats: { x: '$bad' } }, /format "x".*unknown variable "\$bad"/],
     [{ formats: [] as never }, /option "formats" must map format names/],
     [{ escape: 'html' as 'json' }, /option "escape" is "html"/],
+    [{ escape: 'json' }, /option "escape" applies to nginx formats only, not to format "json"/],
+    [{ format: 'tsv', escape: 'none' }, /not to format "tsv"/],
     [{ condition: 'x' as never }, /option "condition" must be a function/],
     [{ customFields: {} as never }, /option "customFields" must be a function/],
     [{ redactHeaders: 'cookie' as never }, /option "redactHeaders" must be an array/],

@@ -1,0 +1,102 @@
+import { fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { performance } from 'node:perf_hooks'
+import { printRatios, throughput } from './harness.js'
+import type { Scenario } from './harness.js'
+import { accessJson, buildAccessRecord } from '../lib/access/record.js'
+import { jsonLine } from '../lib/log/writers/json.js'
+import { compileFormat, COMBINED } from '../lib/access/format.js'
+import { ContextFactory } from '../lib/context.js'
+import type { RecordSource } from '../lib/log/types.js'
+
+/**
+ * Hello world with the access log (JSON, and nginx `combined`) writing to a loopback TCP
+ * collector, side by side with bare Fastify and with Fastify's own pino request logging
+ * (`logger: true`, to /dev/null). Then the cost of one record, in process: building the object and
+ * JSON.stringify against the direct serializer, and a combined line.
+ */
+
+interface CollectorProcess { url: string, count: () => Promise<{ bytes: number, lines: number }>, close: () => Promise<void> }
+
+async function startCollector (): Promise<CollectorProcess> {
+  const child = fork(fileURLToPath(new URL('./servers/access-collector.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve(m.port))
+    child.once('exit', code => reject(new Error(`collector exited with ${String(code)}`)))
+  })
+  return {
+    url: `tcp://127.0.0.1:${port}`,
+    count: async () => await new Promise(resolve => {
+      child.once('message', m => resolve(m as { bytes: number, lines: number }))
+      child.send('count')
+    }),
+    close: async () => {
+      const exited = new Promise(resolve => child.once('exit', resolve))
+      child.send('close')
+      await exited
+    }
+  }
+}
+
+function sampleSource (): RecordSource {
+  const ctx = new ContextFactory().createFor('shop.example', undefined)
+  ctx.bytesIn = 120
+  ctx.bytesOut = 230
+  return {
+    req: {
+      method: 'GET',
+      url: '/p?q=1',
+      httpVersion: '1.1',
+      headers: { host: 'shop.example', 'user-agent': 'autocannon', accept: '*/*', 'accept-encoding': 'gzip', connection: 'keep-alive' },
+      socket: { remoteAddress: '127.0.0.1', remotePort: 50000 }
+    },
+    res: { statusCode: 200, headersSent: true, _header: 'HTTP/1.1 200 OK\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: 17\r\nDate: Sat, 22 Nov 2025 00:00:00 GMT\r\nConnection: keep-alive\r\nKeep-Alive: timeout=72\r\n\r\n' } as never,
+    ctx,
+    status: 200,
+    endedAt: Date.now(),
+    requestMs: 0.8,
+    clientIp: '127.0.0.1',
+    clientPort: 50000,
+    redact: new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']),
+    connection: 1,
+    connectionRequests: 1,
+    pipelined: false
+  }
+}
+
+function nsPer (n: number, fn: () => unknown): number {
+  let sink = 0
+  for (let i = 0; i < 20_000; i++) sink += (fn() as string).length
+  const start = performance.now()
+  for (let i = 0; i < n; i++) sink += (fn() as string).length
+  const ns = (performance.now() - start) * 1e6 / n
+  if (sink === -1) process.stdout.write('')
+  return ns
+}
+
+export default async function (): Promise<void> {
+  const collector = await startCollector()
+  try {
+    const scenarios: Scenario[] = [
+      { name: 'fastify (bare)', module: 'servers/hello.js' },
+      { name: 'fastify logger: true (pino, /dev/null)', module: 'servers/hello.js', args: { logger: true } },
+      { name: 'access log json -> tcp collector', module: 'servers/access.js', args: { format: 'json', collector: collector.url } },
+      { name: 'access log combined -> tcp collector', module: 'servers/access.js', args: { format: 'combined', collector: collector.url } }
+    ]
+    const results = await throughput(scenarios, { durationSec: Number(process.env.BENCH_SECONDS ?? 5), rounds: Number(process.env.BENCH_ROUNDS ?? 3) })
+    printRatios('hello world, 50 connections (median of interleaved rounds)', results, 'fastify (bare)')
+    printRatios('the same, against pino request logging', results, 'fastify logger: true (pino, /dev/null)')
+    const got = await collector.count()
+    process.stdout.write(`  collector received ${got.lines} lines, ${got.bytes} bytes\n`)
+  } finally {
+    await collector.close()
+  }
+
+  const src = sampleSource()
+  const combined = compileFormat(COMBINED)
+  const n = 200_000
+  process.stdout.write('\none access record, in process (ns per line)\n')
+  process.stdout.write(`  object + JSON.stringify          ${nsPer(n, () => jsonLine(buildAccessRecord(src, 0))).toFixed(0).padStart(7)} ns\n`)
+  process.stdout.write(`  direct serializer (the hot path) ${nsPer(n, () => accessJson(src, 0)).toFixed(0).padStart(7)} ns\n`)
+  process.stdout.write(`  nginx combined                   ${nsPer(n, () => combined.render(src)).toFixed(0).padStart(7)} ns\n`)
+}
