@@ -83,6 +83,21 @@ t.test('the direct JSON serializer writes exactly JSON.stringify of the built re
   t.pass('400 random sources serialized alike')
 })
 
+t.test('the serializer agrees with the object for repeated and index-like response header names', async t => {
+  for (const block of [
+    'HTTP/1.1 200 OK\r\nb: 1\r\nA: 2\r\na: 3\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nx: 1\r\n123: n\r\n7: m\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nSet-Cookie: a\r\nset-cookie: b\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nnocolon\r\nx:\r\n\r\n'
+  ]) {
+    const src = fakeSource({ responseBlock: block, redact: [] })
+    t.equal(accessJson(src, 0), jsonLine(buildAccessRecord(src, 0)), JSON.stringify(block))
+  }
+  const redacted = fakeSource({ responseBlock: 'HTTP/1.1 200 OK\r\nSet-Cookie: a\r\nset-cookie: b\r\n\r\n' })
+  t.equal(accessJson(redacted, 0), jsonLine(buildAccessRecord(redacted, 0)))
+  t.match(accessJson(redacted, 0), /"set-cookie":"REDACTED"/)
+})
+
 t.test('the producer builds and serializes with its worker id', async t => {
   const p = accessProducer(5)
   const src = fakeSource()
