@@ -1,5 +1,7 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { transpileEntry } from '../../bin/fixtures/transpile.js'
 import { UniqueIdGenerator, uniqueId, isUniqueId, decodeUniqueId, UNIQUE_ID_LENGTH } from '../../../lib/forensic/unique-id.js'
 
 t.test('ids are 27 base64url characters laid out like mod_unique_id', async t => {
@@ -30,9 +32,12 @@ t.test('the counter carries into the sequence instead of wrapping', async t => {
 
 t.test('two processes started in the same second do not collide', async t => {
   // Run the real generator in two child processes pinned to the same clock second.
+  // Plain node on the transpiled module: a TypeScript loader would cost seconds per process.
+  const mod = transpileEntry(fileURLToPath(new URL('../../../lib/forensic/unique-id.ts', import.meta.url)))
+  t.teardown(mod.cleanup)
   const child = (): Promise<string[]> => new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [...process.execArgv, '-e', `
-      import('${new URL('../../../lib/forensic/unique-id.ts', import.meta.url).href}').then(m => {
+    const p = spawn(process.execPath, ['--input-type=module', '-e', `
+      import('${pathToFileURL(mod.file).href}').then(m => {
         const out = []
         for (let i = 0; i < 50000; i++) out.push(m.uniqueId(1763764800000))
         process.stdout.write(out.join('\\n'))
