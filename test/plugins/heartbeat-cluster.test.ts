@@ -15,7 +15,8 @@ t.test('two node:cluster workers report their own wid to one UDP collector', asy
   t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
   const ready = await new Promise<{ port: number, ports: number, workers: number[] }>((resolve, reject) => {
     let out = ''
-    const timer = setTimeout(() => reject(new Error(`cluster not listening within 15 s: ${out}`)), 15_000)
+    // Each worker compiles the plugins' TypeScript as it starts: slow on a busy 2-core machine.
+    const timer = setTimeout(() => reject(new Error(`cluster not listening within 60 s: ${out}`)), 60_000)
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString()
       const nl = out.indexOf('\n')
