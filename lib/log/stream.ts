@@ -42,6 +42,8 @@ export class CompiledFilter<R extends LogRecord = LogRecord> {
   private readonly routed = new Map<string, Channel>()
   /** Channels this filter opened from URLs, bounded by `maxPathChannels`. */
   private opened = 0
+  /** URLs whose channel could not be opened. */
+  private readonly failed = new Set<string>()
   /** Channels that have had this filter's header. */
   private readonly headed = new Set<Channel>()
 
@@ -124,8 +126,14 @@ export class CompiledFilter<R extends LogRecord = LogRecord> {
     if (this.channels.has(target)) {
       ch = this.channels.channel(target)
     } else {
-      if (this.opened >= this.maxPathChannels || !URL_LIKE.test(target)) return undefined
-      ch = this.channels.open(target, target)
+      if (this.opened >= this.maxPathChannels || !URL_LIKE.test(target) || this.failed.has(target)) return undefined
+      try {
+        ch = this.channels.open(target, target)
+      } catch (err) {
+        // Reported once (the stream's onError); later records for it count as unrouted.
+        if (this.failed.size < 1024) this.failed.add(target)
+        throw err
+      }
       this.opened++
     }
     this.routed.set(target, ch)

@@ -66,7 +66,7 @@ t.test('a policy vetoes; a throwing policy costs only its own filter', async t =
 })
 
 t.test('path() routes records to channels by content, opening URLs on demand up to a bound', async t => {
-  const { log, ch } = setup(['a', 'b'], { maxPathChannels: 2 })
+  const { log, ch, errors } = setup(['a', 'b'], { maxPathChannels: 2 })
   log.addFilter('access', { name: 'per-domain', path: r => r.host === 'known' ? 'a' : `file:///tmp/waf-${String(r.host)}.log` })
   log.write('access', { host: 'known' })
   log.write('access', { host: 'one' })
@@ -77,6 +77,11 @@ t.test('path() routes records to channels by content, opening URLs on demand up 
   t.same(ch.opened, ['file:///tmp/waf-one.log', 'file:///tmp/waf-two.log'], 'named channels do not count toward the bound')
   t.same(ch.lines('file:///tmp/waf-one.log'), ['{"host":"one"}', '{"host":"one"}'])
   t.equal(log.stats().access.filters['per-domain'].unrouted, 1, 'the third URL is past the bound')
+  log.addFilter('heartbeat', { name: 'broken', path: () => 'file:///unopenable/x.log' })
+  log.write('heartbeat', { x: 1 })
+  log.write('heartbeat', { x: 2 })
+  t.equal(errors.length, 1, 'a channel that cannot be opened is reported once')
+  t.equal(log.stats().heartbeat.filters.broken.unrouted, 1, 'then its records count as unrouted')
   log.addFilter('attack', { name: 'bad', path: () => 'not a channel' })
   log.addFilter('attack', { name: 'empty', path: () => '' })
   t.equal(log.write('attack', { x: 1 }), false)

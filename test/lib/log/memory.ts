@@ -50,6 +50,7 @@ export class MemoryChannels implements ChannelSource {
   }
 
   open (name: string, url: string): MemoryChannel {
+    if (url.includes('unopenable')) throw new Error(`cannot open ${url}`)
     this.opened.push(url)
     const ch = new MemoryChannel(name, url)
     this.map.set(name, ch)
