@@ -3,6 +3,9 @@ import { compileRegex, type Regex } from '../regex.js'
 import { expanding } from './dynamic.js'
 
 function matchWith (re: Regex, value: string, ctx: MatchContext): boolean {
+  // test() is cheaper than exec(): most calls are on non-matching values (negated rules,
+  // prefilter over-reports), and exec() runs only to fetch the match.
+  if (!re.test(value)) return false
   const m = re.exec(value)
   if (m === null) return false
   ctx.matched = m[0]
