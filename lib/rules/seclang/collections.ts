@@ -1,6 +1,7 @@
 import { registerCollection } from '../collections.js'
 import type { Transaction } from '../transaction.js'
 import { VarEntry } from '../variables.js'
+import { boundaryOf, parseMultipart } from './multipart.js'
 import { parseXmlBody } from './xml.js'
 
 /**
@@ -28,3 +29,17 @@ function xmlEntries (tx: Transaction): VarEntry[] {
 
 registerCollection({ name: 'XML', caseless: false, dynamic: false, body: true, single: false, build: xmlEntries })
 
+
+/**
+ * `MULTIPART_PART_HEADERS`: every header line of every part of a multipart body, keyed by the
+ * part's name (ModSecurity v3 / Coraza), read from the raw body when a rule first asks.
+ */
+function partHeaderEntries (tx: Transaction): VarEntry[] {
+  const boundary = boundaryOf(tx.req.header('content-type') ?? '')
+  if (boundary === undefined) return []
+  const raw = tx.req.rawBody()
+  if (raw === undefined || raw.length === 0) return []
+  return parseMultipart(raw, boundary).partHeaders.map(h => new VarEntry(h.part, h.part.toLowerCase(), h.line))
+}
+
+registerCollection({ name: 'MULTIPART_PART_HEADERS', caseless: true, dynamic: false, body: true, single: false, build: partHeaderEntries })
