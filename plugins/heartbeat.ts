@@ -115,7 +115,12 @@ export const wafHeartbeat = fp<WafHeartbeatOptions>(async function wafHeartbeat 
   // closes the transport, so the final report (the last seconds of counts) still goes out.
   app.addHook('onClose', async function wafHeartbeatClose () {
     heartbeat.stop()
-    heartbeat.report()
+    try {
+      heartbeat.report()
+    } catch (err) {
+      // Closing goes on: the transport must still drain what the other plugins wrote.
+      app.log.error({ err, plugin: OWNER }, 'waf heartbeat final report failed')
+    }
   })
 }, { name: 'waf-heartbeat', fastify: '5.x', dependencies: ['waf-socket'] })
 
