@@ -78,10 +78,13 @@ export function parseMultipart (body: string, boundary: string): MultipartConten
   }
 }
 
-/** A `name="value"` (or unquoted) parameter of a Content-Disposition line; `\"` unescaped. */
+/**
+ * A `name="value"` (or unquoted) parameter of a Content-Disposition line. In a quoted value only
+ * `\"` and `\\` are escapes; any other backslash is kept (browsers send `C:\dir\file` unescaped).
+ */
 function param (header: string, key: string): string | undefined {
   const re = new RegExp(`;\\s*${key}\\s*=\\s*(?:"((?:[^"\\\\]|\\\\.)*)"|([^;]*))`, 'i')
   const m = re.exec(header)
   if (m === null) return undefined
-  return m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? '').trim()
+  return m[1] !== undefined ? m[1].replace(/\\(["\\])/g, '$1') : (m[2] ?? '').trim()
 }

@@ -63,3 +63,8 @@ t.test('MULTIPART_PART_HEADERS reaches rules, keyed by part name', async t => {
   const plain = engine.check({ method: 'POST', url: '/', rawHeaders: ['Content-Type', 'text/plain'], body: { raw: body } })
   t.same(plain.attacks, [])
 })
+
+t.test('in a quoted file name only \\" and \\\\ are escapes', async t => {
+  const m = parseMultipart('--b\r\nContent-Disposition: form-data; name="f"; filename="..\\1.7z"\r\n\r\nx\r\n--b--\r\n', 'b')
+  t.same(m.files, [{ field: 'f', filename: '..\\1.7z' }])
+})
