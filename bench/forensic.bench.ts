@@ -1,0 +1,81 @@
+import { fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { performance } from 'node:perf_hooks'
+import { printRatios, throughput } from './harness.js'
+import type { Scenario } from './harness.js'
+import { formatPlusLine } from '../lib/forensic/line.js'
+import { HeaderNameSet } from '../lib/forensic/headers.js'
+import { uniqueId } from '../lib/forensic/unique-id.js'
+
+/**
+ * Hello world with the forensic log writing to a loopback TCP collector (each "+" line written at
+ * once, as httpd does, and batched), side by side with bare Fastify and Fastify's own pino
+ * request logging (`logger: true`, to /dev/null). Then the cost of one "+" line, in process.
+ */
+
+interface CollectorProcess { url: string, count: () => Promise<{ bytes: number, lines: number }>, close: () => Promise<void> }
+
+async function startCollector (): Promise<CollectorProcess> {
+  const child = fork(fileURLToPath(new URL('./servers/access-collector.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve(m.port))
+    child.once('exit', code => reject(new Error(`collector exited with ${String(code)}`)))
+  })
+  return {
+    url: `tcp://127.0.0.1:${port}`,
+    count: async () => await new Promise(resolve => {
+      child.once('message', m => resolve(m as { bytes: number, lines: number }))
+      child.send('count')
+    }),
+    close: async () => {
+      const exited = new Promise(resolve => child.once('exit', resolve))
+      child.send('close')
+      await exited
+    }
+  }
+}
+
+function nsPer (n: number, fn: () => string): number {
+  let sink = 0
+  for (let i = 0; i < 20_000; i++) sink += fn().length
+  const start = performance.now()
+  for (let i = 0; i < n; i++) sink += fn().length
+  const ns = (performance.now() - start) * 1e6 / n
+  if (sink === -1) process.stdout.write('')
+  return ns
+}
+
+export default async function (): Promise<void> {
+  const collector = await startCollector()
+  try {
+    const scenarios: Scenario[] = [
+      { name: 'fastify (bare)', module: 'servers/hello.js' },
+      { name: 'fastify logger: true (pino, /dev/null)', module: 'servers/hello.js', args: { logger: true } },
+      { name: 'forensic -> tcp collector (immediate)', module: 'servers/forensic.js', args: { collector: collector.url } },
+      { name: 'forensic -> tcp collector (batched)', module: 'servers/forensic.js', args: { collector: collector.url, immediate: false } }
+    ]
+    const results = await throughput(scenarios, { durationSec: Number(process.env.BENCH_SECONDS ?? 5), rounds: Number(process.env.BENCH_ROUNDS ?? 3) })
+    printRatios('hello world, 50 connections (median of interleaved rounds)', results, 'fastify (bare)')
+    printRatios('the same, against pino request logging', results, 'fastify logger: true (pino, /dev/null)')
+    const got = await collector.count()
+    process.stdout.write(`  collector received ${got.lines} lines, ${got.bytes} bytes\n`)
+  } finally {
+    await collector.close()
+  }
+
+  // What autocannon sends, and a browser-like request with hostile bytes to escape.
+  const autocannon = ['host', '127.0.0.1:3000', 'user-agent', 'autocannon', 'accept', '*/*', 'connection', 'keep-alive']
+  const browser = [
+    'Host', 'shop.example', 'User-Agent', 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
+    'Accept', 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'Accept-Language', 'en-US,en;q=0.5',
+    'Accept-Encoding', 'gzip, deflate, br, zstd', 'Referer', 'https://shop.example/cart?x=1|2', 'Cookie', 'sid=abc%3D; theme=dark',
+    'Authorization', 'Bearer secret', 'X-Utf8', Buffer.from('café 日本', 'utf8').toString('latin1'), 'Connection', 'keep-alive'
+  ]
+  const redact = new HeaderNameSet(['authorization', 'proxy-authorization'])
+  const id = uniqueId()
+  const n = 500_000
+  process.stdout.write('\none "+" line, in process (ns per line)\n')
+  process.stdout.write(`  autocannon's 4 headers             ${nsPer(n, () => formatPlusLine(id, 'GET / HTTP/1.1', autocannon, redact)).toFixed(0).padStart(6)} ns\n`)
+  process.stdout.write(`  browser-like, 10 headers, escapes  ${nsPer(n, () => formatPlusLine(id, 'GET /p?q=%41|x HTTP/1.1', browser, redact)).toFixed(0).padStart(6)} ns\n`)
+  process.stdout.write(`  a new id                           ${nsPer(n, () => uniqueId()).toFixed(0).padStart(6)} ns\n`)
+}
