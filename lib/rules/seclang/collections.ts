@@ -16,9 +16,17 @@ export const XML_PATHS: ReadonlySet<string> = new Set(['/*', '//@*'])
 
 const XML_TYPE = /^\s*(?:application|text)\/(?:[a-z0-9.+-]*\+)?xml\s*(?:;|$)/i
 
+/**
+ * Whether any Content-Type header matches: ModSecurity picks the body processor with a rule on
+ * REQUEST_HEADERS:Content-Type, which sees every such header, not only the first.
+ */
+function anyContentType (tx: Transaction, test: (value: string) => boolean): string | undefined {
+  for (const e of tx.req.headers()) if (e.lkey === 'content-type' && test(e.value)) return e.value
+  return undefined
+}
+
 function xmlEntries (tx: Transaction): VarEntry[] {
-  const type = tx.req.header('content-type')
-  if (type === undefined || !XML_TYPE.test(type)) return []
+  if (anyContentType(tx, v => XML_TYPE.test(v)) === undefined) return []
   const raw = tx.req.rawBody()
   if (raw === undefined || raw.length === 0) return []
   const doc = parseXmlBody(raw)
@@ -35,8 +43,9 @@ registerCollection({ name: 'XML', caseless: false, dynamic: false, body: true, s
  * part's name (ModSecurity v3 / Coraza), read from the raw body when a rule first asks.
  */
 function partHeaderEntries (tx: Transaction): VarEntry[] {
-  const boundary = boundaryOf(tx.req.header('content-type') ?? '')
-  if (boundary === undefined) return []
+  const type = anyContentType(tx, v => boundaryOf(v) !== undefined)
+  if (type === undefined) return []
+  const boundary = boundaryOf(type) as string
   const raw = tx.req.rawBody()
   if (raw === undefined || raw.length === 0) return []
   return parseMultipart(raw, boundary).partHeaders.map(h => new VarEntry(h.part, h.part.toLowerCase(), h.line))

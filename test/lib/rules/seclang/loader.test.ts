@@ -215,3 +215,16 @@ SecRule REQUEST_HEADERS:User-Agent "@validateByteRange 32-126" "id:5,phase:1,pas
   const plain = engine.check({ method: 'POST', url: '/', rawHeaders: ['Content-Type', 'text/plain'], remoteAddress: '10.0.0.1', body: { raw: xml } })
   t.same(plain.attacks.map(a => a.ruleId), [], 'XML is read only for an XML content type')
 })
+
+t.test('XML is read when any Content-Type header says XML (go-ftw sends two)', async t => {
+  const files = { 'a.conf': 'SecRule XML:/* "@rx ^ftp://" "id:1,phase:2,block,t:none,t:urlDecodeUni"\n' }
+  const dir = t.testdir(files)
+  const { engine } = await load(files, dir)
+  const r = engine.check({
+    method: 'POST',
+    url: '/api/',
+    rawHeaders: ['Content-Type', 'application/x-www-form-urlencoded', 'Content-type', 'application/xml'],
+    body: { form: '<a>ftp%3A%2F%2F1.1.1.1</a>', raw: '<a>ftp%3A%2F%2F1.1.1.1</a>' }
+  })
+  t.same(r.attacks.map(a => [a.ruleId, a.location]), [['1', 'XML:/*']])
+})
