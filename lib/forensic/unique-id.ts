@@ -9,26 +9,50 @@ import { randomBytes } from 'node:crypto'
  */
 export const UNIQUE_ID_LENGTH = 27
 
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+/** Two base64url characters for every 12-bit value. */
+const PAIRS: readonly string[] = Array.from({ length: 4096 }, (_, v) => ALPHABET[v >> 6] + ALPHABET[v & 63])
+
 export class UniqueIdGenerator {
   private readonly buf = Buffer.allocUnsafe(20)
   private counter: number
   private sequence = 0
+  /** The second the cached prefix is for, and the base64url of bytes 0–11 (time and 8 root bytes). */
+  private second = -1
+  private prefix = ''
+  /** The last two root bytes, which open the first encoded group of the tail. */
+  private readonly rootTail: number
 
   constructor (root: Buffer = randomBytes(10)) {
     if (root.length !== 10) throw new TypeError('unique id root must be 10 bytes')
     root.copy(this.buf, 4)
+    this.rootTail = (root[8] << 8) | root[9]
     // A random start makes ids from two generators that share a root (a fork) still unlikely to meet.
     this.counter = randomBytes(2).readUInt16BE(0)
   }
 
+  /**
+   * The next id. Bytes 0–11 change once a second and are encoded then; the 8 bytes after them
+   * (2 root bytes, counter, sequence) are encoded here from a table, 12 bits per lookup, which
+   * costs a fraction of a Buffer round trip.
+   */
   next (nowMs: number = Date.now()): string {
-    const buf = this.buf
-    buf.writeUInt32BE((nowMs / 1000) >>> 0, 0)
+    const second = (nowMs / 1000) >>> 0
+    if (second !== this.second) {
+      this.second = second
+      this.buf.writeUInt32BE(second, 0)
+      this.prefix = this.buf.toString('base64url', 0, 12)
+    }
     this.counter = (this.counter + 1) & 0xffff
     if (this.counter === 0) this.sequence = (this.sequence + 1) >>> 0
-    buf.writeUInt16BE(this.counter, 14)
-    buf.writeUInt32BE(this.sequence, 16)
-    return buf.toString('base64url')
+    const c = this.counter
+    const q = this.sequence
+    // Bytes 12–14: root[8], root[9], counter high; 15–17: counter low, sequence 0–1; 18–19: sequence 2–3.
+    const g1 = (this.rootTail << 8) | (c >>> 8)
+    const g2 = ((c & 0xff) << 16) | (q >>> 16)
+    const g3 = (q & 0xffff) << 2
+    return this.prefix + PAIRS[g1 >>> 12] + PAIRS[g1 & 4095] + PAIRS[g2 >>> 12] + PAIRS[g2 & 4095] +
+      PAIRS[g3 >>> 6] + ALPHABET[g3 & 63]
   }
 }
 
