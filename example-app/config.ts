@@ -244,13 +244,14 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
 
   const routes: RouteConfig[] = []
   if (raw.routes !== undefined && raw.routes !== null) {
-    if (!Array.isArray(raw.routes)) r.fail('routes', 'a list of { prefix, forensic?, rules?, access?, attack?, heartbeat? }', raw.routes)
-    raw.routes.forEach((v: unknown, i: number) => {
+    const list = raw.routes
+    if (!Array.isArray(list)) r.fail('routes', 'a list of { prefix, forensic?, rules?, access?, attack?, heartbeat? }', list)
+    list.forEach((v: unknown, i: number) => {
       const path = `routes[${i}]`
       const o = r.obj(v, path)
       r.keys(o, path, ROUTE_KEYS)
       const prefix = r.str(o.prefix, `${path}.prefix`)
-      if (prefix === undefined || !prefix.startsWith('/')) r.fail(`${path}.prefix`, 'a path that starts with "/"', o.prefix)
+      if (prefix === undefined || !prefix.startsWith('/')) return r.fail(`${path}.prefix`, 'a path that starts with "/"', o.prefix)
       const row: RouteConfig = { prefix }
       for (const k of ROUTE_KEYS) {
         if (k === 'prefix') continue
@@ -276,7 +277,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
   const heartbeat = r.obj(raw.heartbeat, 'heartbeat')
   r.keys(heartbeat, 'heartbeat', ['interval', 'format'])
   const hbFormat = heartbeat.format ?? 'json'
-  if (hbFormat !== 'json' && hbFormat !== 'graphite') r.fail('heartbeat.format', 'json or graphite', hbFormat)
+  if (hbFormat !== 'json' && hbFormat !== 'graphite') return r.fail('heartbeat.format', 'json or graphite', hbFormat)
 
   let rateLimit: GatewayConfig['rateLimit']
   if (raw.rateLimit === false) {
