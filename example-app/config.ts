@@ -244,8 +244,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
 
   const routes: RouteConfig[] = []
   if (raw.routes !== undefined && raw.routes !== null) {
-    const list = raw.routes
-    if (!Array.isArray(list)) r.fail('routes', 'a list of { prefix, forensic?, rules?, access?, attack?, heartbeat? }', list)
+    const list: unknown = raw.routes
+    if (!Array.isArray(list)) return r.fail('routes', 'a list of { prefix, forensic?, rules?, access?, attack?, heartbeat? }', list)
     list.forEach((v: unknown, i: number) => {
       const path = `routes[${i}]`
       const o = r.obj(v, path)
