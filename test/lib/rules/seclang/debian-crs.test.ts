@@ -27,11 +27,12 @@ if (!existsSync(RULES) || !existsSync(SETUP)) {
     const r = secLangReport(builder)
     t.comment(`loaded in ${Date.now() - started} ms`)
     for (const line of reportLines(r).slice(0, 1)) t.comment(line)
-    const details = reportLines(r).join('\n')
-    t.equal(r.loaded, 514, details)
-    t.equal(r.unsupported.length, 22, details)
-    t.equal(r.partial.length, 96, details)
-    t.equal(r.skipped.length, 98, details)
+    // On a mismatch the unsupported rules say what changed (the partial ones are many and long).
+    const details = reportLines(r).filter(l => !l.startsWith('partial ')).join('\n')
+    t.equal(r.loaded, 518, details)
+    t.equal(r.unsupported.length, 18, details)
+    t.equal(r.partial.length, 96, `${r.partial.length} partially supported`)
+    t.equal(r.skipped.length, 98, `${r.skipped.length} skipped`)
     t.equal(set.rules.length, r.loaded, 'the rule set holds exactly the loaded rules')
 
     // Every rule with an id in the files is accounted for: loaded, unsupported or skipped.
