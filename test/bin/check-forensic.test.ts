@@ -73,9 +73,7 @@ async function get (port: number, path: string): Promise<void> {
 
 const checkForensicMissing = existsSync(CHECK_FORENSIC_BIN) ? undefined : `${CHECK_FORENSIC_BIN} is not installed`
 
-t.test('an httpd killed with SIGKILL mid-request: both tools report the requests in flight', async t => {
-  const missing = apacheMissing() ?? checkForensicMissing
-  if (missing !== undefined) return t.skip(missing)
+t.test('an httpd killed with SIGKILL mid-request: both tools report the requests in flight', { skip: apacheMissing() ?? checkForensicMissing ?? false }, async t => {
   const apache = await startApache()
   t.teardown(() => apache.stop())
   await get(apache.port, '/fast-1')
@@ -98,8 +96,7 @@ t.test('an httpd killed with SIGKILL mid-request: both tools report the requests
   t.match(reported[0], /\|X-Hostile:a%7cb%3ac%25%ff\|/)
 })
 
-t.test('a Fastify app killed with SIGKILL mid-request: both tools report the requests in flight', async t => {
-  if (checkForensicMissing !== undefined) return t.skip(checkForensicMissing)
+t.test('a Fastify app killed with SIGKILL mid-request: both tools report the requests in flight', { skip: checkForensicMissing ?? false }, async t => {
   const file = join(t.testdir(), 'forensic.log')
   const child: ChildProcess = spawn(process.execPath, [slowServer.file, file], { stdio: ['ignore', 'pipe', 'inherit'] })
   t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
@@ -160,8 +157,7 @@ function syntheticLog (n: number, openEvery: number, seed: number): { text: stri
   return { text: lines.join('\n') + '\n', open }
 }
 
-t.test('large synthetic logs: the same output as check_forensic', async t => {
-  if (checkForensicMissing !== undefined) return t.skip(checkForensicMissing)
+t.test('large synthetic logs: the same output as check_forensic', { skip: checkForensicMissing ?? false }, async t => {
   const { text, open } = syntheticLog(20000, 500, 42)
   const file = join(t.testdir(), 'big.log')
   writeFileSync(file, Buffer.from(text, 'latin1'))

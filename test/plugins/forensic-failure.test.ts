@@ -1,4 +1,5 @@
 import t from 'tap'
+import type { Test } from 'tap'
 import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
 import { spawn } from 'node:child_process'
@@ -18,7 +19,7 @@ import { transpileEntry } from '../bin/fixtures/transpile.js'
 
 const GET = 'GET / HTTP/1.1\r\nHost: h\r\n\r\n'
 
-async function appOnDeadCollector (t: Parameters<Parameters<typeof t.test>[1]>[0], port: number, opts: WafForensicOptions): Promise<{ app: FastifyInstance, handled: () => number }> {
+async function appOnDeadCollector (t: Test, port: number, opts: WafForensicOptions): Promise<{ app: FastifyInstance, handled: () => number }> {
   const app = Fastify()
   await app.register(wafSocket, {
     channels: { forensic: { url: `tcp://127.0.0.1:${port}`, dropLimit: 300, flushLimit: 100, retry: { initialDelay: 20, maxDelay: 50, factor: 2, jitter: 0 } } },

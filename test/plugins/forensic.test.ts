@@ -340,7 +340,7 @@ t.test('HTTP/2: pseudo-headers are not logged as headers', async t => {
   app.get('/h2', async () => 'h2')
   await app.listen({ port: 0, host: '127.0.0.1' })
   t.teardown(async () => { await app.close(); await collector.close() })
-  const client = http2.connect(`http://127.0.0.1:${portOf(app)}`)
+  const client = http2.connect(`http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`)
   await new Promise<void>((resolve, reject) => {
     const req = client.request({ ':path': '/h2?x=1', 'x-custom': 'a|b' })
     req.on('response', () => {})
