@@ -6,6 +6,7 @@ export type { CheckOptions, CheckResult, EngineOptions, RuleExclusion } from './
 export { Transaction } from './transaction.js'
 export type { EngineMode, Interruption, RuleMatch } from './transaction.js'
 export { RuleSet, RuleSetBuilder } from './ruleset.js'
+export type { RuleSetOptions } from './ruleset.js'
 export { compileRule, parseCtl, parseIdRanges, parseSetVar, parseTargetText } from './compile.js'
 export type { RuleSpec, SetVarInput, TargetInput } from './compile.js'
 export { RuleLoadError } from './errors.js'

@@ -82,16 +82,19 @@ export function parsePairs (text: string, out: Pair[]): void {
   }
 }
 
-/** `Cookie: a=1; b=2` into pairs, as ModSecurity v3 splits it: keys left-trimmed, empty keys skipped. */
+/**
+ * `Cookie: a=1; b=2` into pairs, as ModSecurity v3 splits it: on `;`, at the first `=`; keys
+ * left-trimmed, empty keys skipped, trailing blanks of the last pair dropped; nothing decoded.
+ */
 export function parseCookies (header: string, out: Pair[]): void {
-  for (const part of header.split(';')) {
+  for (const part of header.trimEnd().split(';')) {
     const eq = part.indexOf('=')
     let key = eq === -1 ? part : part.slice(0, eq)
     let k = 0
     while (k < key.length && (key.charCodeAt(k) === 32 || key.charCodeAt(k) === 9)) k++
     if (k > 0) key = key.slice(k)
     if (key.length === 0) continue
-    out.push({ key: key.trimEnd(), value: eq === -1 ? '' : part.slice(eq + 1).trimEnd() })
+    out.push({ key, value: eq === -1 ? '' : part.slice(eq + 1) })
   }
 }
 

@@ -22,7 +22,7 @@ export interface Cut {
   kind: CutKind
   /** `ARGS`, `ARGS:q`, `REQUEST_HEADERS:Referer`, `REQUEST_BODY`. */
   location: string
-  /** The size before the cut: arguments for `args`, bytes otherwise. */
+  /** The size before the cut: arguments for `args`, bytes otherwise; -1 when unknown. */
   size: number
 }
 
@@ -95,7 +95,15 @@ export class RequestData {
     const body = this.body
     if (body === undefined) return undefined
     let raw = body.raw ?? body.form
-    if (raw === undefined && body.json !== undefined) raw = utf8ToBytes(JSON.stringify(body.json) ?? '')
+    if (raw === undefined && body.json !== undefined) {
+      try {
+        raw = utf8ToBytes(JSON.stringify(body.json) ?? '')
+      } catch {
+        // Too deep to serialize (the parsed body itself was fine): nothing to inspect, and said so.
+        this.cuts.push({ kind: 'body', location: 'REQUEST_BODY', size: -1 })
+        return ''
+      }
+    }
     if (raw === undefined) return undefined
     if (raw.length > this.limits.bodyBytes) {
       this.cuts.push({ kind: 'body', location: 'REQUEST_BODY', size: raw.length })

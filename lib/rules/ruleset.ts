@@ -57,17 +57,29 @@ export function isMarker (item: ExecItem): item is { readonly marker: string } {
   return (item as { marker?: string }).marker !== undefined
 }
 
+export interface RuleSetOptions {
+  /**
+   * Group rules into RE2.Set prefilters (default true). Off, every rule runs its operator on
+   * every value: the same results, slower; for tests and benchmarks.
+   */
+  prefilter?: boolean
+}
+
 /** The runnable form of a rule set: one table per phase. */
 export class RuleSet implements RuleSetData {
   readonly phases: ReadonlyArray<PhaseTable | undefined>
   readonly byId: ReadonlyMap<string, CompiledRule>
 
-  constructor (readonly items: readonly RuleItem[], readonly defaultActions: Readonly<Partial<Record<Phase, DefaultAction>>>) {
+  constructor (
+    readonly items: readonly RuleItem[],
+    readonly defaultActions: Readonly<Partial<Record<Phase, DefaultAction>>>,
+    opts: RuleSetOptions = {}
+  ) {
     const byId = new Map<string, CompiledRule>()
     for (const it of items) if (it.kind === 'rule') byId.set(it.id, it)
     this.byId = byId
     const phases: Array<PhaseTable | undefined> = []
-    for (const phase of [1, 2, 3, 4, 5] as Phase[]) phases[phase] = buildPhase(items, phase)
+    for (const phase of [1, 2, 3, 4, 5] as Phase[]) phases[phase] = buildPhase(items, phase, opts.prefilter !== false)
     this.phases = phases
   }
 
@@ -130,7 +142,7 @@ interface GroupDraft {
   rules: ExecRule[]
 }
 
-function buildPhase (items: readonly RuleItem[], phase: Phase): PhaseTable | undefined {
+function buildPhase (items: readonly RuleItem[], phase: Phase, prefilter: boolean): PhaseTable | undefined {
   const out: ExecItem[] = []
   const markers = new Map<string, number>()
   const drafts = new Map<number, GroupDraft>()
@@ -146,7 +158,7 @@ function buildPhase (items: readonly RuleItem[], phase: Phase): PhaseTable | und
     else if (phase === 2 && it.phase === 1 && it.alsoBody) x = bodyTwin(exec(it))
     if (x === undefined) continue
     out.push(x)
-    if (!prefilterable(x)) continue
+    if (!prefilter || !prefilterable(x)) continue
     let g = drafts.get(it.transforms.id)
     if (g === undefined) {
       g = { chain: it.transforms, union: new Map(), rules: [] }
@@ -244,7 +256,7 @@ export class RuleSetBuilder {
     return this
   }
 
-  build (): RuleSet {
-    return new RuleSet([...this.items], { ...this.defaultActions })
+  build (opts: RuleSetOptions = {}): RuleSet {
+    return new RuleSet([...this.items], { ...this.defaultActions }, opts)
   }
 }

@@ -40,8 +40,17 @@ function idOf (obj: Record<string, unknown>): string | undefined {
   return typeof id === 'number' || typeof id === 'string' ? String(id) : undefined
 }
 
+/** Chain links have no id: their errors carry the id of the rule they belong to. */
+const kParentId = Symbol('parentId')
+
 function fail (file: string, obj: Record<string, unknown>, line: number | undefined, field: string, reason: string): never {
-  throw new RuleLoadError(file, idOf(obj), field, reason, line)
+  const parent = (obj as { [kParentId]?: string })[kParentId]
+  const id = idOf(obj) ?? (parent === '' ? undefined : parent)
+  throw new RuleLoadError(file, id, link(obj) ? `chain.${field}` : field, reason, line)
+}
+
+function link (obj: Record<string, unknown>): boolean {
+  return (obj as { [kParentId]?: string })[kParentId] !== undefined
 }
 
 function stringList (file: string, obj: Record<string, unknown>, line: number | undefined, field: string, v: unknown): string[] {
@@ -87,7 +96,8 @@ function toSpec (file: string, obj: Record<string, unknown>, line: number | unde
   }
   if (obj.chain !== undefined) {
     if (obj.chain === null || typeof obj.chain !== 'object' || Array.isArray(obj.chain)) fail(file, obj, line, 'chain', 'must be a rule object (without id)')
-    spec.chain = toSpec(file, obj.chain as Record<string, unknown>, line, true)
+    const chained = { ...(obj.chain as Record<string, unknown>), [kParentId]: idOf(obj) ?? (obj as { [kParentId]?: string })[kParentId] ?? '' }
+    spec.chain = toSpec(file, chained, line, true)
   }
   if (link) return spec
   const action = obj.action === undefined ? 'deny' : obj.action

@@ -1,0 +1,80 @@
+import t from 'tap'
+import { getCollection, registerCollection, RuleEngine, RuleSetBuilder, Transaction, VarEntry, DEFAULT_LIMITS, compileRule } from '../../../lib/rules/index.js'
+import type { RequestInput } from '../../../lib/rules/index.js'
+
+function values (input: RequestInput, name: string, phase2 = false): Array<[string, string]> {
+  const tx = new Transaction({ ...input, body: undefined }, DEFAULT_LIMITS, 'block')
+  if (phase2) tx.setBody(input.body)
+  const col = getCollection(name)
+  if (col === undefined) throw new Error(name)
+  return tx.collection(col).map(e => [e.key, e.value])
+}
+
+const raw = ['Host', 'shop.example:8080', 'User-Agent', 'UA/1', 'Cookie', 'a=1; b = two;;=bad; c', 'X-Dup', '1', 'x-dup', '2']
+const req: RequestInput = { method: 'GET', url: '/dir/f%69le.php?q=a+b%27&q=2&flag&e=%zz&%6e=v', protocol: 'HTTP/1.0', rawHeaders: raw, remoteAddress: '192.0.2.1' }
+
+t.test('request line collections', async t => {
+  t.same(values(req, 'REQUEST_METHOD'), [['', 'GET']])
+  t.same(values(req, 'REQUEST_PROTOCOL'), [['', 'HTTP/1.0']])
+  t.same(values(req, 'REQUEST_LINE'), [['', 'GET /dir/f%69le.php?q=a+b%27&q=2&flag&e=%zz&%6e=v HTTP/1.0']])
+  t.same(values(req, 'REQUEST_URI_RAW'), [['', '/dir/f%69le.php?q=a+b%27&q=2&flag&e=%zz&%6e=v']])
+  t.same(values(req, 'REQUEST_URI'), [['', "/dir/file.php?q=a+b'&q=2&flag&e=%zz&n=v"]], 'decoded (not +), like ModSecurity v3')
+  t.same(values(req, 'REQUEST_FILENAME'), [['', '/dir/file.php']])
+  t.same(values(req, 'REQUEST_BASENAME'), [['', 'file.php']])
+  t.same(values(req, 'QUERY_STRING'), [['', 'q=a+b%27&q=2&flag&e=%zz&%6e=v']], 'raw')
+  t.same(values(req, 'REMOTE_ADDR'), [['', '192.0.2.1']])
+  t.same(values({ ...req, url: '/' }, 'REQUEST_BASENAME'), [], 'no basename for a directory')
+})
+
+t.test('an absolute-form target: REQUEST_URI drops scheme and host, REQUEST_URI_RAW keeps them', async t => {
+  const abs = { ...req, url: 'http://evil.example/a%2fb?x=1' }
+  t.same(values(abs, 'REQUEST_URI_RAW'), [['', 'http://evil.example/a%2fb?x=1']])
+  t.same(values(abs, 'REQUEST_URI'), [['', '/a/b?x=1']])
+  t.same(values(abs, 'ARGS'), [['x', '1']])
+})
+
+t.test('arguments: decoded, repeated keys kept, keys without values', async t => {
+  t.same(values(req, 'ARGS_GET'), [['q', "a b'"], ['q', '2'], ['flag', ''], ['e', '%zz'], ['n', 'v']])
+  t.same(values(req, 'ARGS_NAMES'), [['q', 'q'], ['q', 'q'], ['flag', 'flag'], ['e', 'e'], ['n', 'n']])
+  t.same(values(req, 'ARGS_COMBINED_SIZE'), [['', String(1 + 4 + 1 + 1 + 4 + 1 + 3 + 1 + 1)]])
+  t.same(values({ ...req, url: '/?&&a=1&' }, 'ARGS'), [['a', '1']], 'empty parts skipped')
+})
+
+t.test('headers keep order and case; cookies split as ModSecurity v3 does', async t => {
+  t.same(values(req, 'REQUEST_HEADERS_NAMES').map(v => v[1]), ['Host', 'User-Agent', 'Cookie', 'X-Dup', 'x-dup'])
+  t.same(values(req, 'REQUEST_COOKIES'), [['a', '1'], ['b ', ' two'], ['c', '']])
+  t.same(values(req, 'REQUEST_COOKIES_NAMES').map(v => v[1]), ['a', 'b ', 'c'])
+  const obj = { method: 'GET', url: '/', headers: { host: 'h', 'x-multi': ['1', '2'], skip: undefined } }
+  t.same(values(obj, 'REQUEST_HEADERS'), [['host', 'h'], ['x-multi', '1'], ['x-multi', '2']], 'a headers object works too')
+})
+
+t.test('body collections exist from phase 2', async t => {
+  const post: RequestInput = { method: 'POST', url: '/?g=1', rawHeaders: raw, body: { form: 'p=1&p2=%41', files: [{ field: 'up', filename: 'a.php' }], error: 'bad' } }
+  t.same(values(post, 'ARGS'), [['g', '1']], 'phase 1: the query only')
+  t.same(values(post, 'ARGS', true), [['g', '1'], ['p', '1'], ['p2', 'A']])
+  t.same(values(post, 'ARGS_POST_NAMES', true).map(v => v[1]), ['p', 'p2'])
+  t.same(values(post, 'REQUEST_BODY', true), [['', 'p=1&p2=%41']])
+  t.same(values(post, 'REQUEST_BODY_LENGTH', true), [['', '10']])
+  t.same(values(post, 'FILES', true), [['up', 'a.php']])
+  t.same(values(post, 'FILES_NAMES', true), [['up', 'up']])
+  t.same(values(post, 'REQBODY_ERROR', true), [['', '1']])
+  t.same(values(post, 'REQBODY_ERROR_MSG', true), [['', 'bad']])
+  t.same(values(post, 'REQBODY_PROCESSOR', true), [['', 'URLENCODED']])
+  const json: RequestInput = { method: 'POST', url: '/', body: { json: [{ a: null, b: true, c: 1.5 }] } }
+  t.same(values(json, 'ARGS_POST', true), [['0.a', ''], ['0.b', 'true'], ['0.c', '1.5']])
+  t.same(values(json, 'REQUEST_BODY', true), [['', '[{"a":null,"b":true,"c":1.5}]']], 're-serialized when the raw body is not given')
+})
+
+t.test('TX and MATCHED_* are read from the transaction state', async t => {
+  const tx = new Transaction(req, DEFAULT_LIMITS, 'block')
+  tx.setTx('Score', '5')
+  t.same(tx.collection(getCollection('TX')!).map(e => [e.key, e.value]), [['score', '5']], 'TX keys are lower-cased')
+  t.same(tx.collection(getCollection('MATCHED_VAR')!), [])
+})
+
+t.test('registerCollection adds a variable rules can target', async t => {
+  registerCollection({ name: 'TEST_SERVER_NAME', caseless: true, dynamic: false, body: false, single: true, build: tx => [new VarEntry('', '', tx.req.header('host')?.split(':')[0] ?? '')] })
+  const b = new RuleSetBuilder().add(compileRule({ id: 1, phase: 1, targets: ['TEST_SERVER_NAME'], operator: { name: 'streq', argument: 'shop.example' }, disruptive: 'deny' }))
+  const r = new RuleEngine(b.build()).check(req)
+  t.same([r.action, r.attacks[0].location], ['deny', 'TEST_SERVER_NAME'])
+})

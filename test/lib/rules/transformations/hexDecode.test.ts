@@ -1,0 +1,21 @@
+import t from 'tap'
+import { hexDecode } from '../../../../lib/rules/transformations/hex-decode.js'
+import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+
+t.test('hexDecode is registered under its name', async t => {
+  t.equal(getTransformation('hexDecode')?.fn, hexDecode)
+  t.equal(getTransformation('hexdecode')?.name, 'hexDecode', 'names are case-insensitive')
+})
+
+t.test('hexDecode', async t => {
+  t.equal(hexDecode('414243'), 'ABC', 'pairs')
+  t.equal(hexDecode('41424'), '41424', 'odd length kept')
+  t.equal(hexDecode('41zz'), '41zz', 'non-hex kept')
+  t.equal(hexDecode('ff'), '\xff', 'byte')
+})
+
+t.test('hexDecode is linear on 100 KB of adversarial input', async t => {
+  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
+    t.type(hexDecode(s), 'string')
+  }
+})

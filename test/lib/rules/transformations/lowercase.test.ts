@@ -1,0 +1,20 @@
+import t from 'tap'
+import { lowercase } from '../../../../lib/rules/transformations/lowercase.js'
+import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+
+t.test('lowercase is registered under its name', async t => {
+  t.equal(getTransformation('lowercase')?.fn, lowercase)
+  t.equal(getTransformation('lowercase')?.name, 'lowercase', 'names are case-insensitive')
+})
+
+t.test('lowercase', async t => {
+  t.equal(lowercase('UNION Select'), 'union select', 'ASCII letters')
+  t.equal(lowercase('abc'), 'abc', 'already lower')
+  t.equal(lowercase('\xc3\x89T\xc9'), '\xc3\x89t\xc9', 'bytes >= 0x80 untouched (C tolower), only ASCII folds')
+})
+
+t.test('lowercase is linear on 100 KB of adversarial input', async t => {
+  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
+    t.type(lowercase(s), 'string')
+  }
+})

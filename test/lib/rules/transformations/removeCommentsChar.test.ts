@@ -1,0 +1,18 @@
+import t from 'tap'
+import { removeCommentsChar } from '../../../../lib/rules/transformations/remove-comments-char.js'
+import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+
+t.test('removeCommentsChar is registered under its name', async t => {
+  t.equal(getTransformation('removeCommentsChar')?.fn, removeCommentsChar)
+  t.equal(getTransformation('removecommentschar')?.name, 'removeCommentsChar', 'names are case-insensitive')
+})
+
+t.test('removeCommentsChar', async t => {
+  t.equal(removeCommentsChar('/*!union*/ --x #y <!--z-->'), '!union xy z', 'only the marks go')
+})
+
+t.test('removeCommentsChar is linear on 100 KB of adversarial input', async t => {
+  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
+    t.type(removeCommentsChar(s), 'string')
+  }
+})

@@ -1,0 +1,19 @@
+import t from 'tap'
+import { sha1 } from '../../../../lib/rules/transformations/sha1.js'
+import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+
+t.test('sha1 is registered under its name', async t => {
+  t.equal(getTransformation('sha1')?.fn, sha1)
+  t.equal(getTransformation('sha1')?.name, 'sha1', 'names are case-insensitive')
+})
+
+t.test('sha1 gives the 20 raw digest bytes', async t => {
+  t.equal(Buffer.from(sha1('abc'), 'latin1').toString('hex'), 'a9993e364706816aba3e25717850c26c9cd0d89d')
+  t.equal(sha1('abc').length, 20)
+})
+
+t.test('sha1 is linear on 100 KB of adversarial input', async t => {
+  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
+    t.type(sha1(s), 'string')
+  }
+})

@@ -1,0 +1,19 @@
+import t from 'tap'
+import { trim } from '../../../../lib/rules/transformations/trim.js'
+import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+
+t.test('trim is registered under its name', async t => {
+  t.equal(getTransformation('trim')?.fn, trim)
+  t.equal(getTransformation('trim')?.name, 'trim', 'names are case-insensitive')
+})
+
+t.test('trim', async t => {
+  t.equal(trim(' \t a b \n'), 'a b', 'both ends')
+  t.equal(trim('ab'), 'ab', 'unchanged')
+})
+
+t.test('trim is linear on 100 KB of adversarial input', async t => {
+  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
+    t.type(trim(s), 'string')
+  }
+})

@@ -1,0 +1,24 @@
+import t from 'tap'
+import { urlDecodeUni } from '../../../../lib/rules/transformations/url-decode-uni.js'
+import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+
+t.test('urlDecodeUni is registered under its name', async t => {
+  t.equal(getTransformation('urlDecodeUni')?.fn, urlDecodeUni)
+  t.equal(getTransformation('urldecodeuni')?.name, 'urlDecodeUni', 'names are case-insensitive')
+})
+
+t.test('urlDecodeUni', async t => {
+  t.equal(urlDecodeUni('%u0027'), '\'', 'ModSecurity: %u0027 is a quote')
+  t.equal(urlDecodeUni('%uff07'), '\'', 'full-width apostrophe folds to ASCII')
+  t.equal(urlDecodeUni('%U003C'), '<', 'upper-case U')
+  t.equal(urlDecodeUni('%u12'), '%u12', 'truncated %u kept')
+  t.equal(urlDecodeUni('%u00zz'), '%u00zz', 'invalid %u kept')
+  t.equal(urlDecodeUni('a%20b+c'), 'a b c', '%HH and plus')
+  t.equal(urlDecodeUni('%2527'), '%27', 'decodes once')
+})
+
+t.test('urlDecodeUni is linear on 100 KB of adversarial input', async t => {
+  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
+    t.type(urlDecodeUni(s), 'string')
+  }
+})
