@@ -72,6 +72,13 @@ export class Departures<Req, Rep> {
 
   constructor (readonly request: Req, readonly reply: Rep) {}
 
+  /** Whether a participant of this plugin has joined (a plugin registered in two nested scopes joins once). */
+  has (key: PluginKey): boolean {
+    const list = this.list
+    for (let i = 0; i < list.length; i++) if (list[i].key === key) return true
+    return false
+  }
+
   add (p: Participant<Req, Rep>): void {
     const list = this.list
     let i = list.length

@@ -86,10 +86,12 @@ export class WafCore {
     const routeUrl = early ? undefined : request.routeOptions.url
     const config = early ? undefined : (request.routeOptions.config as { waf?: RouteWafConfig }).waf
     if (early && !this.inScope(p, request.url)) return JOIN_SKIPPED
-    if (!p.enabled(routeUrl, request.url, config)) return JOIN_SKIPPED
-    ctx.enabled[p.key] = true
     const r = request as CoreRequest
     let deps = r[kDepartures]
+    // A plugin registered both in a scope and in one nested in it sees the request once.
+    if (deps != null && deps.has(p.key)) return JOIN_SKIPPED
+    if (!p.enabled(routeUrl, request.url, config)) return JOIN_SKIPPED
+    ctx.enabled[p.key] = true
     if (deps === null || deps === undefined) {
       deps = new Departures(request, reply)
       r[kDepartures] = deps
@@ -154,8 +156,14 @@ export class WafCore {
       remoteAddress: socket.remoteAddress,
       remotePort: socket.remotePort
     }
+    const keys = new Set<string>()
     const ordered = this.participants
-      .filter(p => (p.clientError !== undefined || p.clientErrorArrive !== undefined) && this.inScope(p, target) && p.enabled(undefined, target, undefined))
+      .filter(p => {
+        if ((p.clientError === undefined && p.clientErrorArrive === undefined) || keys.has(p.key)) return false
+        if (!this.inScope(p, target) || !p.enabled(undefined, target, undefined)) return false
+        keys.add(p.key)
+        return true
+      })
       .sort((a, b) => a.order - b.order)
     for (const p of ordered) {
       ctx.enabled[p.key] = true

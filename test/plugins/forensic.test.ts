@@ -213,6 +213,27 @@ t.test('registered inside a prefix: that prefix\'s routes are logged, and early 
   t.same(plus(collector.lines()).map(e => e.requestLine), ['GET /api/x HTTP/1.1', 'GET /api/%zz HTTP/1.1'])
 })
 
+t.test('registered at the root and again in a nested scope: one "+" and one "-" per request', async t => {
+  const collector = await tcpCollector()
+  const app = Fastify({ ...wafServerOptions() })
+  await app.register(wafSocket, { channels: { forensic: { url: collector.url, flushInterval: 20 } } })
+  await app.register(wafForensic, { exclude: ['/api/quiet'] })
+  await app.register(async scoped => {
+    await scoped.register(wafForensic)
+    scoped.get('/x', async () => 'x')
+    scoped.get('/quiet', async () => 'q')
+  }, { prefix: '/api' })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(async () => { await app.close(); await collector.close() })
+  for (const p of ['/api/x', '/api/%zz', '/api/quiet']) await rawRequest(portOf(app), `GET ${p} HTTP/1.1\r\nHost: h\r\n\r\n`)
+  await rawRequest(portOf(app), 'GET /api/x HTTP/1.1\r\nBad Header: 1\r\n\r\n')
+  await collector.waitForLines(8)
+  await new Promise(resolve => setTimeout(resolve, 100))
+  const lines = collector.lines()
+  t.same(plus(lines).map(e => e.requestLine), ['GET /api/x HTTP/1.1', 'GET /api/%zz HTTP/1.1', 'GET /api/quiet HTTP/1.1', 'GET /api/x HTTP/1.1'], 'the root excludes /api/quiet; the nested registration logs it')
+  t.equal(lines.length, 8)
+})
+
 t.test('registering twice with different channels is refused; the same channel is shared', async t => {
   const app = Fastify()
   await app.register(wafSocket, { channels: { forensic: 'stdout:', other: 'stdout:' } })
