@@ -1,0 +1,91 @@
+import type { IncomingHttpHeaders } from 'node:http'
+import type { WafAction, WafContext, WafMode } from '../context.js'
+import { asText } from '../access/escape.js'
+import { REDACTED } from '../access/variables.js'
+import type { LogRecord } from '../log/types.js'
+
+/** One entry of an attack record (DESIGN.md "Wire formats: attack"). */
+export interface AttackRecordEntry {
+  rule_id: string
+  msg: string
+  detect_type: string
+  severity: string
+  tags: string[]
+  location: string
+  payload: string
+  action: WafAction
+  /** The anomaly score the rule added, for scoring rule sets (the CRS). */
+  score?: number
+}
+
+export interface AttackRecord extends LogRecord {
+  type: 'attack'
+  id: string
+  /** Epoch ms when the request arrived. */
+  time: number
+  host: string
+  client_ip: string
+  request: { method: string, uri: string, headers?: Record<string, string | string[]> }
+  mode: WafMode
+  /** What happened to the request: `deny`, or `log` when it went through. */
+  action: WafAction
+  attacks: AttackRecordEntry[]
+  /** The cluster worker id, or 0. */
+  worker: number
+}
+
+/** The request as the attack record needs it (an IncomingMessage is one). */
+export interface AttackSourceRequest {
+  method?: string | undefined
+  url?: string | undefined
+  headers: IncomingHttpHeaders
+}
+
+function headersOf (headers: IncomingHttpHeaders, redact: ReadonlySet<string>): Record<string, string | string[]> {
+  const out = Object.create(null) as Record<string, string | string[]>
+  for (const k in headers) {
+    const v = headers[k]
+    if (v === undefined) continue
+    out[k] = redact.has(k) ? REDACTED : typeof v === 'string' ? asText(v) : v.map(asText)
+  }
+  return out
+}
+
+/**
+ * The attack record of a request. Header names are lower-cased, values are text (valid UTF-8
+ * decoded), and the redacted ones read `REDACTED`; `includeHeaders: false` leaves them out.
+ */
+export function buildAttackRecord (
+  req: AttackSourceRequest,
+  ctx: WafContext,
+  clientIp: string,
+  o: { redact: ReadonlySet<string>, includeHeaders: boolean, worker: number }
+): AttackRecord {
+  const request: AttackRecord['request'] = { method: req.method ?? '', uri: asText(req.url ?? '') }
+  if (o.includeHeaders) request.headers = headersOf(req.headers, o.redact)
+  return {
+    type: 'attack',
+    id: ctx.id,
+    time: ctx.startedAt,
+    host: asText(ctx.domain),
+    client_ip: clientIp,
+    request,
+    mode: ctx.policy.mode,
+    action: ctx.action,
+    attacks: ctx.attacks.map(a => {
+      const e: AttackRecordEntry = {
+        rule_id: a.ruleId,
+        msg: a.msg,
+        detect_type: a.detectType,
+        severity: a.severity,
+        tags: a.tags,
+        location: asText(a.location),
+        payload: a.payload,
+        action: a.action
+      }
+      if (a.score !== undefined) e.score = a.score
+      return e
+    }),
+    worker: o.worker
+  }
+}

@@ -1,0 +1,81 @@
+import cluster from 'node:cluster'
+import fp from 'fastify-plugin'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { WafContext } from '../lib/context.js'
+import { DEPART_ORDER } from '../lib/lifecycle.js'
+import { plainAddress } from '../lib/access/request-parts.js'
+import type { LogFramework } from '../lib/log/framework.js'
+import { PluginSwitch, validateRouteToggles } from '../lib/switches.js'
+import type { PrefixOptions, RouteToggle, RouteWafConfig } from '../lib/switches.js'
+import { buildAttackRecord } from '../lib/rules/attack-record.js'
+import { coreOf } from './core.js'
+import type { WafParticipant } from './core.js'
+
+export type { AttackRecord, AttackRecordEntry } from '../lib/rules/attack-record.js'
+
+export interface WafAttackLogOptions extends PrefixOptions {
+  /** The channel of the `default` filter of the `attack` stream (`'attack'`). */
+  channel?: string
+  /** Write the request headers (redacted) in each record (default true). */
+  includeHeaders?: boolean
+  /** Header names (any case) whose values are written `REDACTED`. Default: authorization, proxy-authorization, cookie. */
+  redactHeaders?: string[]
+  /** Set by the umbrella `waf` plugin. */
+  routes?: RouteToggle[]
+}
+
+export const DEFAULT_ATTACK_REDACT: readonly string[] = ['authorization', 'proxy-authorization', 'cookie']
+
+const OWNER = 'waf-attack-log'
+const KNOWN = new Set(['channel', 'includeHeaders', 'redactHeaders', 'include', 'exclude', 'routes'])
+const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
+const defaultChannels = new WeakMap<LogFramework, string>()
+
+function validate (opts: WafAttackLogOptions, has: (name: string) => boolean, names: () => string[]): void {
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`${OWNER}: options must be an object`)
+  for (const key of Object.keys(opts)) {
+    if (!KNOWN.has(key) && !FASTIFY_REGISTER_OPTIONS.has(key)) throw new TypeError(`${OWNER}: option "${key}" is not an option; known: ${[...KNOWN].join(', ')}`)
+  }
+  if (opts.channel !== undefined && (typeof opts.channel !== 'string' || opts.channel.length === 0)) {
+    throw new TypeError(`${OWNER}: option "channel" must be a channel name`)
+  }
+  const channel = opts.channel ?? 'attack'
+  if (!has(channel)) throw new TypeError(`${OWNER}: option "channel" names "${channel}", which is not a channel of waf-socket (configured: ${names().join(', ') || 'none'})`)
+  if (opts.includeHeaders !== undefined && typeof opts.includeHeaders !== 'boolean') throw new TypeError(`${OWNER}: option "includeHeaders" must be true or false`)
+  if (opts.redactHeaders !== undefined && (!Array.isArray(opts.redactHeaders) || opts.redactHeaders.some(h => typeof h !== 'string' || h.length === 0))) {
+    throw new TypeError(`${OWNER}: option "redactHeaders" must be an array of header names`)
+  }
+}
+
+export const wafAttackLog = fp<WafAttackLogOptions>(async function wafAttackLog (app: FastifyInstance, opts: WafAttackLogOptions) {
+  const core = coreOf(app)
+  validate(opts, name => core.transport.has(name), () => core.transport.names())
+  const channel = opts.channel ?? 'attack'
+  const log = core.log
+  const existing = defaultChannels.get(log)
+  if (existing === undefined) {
+    log.addFilter('attack', { name: 'default', channel, writer: 'json' })
+    defaultChannels.set(log, channel)
+  } else if (existing !== channel) {
+    throw new TypeError(`${OWNER}: registered again with another "channel"; the attack stream has one default filter (add more with app.wafLog.addFilter)`)
+  }
+  const o = {
+    redact: new Set((opts.redactHeaders ?? DEFAULT_ATTACK_REDACT).map(h => h.toLowerCase())) as ReadonlySet<string>,
+    includeHeaders: opts.includeHeaders !== false,
+    worker: cluster.isWorker && cluster.worker !== undefined ? cluster.worker.id : 0
+  }
+  const sw = new PluginSwitch('attack', OWNER, opts, validateRouteToggles(OWNER, opts.routes))
+
+  const participant: WafParticipant = {
+    key: 'attack',
+    order: DEPART_ORDER.attack,
+    enabled: (routeUrl, url, cfg) => sw.enabled(routeUrl, url, cfg as RouteWafConfig | undefined),
+    depart (request: FastifyRequest, _reply: FastifyReply, ctx: WafContext) {
+      if (ctx.attacks.length === 0) return
+      log.write('attack', buildAttackRecord(request.raw, ctx, plainAddress(request.ip ?? request.raw.socket?.remoteAddress) ?? '', o))
+    }
+  }
+  app.addHook('onRequest', core.onRequestHook(participant))
+}, { name: 'waf-attack-log', fastify: '5.x', dependencies: ['waf-socket'] })
+
+export default wafAttackLog

@@ -1,0 +1,193 @@
+import { STATUS_CODES } from 'node:http'
+import { performance } from 'node:perf_hooks'
+import querystring from 'node:querystring'
+import fp from 'fastify-plugin'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { WafContext } from '../lib/context.js'
+import { DEPART_ORDER } from '../lib/lifecycle.js'
+import { PluginSwitch, validateRouteToggles } from '../lib/switches.js'
+import type { PrefixOptions, RouteToggle, RouteWafConfig } from '../lib/switches.js'
+import { defaultRulesDir } from '../lib/rules/default-rules.js'
+import { RuleEngine } from '../lib/rules/engine.js'
+import type { CheckOptions, CheckResult } from '../lib/rules/engine.js'
+import type { RequestInput } from '../lib/rules/input.js'
+import { loadRules } from '../lib/rules/loaders/index.js'
+import type { CompiledRule } from '../lib/rules/model.js'
+import { bodyInput, inputFromIncoming } from '../lib/rules/node-input.js'
+import { validateRulesOptions } from '../lib/rules/options.js'
+import type { RulesOptions } from '../lib/rules/options.js'
+import { RuleSetBuilder } from '../lib/rules/ruleset.js'
+import type { RuleSet } from '../lib/rules/ruleset.js'
+import type { Interruption, Transaction } from '../lib/rules/transaction.js'
+// SecLang support: registers the `.conf` loader and the SecLang operators.
+import { configureSecLang, secLangReport, summarize, validateCrsOptions } from '../lib/rules/seclang/index.js'
+import type { CrsOptions, SecLangReport } from '../lib/rules/seclang/index.js'
+import { coreOf } from './core.js'
+import type { WafParticipant } from './core.js'
+
+export type { CheckOptions, CheckResult } from '../lib/rules/engine.js'
+export type { RequestInput } from '../lib/rules/input.js'
+
+export interface WafRulesOptions extends RulesOptions, PrefixOptions {
+  /** CRS settings (paranoia levels, anomaly threshold, TX variables) for SecLang rule sets. */
+  crs?: CrsOptions
+  /** Set by the umbrella `waf` plugin. */
+  routes?: RouteToggle[]
+}
+
+/** `app.wafRules`: the engine, for tools and tests, and what was loaded. */
+export interface WafRules {
+  /** Runs phases 1 and 2 over a request given as data; the mode defaults to the plugin's. */
+  check(input: RequestInput, opts?: CheckOptions): CheckResult
+  /** The loaded rules, in order. */
+  readonly rules: readonly CompiledRule[]
+  readonly ruleSet: RuleSet
+  readonly engine: RuleEngine
+  /** What the SecLang files did (rules loaded, unsupported, skipped), when some were loaded. */
+  readonly seclang: SecLangReport | undefined
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    wafRules: WafRules
+  }
+}
+
+const OWNER = 'waf-rules'
+const KNOWN = new Set(['rules', 'defaultRules', 'mode', 'policies', 'denyStatus', 'maxPayload', 'limits', 'exclusions', 'crs',
+  'parseUrlencoded', 'include', 'exclude', 'routes'])
+const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
+const FORM = 'application/x-www-form-urlencoded'
+
+const kTx = Symbol('waf.rules.tx')
+const kDeny = Symbol('waf.rules.deny')
+const kRawForm = Symbol('waf.rules.rawForm')
+
+interface RulesRequest extends FastifyRequest {
+  [kTx]?: Transaction
+  [kDeny]?: number
+  [kRawForm]?: string
+}
+
+async function buildEngine (opts: WafRulesOptions): Promise<{ engine: RuleEngine, seclang: SecLangReport | undefined }> {
+  const builder = new RuleSetBuilder()
+  if (opts.crs !== undefined) configureSecLang(builder, validateCrsOptions(opts.crs))
+  if (opts.defaultRules !== false) await loadRules(defaultRulesDir(), builder)
+  if (opts.rules !== undefined) await loadRules(opts.rules, builder)
+  const report = secLangReport(builder)
+  const engine = new RuleEngine(builder.build(), {
+    mode: opts.mode,
+    denyStatus: opts.denyStatus,
+    maxPayload: opts.maxPayload,
+    limits: opts.limits === undefined ? undefined : { args: opts.limits.args, valueBytes: opts.limits.valueBytes, bodyBytes: opts.limits.bodyBytes },
+    limitAction: opts.limits?.action,
+    exclusions: opts.exclusions
+  })
+  return { engine, seclang: report.files.length > 0 ? report : undefined }
+}
+
+/** Read after the engine ran (TypeScript would keep an earlier narrowing of the field). */
+function interruptionOf (tx: Transaction): Interruption | undefined {
+  return tx.interrupted
+}
+
+/** The small JSON body of a deny: enough for a client (or its support desk) to quote the id. */
+function deny (reply: FastifyReply, status: number, id: string): void {
+  void reply.code(status).header('content-type', 'application/json; charset=utf-8')
+    .send(`{"statusCode":${status},"error":${JSON.stringify(STATUS_CODES[status] ?? 'Denied')},"message":"Request denied by the web application firewall","id":"${id}"}`)
+}
+
+export const wafRules = fp<WafRulesOptions>(async function wafRules (app: FastifyInstance, opts: WafRulesOptions) {
+  const core = coreOf(app)
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`${OWNER}: options must be an object`)
+  for (const key of Object.keys(opts)) {
+    if (!KNOWN.has(key) && !FASTIFY_REGISTER_OPTIONS.has(key)) throw new TypeError(`${OWNER}: option "${key}" is not an option; known: ${[...KNOWN].join(', ')}`)
+  }
+  validateRulesOptions(opts)
+  const sw = new PluginSwitch('rules', OWNER, opts, validateRouteToggles(OWNER, opts.routes))
+  const { engine, seclang } = await buildEngine(opts)
+  if (seclang !== undefined) app.log.info({ seclang: { loaded: seclang.loaded, unsupported: seclang.unsupported.length } }, summarize(seclang))
+
+  if (opts.mode !== undefined) core.factory.defaultPolicy.mode = opts.mode
+  if (opts.policies !== undefined) core.factory.setPolicies(opts.policies)
+
+  /** Copies the transaction's outcome into the request context. */
+  function settle (ctx: WafContext, tx: Transaction, startedAt: number): void {
+    ctx.wafMs += performance.now() - startedAt
+    if (tx.matches.length > 0 || tx.req.cuts.length > 0) ctx.attacks = engine.attacks(tx)
+    if (tx.interrupted !== undefined) ctx.action = 'deny'
+    else if (ctx.attacks.length > 0) ctx.action = 'log'
+    if (tx.bot) ctx.bot = true
+  }
+
+  const participant: WafParticipant = {
+    key: 'rules',
+    order: DEPART_ORDER.rules,
+    enabled: (routeUrl, url, cfg) => sw.enabled(routeUrl, url, cfg as RouteWafConfig | undefined),
+    arrive (request: FastifyRequest, _reply: FastifyReply, ctx: WafContext, early: boolean) {
+      if (!ctx.policy.rules || ctx.policy.mode === 'off') return
+      const started = performance.now()
+      const tx = engine.begin(inputFromIncoming(request.raw, request.ip), ctx.policy.mode)
+      engine.phase(tx, 1)
+      const r = request as RulesRequest
+      r[kTx] = tx
+      settle(ctx, tx, started)
+      // The deny goes out in preParsing, once every onRequest hook (the forensic "+" line) has
+      // run; requests Fastify already answered (early) are only recorded.
+      if (!early && tx.interrupted !== undefined) r[kDeny] = tx.interrupted.status
+    }
+  }
+  app.addHook('onRequest', core.onRequestHook(participant))
+
+  app.addHook('preParsing', function wafRulesDeny (request, reply, payload, done) {
+    const status = (request as RulesRequest)[kDeny]
+    if (status === undefined) {
+      done(null, payload)
+      return
+    }
+    // Not calling done: the body is never read and the handler never runs.
+    deny(reply, status, request.waf.id)
+  })
+
+  app.addHook('preHandler', function wafRulesBody (request, reply, done) {
+    const r = request as RulesRequest
+    const tx = r[kTx]
+    if (tx === undefined || tx.interrupted !== undefined) {
+      done()
+      return
+    }
+    const started = performance.now()
+    engine.body(tx, bodyInput(request.body, r[kRawForm]))
+    engine.phase(tx, 2)
+    r[kTx] = undefined
+    settle(request.waf, tx, started)
+    const stop = interruptionOf(tx)
+    if (stop === undefined) {
+      done()
+      return
+    }
+    deny(reply, stop.status, request.waf.id)
+  })
+
+  // Fastify has no urlencoded parser; without one a form post is answered 415 and its body is
+  // never inspected. This one keeps the raw text for REQUEST_BODY and parses like
+  // @fastify/formbody. An app with its own parser keeps it (the body is then inspected as parsed).
+  if (opts.parseUrlencoded !== false && !app.hasContentTypeParser(FORM)) {
+    app.addContentTypeParser(FORM, { parseAs: 'buffer' }, function wafFormParser (request, body, done) {
+      const buf = body as Buffer
+      ;(request as RulesRequest)[kRawForm] = buf.toString('latin1')
+      done(null, querystring.parse(buf.toString('utf8')))
+    })
+  }
+
+  const api: WafRules = {
+    check: (input, o) => engine.check(input, o),
+    rules: engine.ruleSet.rules,
+    ruleSet: engine.ruleSet,
+    engine,
+    seclang
+  }
+  app.decorate('wafRules', api)
+}, { name: 'waf-rules', fastify: '5.x', dependencies: ['waf-socket'] })
+
+export default wafRules
