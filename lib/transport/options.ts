@@ -69,7 +69,7 @@ const OPTION_KINDS: Record<keyof ChannelOptions, readonly EndpointKind[] | 'all'
   flushLimit: 'all',
   flushInterval: 'all',
   dropLimit: 'all',
-  timeout: ['tcp', 'tls', 'unix', 'udp'],
+  timeout: ['tcp', 'tls', 'unix'],
   keepalive: ['tcp', 'tls', 'unix'],
   retry: 'all',
   tls: ['tcp', 'tls'],

@@ -3,10 +3,13 @@ import type { ChannelStats } from './types.js'
 /**
  * The bounded queue of one channel, and the channel's counters.
  *
- * Lines are appended to one growing string (V8 makes `+=` a cheap rope), so `push` allocates no
- * Buffer and no closure; the text is sealed into a batch every `flushLimit` bytes and written
- * with one call per batch. Bytes are counted exactly (UTF-8, newline included) because
- * `dropLimit` is a bound on memory and `bytesSent` is reported.
+ * `push` (the hot path) appends the line to an array: no Buffer, no closure, no string copy.
+ * Every `flushLimit` characters the array is joined into one string (a batch) and measured in
+ * UTF-8 once, so a line costs one array slot until its batch is written with one call.
+ *
+ * `dropLimit` bounds the UTF-8 bytes queued, exactly: lines not yet in a batch are counted at
+ * 3 bytes per UTF-16 unit (the most UTF-8 needs), and only when that bound comes near
+ * `dropLimit` is each line measured exactly. JSON keeps non-ASCII characters, so both matter.
  *
  * Lines a sink has taken but not yet confirmed stay counted in `lines`/`bytes` (they are still
  * "queued"): `written === sent + queued + dropped.*` holds after every call.
@@ -38,12 +41,17 @@ export class LineCounters {
   abandoned = false
   private drainWaiters: Array<() => void> = []
 
+  /** UTF-8 bytes queued, in flight included. */
+  queuedBytes (): number {
+    return this.bytes
+  }
+
   snapshot (connected: boolean): ChannelStats {
     return {
       written: this.written,
       sent: this.sent,
       queued: this.lines,
-      queuedBytes: this.bytes,
+      queuedBytes: this.queuedBytes(),
       dropped: { overflow: this.dropped.overflow, oversize: this.dropped.oversize, closed: this.dropped.closed },
       bytesSent: this.bytesSent,
       reconnects: this.reconnects,
@@ -104,9 +112,11 @@ const COMPACT_AT = 1024
 export class StreamQueue extends LineCounters {
   /** Set by a timer or by `flush()`: write what is queued even below `flushLimit`. */
   flushWanted = false
-  private cur = ''
-  private curLines = 0
+  /** Lines not yet in a batch, their UTF-16 length (newlines included) and, near the bound, their exact bytes. */
+  private cur: string[] = []
+  private curChars = 0
   private curBytes = 0
+  private curExact = false
   private sealed: Array<Batch | undefined> = []
   private head = 0
 
@@ -129,32 +139,55 @@ export class StreamQueue extends LineCounters {
       return false
     }
     if (typeof line !== 'string') line = String(line)
-    const bytes = Buffer.byteLength(line, 'utf8') + 1
-    if (this.bytes + bytes > this.dropLimit) {
-      this.dropped.overflow++
-      this.onDrop('overflow')
-      return false
-    }
-    this.cur += line + '\n'
-    this.curLines++
-    this.curBytes += bytes
+    const chars = line.length + 1
+    // `bytes` holds the batches; the lines after them are at most 3 bytes per char.
+    if (this.curExact || this.bytes + 3 * (this.curChars + chars) > this.dropLimit) return this.pushMeasured(line, chars)
+    this.cur.push(line)
+    this.curChars += chars
     this.lines++
-    this.bytes += bytes
-    if (this.curBytes >= this.flushLimit) {
+    if (this.curChars >= this.flushLimit) {
       this.seal()
       this.onReady()
     }
     return true
   }
 
+  /** Near `dropLimit`: every line measured, so the bound is exact and never passed. */
+  private pushMeasured (line: string, chars: number): boolean {
+    if (!this.curExact) {
+      this.curBytes = this.cur.length === 0 ? 0 : Buffer.byteLength(this.cur.join('\n'), 'utf8') + 1
+      this.curExact = true
+    }
+    const bytes = Buffer.byteLength(line, 'utf8') + 1
+    if (this.bytes + this.curBytes + bytes > this.dropLimit) {
+      this.dropped.overflow++
+      this.onDrop('overflow')
+      return false
+    }
+    this.cur.push(line)
+    this.curChars += chars
+    this.curBytes += bytes
+    this.lines++
+    if (this.curChars >= this.flushLimit) {
+      this.seal()
+      this.onReady()
+    }
+    return true
+  }
+
+  override queuedBytes (): number {
+    if (this.cur.length === 0) return this.bytes
+    return this.bytes + (this.curExact ? this.curBytes : Buffer.byteLength(this.cur.join('\n'), 'utf8') + 1)
+  }
+
   /** Whether a write should start now. */
   ready (): boolean {
-    return this.head < this.sealed.length || (this.flushWanted && this.curLines > 0)
+    return this.head < this.sealed.length || (this.flushWanted && this.cur.length > 0)
   }
 
   /** Lines queued and not yet taken by a sink. */
   waiting (): boolean {
-    return this.head < this.sealed.length || this.curLines > 0
+    return this.head < this.sealed.length || this.cur.length > 0
   }
 
   /**
@@ -164,7 +197,7 @@ export class StreamQueue extends LineCounters {
    */
   take (maxBytes: number): Batch | undefined {
     if (this.head >= this.sealed.length) {
-      if (!this.flushWanted || this.curLines === 0) return undefined
+      if (!this.flushWanted || this.cur.length === 0) return undefined
       this.seal()
     }
     const b = this.sealed[this.head] as Batch
@@ -177,18 +210,18 @@ export class StreamQueue extends LineCounters {
       b.bytes += next.bytes
       this.sealed[this.head++] = undefined
     }
-    if (this.head >= this.sealed.length && this.flushWanted && this.curLines > 0 && b.bytes + this.curBytes <= maxBytes) {
-      b.data += this.cur
-      b.lines += this.curLines
-      b.bytes += this.curBytes
-      this.cur = ''
-      this.curLines = 0
-      this.curBytes = 0
+    if (this.head >= this.sealed.length && this.flushWanted && this.cur.length > 0 && b.bytes + 3 * this.curChars <= maxBytes) {
+      this.seal()
+      const tail = this.sealed[this.head] as Batch
+      this.sealed[this.head++] = undefined
+      b.data += tail.data
+      b.lines += tail.lines
+      b.bytes += tail.bytes
     }
     if (this.head === this.sealed.length) {
       this.sealed.length = 0
       this.head = 0
-      if (this.curLines === 0) this.flushWanted = false
+      if (this.cur.length === 0) this.flushWanted = false
     } else if (this.head >= COMPACT_AT) {
       this.sealed = this.sealed.slice(this.head)
       this.head = 0
@@ -208,19 +241,27 @@ export class StreamQueue extends LineCounters {
     else this.sealed.unshift(b)
   }
 
+  /** Joins the pending lines into one batch and measures it once. */
   private seal (): void {
-    this.sealed.push({ data: this.cur, lines: this.curLines, bytes: this.curBytes })
-    this.cur = ''
-    this.curLines = 0
+    const cur = this.cur
+    cur.push('')
+    const data = cur.join('\n')
+    const bytes = this.curExact ? this.curBytes : Buffer.byteLength(data, 'utf8')
+    this.sealed.push({ data, lines: cur.length - 1, bytes })
+    this.bytes += bytes
+    this.cur = []
+    this.curChars = 0
     this.curBytes = 0
+    this.curExact = false
   }
 
   protected override clear (): void {
     this.sealed = []
     this.head = 0
-    this.cur = ''
-    this.curLines = 0
+    this.cur = []
+    this.curChars = 0
     this.curBytes = 0
+    this.curExact = false
     this.flushWanted = false
   }
 }

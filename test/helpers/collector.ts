@@ -45,6 +45,10 @@ export interface Collector {
   /** Stops reading (a slow or stuck reader); new connections start paused. */
   pause(): void
   resume(): void
+  /** Half-closes every open connection (FIN) but keeps accepting new ones and reading. */
+  halfClose(): void
+  /** Bytes received on each connection, in the order connections were accepted. */
+  bytesPerConnection(): number[]
   /** Stops accepting, half-closes every connection and reads until each client closes. */
   stop(timeoutMs?: number): Promise<void>
   /** Stops accepting and resets every connection (RST), losing what the kernel held. */
@@ -209,6 +213,14 @@ class StreamCollector implements Collector {
     for (const c of this.conns) c.socket.resume()
   }
 
+  halfClose (): void {
+    for (const c of this.conns) if (c.open) c.socket.end()
+  }
+
+  bytesPerConnection (): number[] {
+    return this.conns.map(c => c.chunks.reduce((n, b) => n + b.length, 0))
+  }
+
   private async closeServer (): Promise<void> {
     const server = this.server
     this.server = null
@@ -331,6 +343,11 @@ class DatagramCollector implements Collector {
   }
 
   async waitIdle (): Promise<void> {}
+  halfClose (): void {}
+  bytesPerConnection (): number[] {
+    return this.received.map(d => d.length)
+  }
+
   pause (): void {}
   resume (): void {}
 
