@@ -30,11 +30,16 @@ export class StdoutSink extends BatchSink {
     if (this.closed || this.inflight !== null || this.retryTimer !== null) return
     if (!this.takeNext()) return
     const b = this.inflight as Batch | null
-    this.out.write(b?.data ?? '', 'utf8', err => this.written(err))
+    if (b === null) return
+    this.out.write(b.data, 'utf8', err => this.written(b, err))
   }
 
-  private written (err: Error | null | undefined): void {
-    if (this.inflight === null) return
+  private written (b: Batch, err: Error | null | undefined): void {
+    if (b !== this.inflight) {
+      // A write whose channel gave up on it at close; the other channels go on.
+      this.kick()
+      return
+    }
     if (err === null || err === undefined) {
       this.settle(true)
       this.failedAt.reset()

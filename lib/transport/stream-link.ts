@@ -92,12 +92,19 @@ export class StreamLink extends BatchSink {
     const sock = this.sock
     if (this.state !== 'open' || this.inflight !== null || sock === null || sock.destroyed) return
     if (!this.takeNext()) return
+    const b = this.inflight as Batch | null
+    if (b === null) return
     this.armTimer(this.cfg.timeout, 'write')
-    sock.write((this.inflight as Batch | null)?.data ?? '', 'utf8', err => this.written(sock, err))
+    sock.write(b.data, 'utf8', err => this.written(sock, b, err))
   }
 
-  private written (sock: net.Socket, err: Error | null | undefined): void {
-    if (sock !== this.sock || this.inflight === null) return
+  private written (sock: net.Socket, b: Batch, err: Error | null | undefined): void {
+    if (sock !== this.sock) return
+    if (b !== this.inflight) {
+      // A write whose channel gave up on it at close; the other channels here go on.
+      if (this.state === 'open') this.pump()
+      return
+    }
     this.clearTimer()
     const ok = err === null || err === undefined
     this.settle(ok)

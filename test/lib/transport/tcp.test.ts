@@ -144,3 +144,35 @@ t.test('channels naming the same TCP destination share one connection', async t 
   t.equal(c.connections, 2, 'different connection options: a connection of its own')
   await tr.close(1000)
 })
+
+t.test('one channel giving up at close does not stall another on the same connection', async t => {
+  const c = await tcpCollector()
+  t.teardown(() => c.close())
+  c.pause()
+  const tr = new SocketTransport({ channels: { a: { url: c.url, ...fast, dropLimit: 32 << 20 }, b: { url: c.url, ...fast } } })
+  t.teardown(() => tr.close(100))
+  const a = tr.channel('a')
+  const b = tr.channel('b')
+  const pad = 'a'.repeat(10000)
+  for (let i = 0; i < 2000; i++) a.log(pad)
+  await new Promise(resolve => setTimeout(resolve, 100))
+  const closedA = await a.close(50)
+  t.ok(closedA.dropped.closed > 0, 'a gave up on what the stuck reader did not take')
+  t.ok(invariantHolds(closedA))
+  for (let i = 0; i < 100; i++) b.log(lineOf(i))
+  c.resume()
+  await new Promise<void>((resolve, reject) => {
+    const end = Date.now() + 5000
+    const poll = (): void => {
+      if (b.stats().sent === 100) resolve()
+      else if (Date.now() > end) reject(new Error(`b stalled: ${JSON.stringify(b.stats())}`))
+      else setTimeout(poll, 10)
+    }
+    poll()
+  })
+  t.ok(invariantHolds(b.stats()))
+  const end = Date.now() + 5000
+  while (c.lines().filter(l => l.startsWith('{')).length < 100 && Date.now() < end) await new Promise(resolve => setTimeout(resolve, 10))
+  const got = c.lines().filter(l => l.startsWith('{'))
+  t.same(seqs(got), Array.from({ length: 100 }, (_, i) => i), "b's lines arrive whole and in order")
+})
