@@ -191,6 +191,7 @@ async function downRole (who: Contender, port: number): Promise<void> {
   const framed = who === 'pino-socket' ? lines.map(l => l + '\n') : lines
   let offered = 0
   let dropped = 0
+  const startRss = process.memoryUsage().rss
   const end = Date.now() + 3000
   if (who === 'waf-socket') {
     const tr = new SocketTransport({ channels: { bench: `tcp://127.0.0.1:${port}` } })
@@ -209,7 +210,7 @@ async function downRole (who: Contender, port: number): Promise<void> {
       await tick()
     }
   }
-  process.send?.({ offered, dropped, maxRssKb: process.resourceUsage().maxRSS })
+  process.send?.({ offered, dropped, startRssKb: startRss / 1024, maxRssKb: process.resourceUsage().maxRSS })
   process.exit(0)
 }
 
@@ -275,12 +276,12 @@ export default async function (): Promise<void> {
   process.stdout.write('\ncollector down, lines offered for 3 s, peak RSS\n')
   for (const who of CONTENDERS) {
     const p = child('down', [who, String(dead)])
-    const r = await message<{ offered: number, dropped: number, maxRssKb: number }>(p)
+    const r = await message<{ offered: number, dropped: number, startRssKb: number, maxRssKb: number }>(p)
     await once(p, 'exit').catch(() => {})
     const note = who === 'waf-socket'
       ? `${r.dropped} dropped as overflow (dropLimit 8 MiB), the rest queued`
       : 'reconnect: true, no recovery queue: writes fail while it is down and are discarded'
-    process.stdout.write(`  ${who.padEnd(12)} peak RSS ${(r.maxRssKb / 1024).toFixed(0)} MiB after ${(r.offered / 1e6).toFixed(2)} M lines, ${note}\n`)
+    process.stdout.write(`  ${who.padEnd(12)} peak RSS ${(r.maxRssKb / 1024).toFixed(0)} MiB (${(r.startRssKb / 1024).toFixed(0)} MiB at start) after ${(r.offered / 1e6).toFixed(2)} M lines, ${note}\n`)
   }
 }
 

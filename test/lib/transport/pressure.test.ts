@@ -180,3 +180,33 @@ t.test('the host is resolved again on every reconnect', async t => {
   t.ok(asked.length >= 2, `resolved ${asked.length} times`)
   t.ok(asked.every(h => h === 'collector.test'))
 })
+
+t.test('reconnect backoff grows, is capped, and never gives up', async t => {
+  const c = await tcpCollector()
+  const port = c.port
+  await c.stop()
+  const tries = { capped: 0, growing: 0 }
+  const lookup = (key: keyof typeof tries) => (_host: string, opts: { all?: boolean }, cb: (...a: unknown[]) => void) => {
+    tries[key]++
+    if (opts.all === true) cb(null, [{ address: '127.0.0.1', family: 4 }])
+    else cb(null, '127.0.0.1', 4)
+  }
+  const tr = new SocketTransport({
+    channels: {
+      capped: { url: `tcp://waf.test:${port}`, flushInterval: 10, retry: { initialDelay: 10, maxDelay: 20, jitter: 0 }, lookup: lookup('capped') as never },
+      growing: { url: `tcp://waf.test:${port}`, flushInterval: 10, retry: { initialDelay: 40, maxDelay: 100000, factor: 8, jitter: 0 }, lookup: lookup('growing') as never }
+    }
+  })
+  t.teardown(() => tr.close(0))
+  tr.channel('capped').log('x')
+  tr.channel('growing').log('x')
+  await sleep(600)
+  // capped: tries every ~20 ms; growing: after 40 ms, then 320 ms, then 2.5 s.
+  t.ok(tries.capped >= 10, `capped delay keeps trying (${tries.capped} tries in 600 ms)`)
+  t.ok(tries.growing >= 2 && tries.growing <= 3, `exponential delay (${tries.growing} tries in 600 ms)`)
+  const before = tries.capped
+  await sleep(200)
+  t.ok(tries.capped > before, 'still trying')
+  t.ok(invariantHolds(tr.channel('capped').stats()))
+  t.equal(tr.channel('capped').stats().queued, 1, 'the line waits')
+})
