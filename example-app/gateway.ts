@@ -1,0 +1,129 @@
+import Fastify from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import replyFrom from '@fastify/reply-from'
+import rateLimit from '@fastify/rate-limit'
+import { waf, wafServerOptions, wafUpstream, wafRateLimitHooks } from '../plugins/index.js'
+import type { WafOptions } from '../plugins/index.js'
+import type { WafPolicy } from '../lib/context.js'
+import type { ChannelName, GatewayConfig } from './config.js'
+
+/**
+ * The WAF gateway: the waf plugins in front of `@fastify/reply-from`. Request bodies are kept as
+ * the bytes received, so what reaches the upstream is exactly what the client sent, while the rule
+ * check reads them parsed by content type.
+ */
+
+export interface GatewayOptions {
+  /** The upstream of domains without their own (the demo upstream when the config has none). */
+  defaultUpstream: string
+  /** `false` to log nothing of Fastify's own (the waf logs are separate). */
+  logger?: boolean
+}
+
+/** File channels flush often, so that `tail -f logs/attack.log` shows an attack at once. */
+function channelSpec (url: string): string | { url: string, flushInterval: number } {
+  return url.startsWith('file:') ? { url, flushInterval: 100 } : url
+}
+
+function policies (config: GatewayConfig): Record<string, Partial<WafPolicy>> {
+  const out: Record<string, Partial<WafPolicy>> = {}
+  for (const [domain, d] of Object.entries(config.domains)) {
+    const p: Partial<WafPolicy> = {}
+    if (d.mode !== undefined) p.mode = d.mode
+    if (d.rules !== undefined) p.rules = d.rules
+    out[domain] = p
+  }
+  return out
+}
+
+/** The waf options the gateway runs with: everything on, channels from the config. */
+export function wafOptionsOf (config: GatewayConfig): WafOptions {
+  const channels: Record<string, string | { url: string, flushInterval: number }> = {}
+  for (const [name, url] of Object.entries(config.channels) as Array<[ChannelName, string]>) channels[name] = channelSpec(url)
+  return {
+    transport: { channels },
+    forensic: { responseHeader: 'x-request-id' },
+    rules: {
+      mode: config.mode,
+      policies: policies(config),
+      defaultRules: config.rules.defaultRules,
+      ...(config.rules.files.length > 0 ? { rules: config.rules.files } : {}),
+      // The gateway keeps bodies as bytes (below); the rule check parses them itself.
+      parseUrlencoded: false
+    },
+    attack: {},
+    access: { format: config.access.format },
+    heartbeat: { interval: config.heartbeat.interval, format: config.heartbeat.format },
+    routes: config.routes
+  }
+}
+
+function isAllowed (allow: readonly string[], addr: string | undefined): boolean {
+  return addr !== undefined && allow.includes(addr)
+}
+
+export async function buildGateway (config: GatewayConfig, opts: GatewayOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...wafServerOptions(),
+    logger: opts.logger === false ? false : { level: 'warn' },
+    // In-flight requests finish on close; idle keep-alive connections are closed at once.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true
+  })
+
+  // Bodies stay as received, whatever their type: reply-from forwards them byte for byte.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, function keepBytes (_request, body, done) {
+    done(null, body)
+  })
+
+  await app.register(waf, wafOptionsOf(config))
+
+  if (config.rateLimit !== false) {
+    await app.register(rateLimit, {
+      max: config.rateLimit.max,
+      timeWindow: config.rateLimit.timeWindow,
+      // CC is counted per client and domain: one busy site must not lock a client out of another.
+      keyGenerator: (request: FastifyRequest) => `${request.ip}|${request.waf.domain}`,
+      ...wafRateLimitHooks()
+    })
+  }
+
+  await app.register(replyFrom, {
+    // A 503 or a failed idempotent request goes back to the client as it is: retrying is the
+    // client's decision, and a retry would hide the upstream's state from the logs.
+    maxRetriesOn503: 0,
+    retryMethods: [],
+    disableRequestLogging: true
+  })
+
+  const upstreams = new Map<string, string>()
+  for (const [domain, d] of Object.entries(config.domains)) upstreams.set(domain, d.upstream ?? opts.defaultUpstream)
+
+  const hooks = {
+    retriesCount: 0,
+    ...wafUpstream({
+      onError (reply, err) {
+        const status = (err.error as Error & { statusCode?: number }).statusCode === 504 ? 504 : 502
+        void reply.code(status).send({ statusCode: status, error: status === 504 ? 'Gateway Timeout' : 'Bad Gateway', id: (reply.request as FastifyRequest).waf.id })
+      }
+    })
+  }
+
+  app.get(config.status.path, { config: { waf: { rules: false } }, logLevel: 'warn' }, async function wafStatus (request, reply) {
+    if (!isAllowed(config.status.allow, request.socket.remoteAddress)) return reply.callNotFound()
+    return {
+      heartbeat: app.wafHeartbeat.snapshot(),
+      transport: app.wafTransport.stats(),
+      forensic: app.wafForensic.stats(),
+      log: app.wafLog.stats()
+    }
+  })
+
+  app.all('/*', function forward (request, reply) {
+    const base = upstreams.get(request.waf.domain) ?? opts.defaultUpstream
+    return reply.from(base + request.url, hooks)
+  })
+
+  return app
+}

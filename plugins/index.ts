@@ -1,0 +1,97 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { validateRouteToggles } from '../lib/switches.js'
+import type { RouteToggle } from '../lib/switches.js'
+import { wafSocket } from './socket.js'
+import type { WafSocketOptions } from './socket.js'
+import { wafForensic } from './forensic.js'
+import type { WafForensicOptions } from './forensic.js'
+import { wafRules } from './rules.js'
+import type { WafRulesOptions } from './rules.js'
+import { wafAttackLog } from './attack-log.js'
+import type { WafAttackLogOptions } from './attack-log.js'
+import { wafAccessLog } from './access-log.js'
+import type { WafAccessLogOptions } from './access-log.js'
+import { wafHeartbeat } from './heartbeat.js'
+import type { WafHeartbeatOptions } from './heartbeat.js'
+
+/** A plugin section's options without the switches the umbrella sets itself. */
+type Section<T> = Omit<T, 'routes'> | false
+
+export interface WafOptions {
+  /** The channels every log writes through (`waf-socket`). */
+  transport: WafSocketOptions
+  /** `waf-forensic`; `false` leaves it out. */
+  forensic?: Section<WafForensicOptions>
+  /** `waf-rules`; `false` leaves it out. */
+  rules?: Section<WafRulesOptions>
+  /** `waf-attack-log`; `false` leaves it out. */
+  attack?: Section<WafAttackLogOptions>
+  /** `waf-access-log`; `false` leaves it out. */
+  access?: Section<WafAccessLogOptions>
+  /** `waf-heartbeat`; `false` leaves it out. */
+  heartbeat?: Section<WafHeartbeatOptions>
+  /** Per-prefix switches: the longest matching prefix decides, per plugin. */
+  routes?: RouteToggle[]
+}
+
+const SECTIONS = ['forensic', 'rules', 'attack', 'access', 'heartbeat'] as const
+const KNOWN = new Set<string>(['transport', 'routes', ...SECTIONS])
+/** Options Fastify itself adds to what a plugin receives. */
+const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
+
+function section<T extends object> (opts: WafOptions, key: typeof SECTIONS[number]): T | false {
+  const v = opts[key] as unknown
+  if (v === false) return false
+  if (v === undefined) return {} as T
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw new TypeError(`waf: option "${key}" must be that plugin's options object, or false to leave the plugin out`)
+  }
+  if ('routes' in v) throw new TypeError(`waf: option "${key}.routes" is not an option; give per-prefix switches in the top-level "routes"`)
+  return v as T
+}
+
+/**
+ * The all-in-one plugin: the transport, then the forensic log ("+" first), the rule check (before
+ * the handler), the attack and access logs, and the heartbeat. The core finishes each request in a
+ * fixed order whatever the registration order: attack, access, heartbeat, and the forensic "-"
+ * line last.
+ */
+export const waf = fp<WafOptions>(async function waf (app: FastifyInstance, opts: WafOptions) {
+  if (opts === null || typeof opts !== 'object') throw new TypeError('waf: options must be an object with "transport"')
+  for (const key of Object.keys(opts)) {
+    if (!KNOWN.has(key) && !FASTIFY_REGISTER_OPTIONS.has(key)) {
+      throw new TypeError(`waf: option "${key}" is not an option; known: ${[...KNOWN].join(', ')}`)
+    }
+  }
+  if (opts.transport === null || typeof opts.transport !== 'object') {
+    throw new TypeError('waf: option "transport" must be the waf-socket options ({ channels: … })')
+  }
+  const routes = validateRouteToggles('waf', opts.routes)
+  const forensic = section<WafForensicOptions>(opts, 'forensic')
+  const rules = section<WafRulesOptions>(opts, 'rules')
+  const attack = section<WafAttackLogOptions>(opts, 'attack')
+  const access = section<WafAccessLogOptions>(opts, 'access')
+  const heartbeat = section<WafHeartbeatOptions>(opts, 'heartbeat')
+
+  await app.register(wafSocket, opts.transport)
+  if (forensic !== false) await app.register(wafForensic, { ...forensic, routes })
+  if (rules !== false) await app.register(wafRules, { ...rules, routes })
+  if (attack !== false) await app.register(wafAttackLog, { ...attack, routes })
+  if (access !== false) await app.register(wafAccessLog, { ...access, routes })
+  if (heartbeat !== false) await app.register(wafHeartbeat, { ...heartbeat, routes })
+}, { name: 'waf', fastify: '5.x' })
+
+export default waf
+
+export { wafSocket, wafForensic, wafRules, wafAttackLog, wafAccessLog, wafHeartbeat }
+export type { WafSocketOptions, WafForensicOptions, WafRulesOptions, WafAttackLogOptions, WafAccessLogOptions, WafHeartbeatOptions, RouteToggle }
+export { wafServerOptions } from './core.js'
+export { wafUpstream, wafRateLimitHooks, markCc } from './upstream.js'
+export type { WafUpstreamOptions, WafUpstreamHooks, WafRateLimitHookOptions } from './upstream.js'
+export type { WafContext, WafPolicy, WafMode, WafAction, AttackEntry, UpstreamInfo, PluginKey } from '../lib/context.js'
+export type { Channel, ChannelStats, Transport } from '../lib/transport/types.js'
+export type { ChannelOptions, ChannelDefaults } from '../lib/transport/types.js'
+export type { LogFramework } from '../lib/log/framework.js'
+export type { FilterSpec, LogRecord, WriterKind } from '../lib/log/types.js'
+export type { RouteWafConfig, PrefixOptions } from '../lib/switches.js'
