@@ -45,7 +45,8 @@ export interface Channel {
    */
   readonly maxLineBytes?: number
   /**
-   * Queues one record. `line` carries no trailing newline: the channel frames it.
+   * Queues one record. `line` carries no trailing newline: the channel frames it. Newlines
+   * inside `line` are written as they are (writers escape them in values).
    * Never throws, never blocks; returns `false` when the line was dropped (and counted).
    */
   log(line: string): boolean
