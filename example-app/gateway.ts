@@ -113,6 +113,7 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
   app.get(config.status.path, { config: { waf: { rules: false } }, logLevel: 'warn' }, async function wafStatus (request, reply) {
     if (!isAllowed(config.status.allow, request.socket.remoteAddress)) return reply.callNotFound()
     return {
+      pid: process.pid,
       heartbeat: app.wafHeartbeat.snapshot(),
       transport: app.wafTransport.stats(),
       forensic: app.wafForensic.stats(),

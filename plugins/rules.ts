@@ -157,7 +157,7 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
       return
     }
     const started = performance.now()
-    engine.body(tx, bodyInput(request.body, r[kRawForm]))
+    engine.body(tx, bodyInput(request.body, r[kRawForm], request.headers['content-type']))
     engine.phase(tx, 2)
     r[kTx] = undefined
     settle(request.waf, tx, started)

@@ -16,15 +16,45 @@ export function inputFromIncoming (req: IncomingMessage, remoteAddress: string |
   }
 }
 
+/** The media type of a Content-Type value: lowercased, parameters and spaces cut. */
+function mediaType (contentType: string | undefined): string {
+  if (contentType === undefined) return ''
+  const semi = contentType.indexOf(';')
+  return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase()
+}
+
+function isJsonType (type: string): boolean {
+  return type === 'application/json' || type.endsWith('+json')
+}
+
+/**
+ * A body kept as bytes (a gateway forwards bodies untouched), read the way the framework would
+ * have parsed it: urlencoded into ARGS_POST, JSON flattened into ARGS_POST, anything else as
+ * REQUEST_BODY only. A JSON body that does not parse sets REQBODY_ERROR.
+ */
+function bytesInput (bytes: string, utf8: () => string, contentType: string | undefined): BodyInput {
+  const type = mediaType(contentType)
+  if (type === 'application/x-www-form-urlencoded') return { form: bytes }
+  if (isJsonType(type) && bytes.length > 0) {
+    try {
+      return { json: JSON.parse(utf8()), raw: bytes }
+    } catch (err) {
+      return { raw: bytes, error: `JSON parsing error: ${(err as Error).message}` }
+    }
+  }
+  return { raw: bytes }
+}
+
 /**
  * The engine's body from what the framework parsed: the raw text of a urlencoded body when
- * the rules plugin's parser kept it, a Buffer or string as raw text, an object as JSON.
+ * the rules plugin's parser kept it, an object as JSON, and a Buffer or string (a body kept as
+ * received) parsed according to its Content-Type.
  */
-export function bodyInput (body: unknown, rawForm: string | undefined): BodyInput | undefined {
+export function bodyInput (body: unknown, rawForm: string | undefined, contentType?: string): BodyInput | undefined {
   if (rawForm !== undefined) return { form: rawForm }
   if (body === undefined || body === null) return undefined
-  if (Buffer.isBuffer(body)) return { raw: body.toString('latin1') }
-  if (typeof body === 'string') return { raw: utf8ToBytes(body) }
+  if (Buffer.isBuffer(body)) return bytesInput(body.toString('latin1'), () => body.toString('utf8'), contentType)
+  if (typeof body === 'string') return bytesInput(utf8ToBytes(body), () => body, contentType)
   if (typeof body === 'object') return { json: body }
   return { raw: String(body) }
 }
