@@ -1,7 +1,5 @@
-import { fork } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
-import { performance } from 'node:perf_hooks'
-import { printRatios, throughput } from './harness.js'
+import { nsPer, printRatios, throughput } from './harness.js'
+import { startCollector } from './collector.js'
 import type { Scenario } from './harness.js'
 import { accessJson, buildAccessRecord } from '../lib/access/record.js'
 import { jsonLine } from '../lib/log/writers/json.js'
@@ -15,28 +13,6 @@ import type { RecordSource } from '../lib/log/types.js'
  * (`logger: true`, to /dev/null). Then the cost of one record, in process: building the object and
  * JSON.stringify against the direct serializer, and a combined line.
  */
-
-interface CollectorProcess { url: string, count: () => Promise<{ bytes: number, lines: number }>, close: () => Promise<void> }
-
-async function startCollector (): Promise<CollectorProcess> {
-  const child = fork(fileURLToPath(new URL('./servers/access-collector.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m: { port: number }) => resolve(m.port))
-    child.once('exit', code => reject(new Error(`collector exited with ${String(code)}`)))
-  })
-  return {
-    url: `tcp://127.0.0.1:${port}`,
-    count: async () => await new Promise(resolve => {
-      child.once('message', m => resolve(m as { bytes: number, lines: number }))
-      child.send('count')
-    }),
-    close: async () => {
-      const exited = new Promise(resolve => child.once('exit', resolve))
-      child.send('close')
-      await exited
-    }
-  }
-}
 
 function sampleSource (): RecordSource {
   const ctx = new ContextFactory().createFor('shop.example', undefined)
@@ -62,16 +38,6 @@ function sampleSource (): RecordSource {
     connectionRequests: 1,
     pipelined: false
   }
-}
-
-function nsPer (n: number, fn: () => unknown): number {
-  let sink = 0
-  for (let i = 0; i < 20_000; i++) sink += (fn() as string).length
-  const start = performance.now()
-  for (let i = 0; i < n; i++) sink += (fn() as string).length
-  const ns = (performance.now() - start) * 1e6 / n
-  if (sink === -1) process.stdout.write('')
-  return ns
 }
 
 export default async function (): Promise<void> {

@@ -1,7 +1,5 @@
-import { fork } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
-import { performance } from 'node:perf_hooks'
-import { printRatios, throughput } from './harness.js'
+import { nsPer, printRatios, throughput } from './harness.js'
+import { startCollector } from './collector.js'
 import type { Scenario } from './harness.js'
 import { formatPlusLine } from '../lib/forensic/line.js'
 import { HeaderNameSet } from '../lib/forensic/headers.js'
@@ -12,38 +10,6 @@ import { uniqueId } from '../lib/forensic/unique-id.js'
  * once, as httpd does, and batched), side by side with bare Fastify and Fastify's own pino
  * request logging (`logger: true`, to /dev/null). Then the cost of one "+" line, in process.
  */
-
-interface CollectorProcess { url: string, count: () => Promise<{ bytes: number, lines: number }>, close: () => Promise<void> }
-
-async function startCollector (): Promise<CollectorProcess> {
-  const child = fork(fileURLToPath(new URL('./servers/access-collector.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m: { port: number }) => resolve(m.port))
-    child.once('exit', code => reject(new Error(`collector exited with ${String(code)}`)))
-  })
-  return {
-    url: `tcp://127.0.0.1:${port}`,
-    count: async () => await new Promise(resolve => {
-      child.once('message', m => resolve(m as { bytes: number, lines: number }))
-      child.send('count')
-    }),
-    close: async () => {
-      const exited = new Promise(resolve => child.once('exit', resolve))
-      child.send('close')
-      await exited
-    }
-  }
-}
-
-function nsPer (n: number, fn: () => string): number {
-  let sink = 0
-  for (let i = 0; i < 20_000; i++) sink += fn().length
-  const start = performance.now()
-  for (let i = 0; i < n; i++) sink += fn().length
-  const ns = (performance.now() - start) * 1e6 / n
-  if (sink === -1) process.stdout.write('')
-  return ns
-}
 
 export default async function (): Promise<void> {
   const collector = await startCollector()

@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { performance } from 'node:perf_hooks'
 import autocannon from 'autocannon'
 
 /**
@@ -94,4 +95,15 @@ export function printRatios (title: string, results: Map<string, number>, base: 
     const ratio = b === undefined || b === 0 ? '' : (rps / b).toFixed(2)
     process.stdout.write(`  ${name.padEnd(48)} ${rps.toFixed(0).padStart(9)} req/s  ${ratio.padStart(5)} x ${base}\n`)
   }
+}
+
+/** Nanoseconds per call of `fn`, after a warm-up; the results feed a sink so the JIT keeps the work. */
+export function nsPer (n: number, fn: () => { length: number }): number {
+  let sink = 0
+  for (let i = 0; i < 20_000; i++) sink += fn().length
+  const start = performance.now()
+  for (let i = 0; i < n; i++) sink += fn().length
+  const ns = (performance.now() - start) * 1e6 / n
+  if (sink === -1) process.stdout.write('')
+  return ns
 }
