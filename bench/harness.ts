@@ -10,10 +10,18 @@ import autocannon from 'autocannon'
  * machine hits every scenario alike. Ratios from one run are what the README reports.
  */
 
+/** A server the harness does not start itself (nginx): started and stopped by the scenario. */
+export interface ExternalServer {
+  port: number
+  stop: () => Promise<void>
+}
+
 export interface Scenario {
   name: string
   /** A module (path relative to dist/bench, e.g. `servers/hello.js`) whose `build(args)` returns a Fastify app. */
-  module: string
+  module?: string
+  /** Or a server started by the scenario itself. */
+  external?: () => Promise<ExternalServer>
   args?: Record<string, unknown>
   /** Request path and headers for the load. */
   path?: string
@@ -29,23 +37,24 @@ export interface LoadOptions {
   pipelining?: number
 }
 
-interface Running { child: ChildProcess, port: number }
-
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url))
 
-async function start (s: Scenario): Promise<Running> {
-  const child = fork(CHILD, [s.module, JSON.stringify(s.args ?? {})], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+async function start (s: Scenario): Promise<ExternalServer> {
+  if (s.external !== undefined) return await s.external()
+  if (s.module === undefined) throw new Error(`${s.name}: a scenario needs a module or an external server`)
+  const child: ChildProcess = fork(CHILD, [s.module, JSON.stringify(s.args ?? {})], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port?: number, error?: string }) => m.port !== undefined ? resolve(m.port) : reject(new Error(m.error)))
     child.once('exit', code => reject(new Error(`${s.name}: server exited with ${String(code)}`)))
   })
-  return { child, port }
-}
-
-async function stop (r: Running): Promise<void> {
-  const exited = new Promise(resolve => r.child.once('exit', resolve))
-  r.child.send('close')
-  await exited
+  return {
+    port,
+    stop: async () => {
+      const exited = new Promise(resolve => child.once('exit', resolve))
+      child.send('close')
+      await exited
+    }
+  }
 }
 
 async function load (port: number, s: Scenario, o: Required<LoadOptions>): Promise<number> {
@@ -74,7 +83,7 @@ export async function throughput (scenarios: Scenario[], opts: LoadOptions = {})
         await load(r.port, s, { ...o, durationSec: 1 })
         samples.get(s.name)?.push(await load(r.port, s, o))
       } finally {
-        await stop(r)
+        await r.stop()
       }
     }
   }

@@ -4,6 +4,7 @@ import replyFrom from '@fastify/reply-from'
 import rateLimit from '@fastify/rate-limit'
 import { waf, wafServerOptions, wafUpstream, wafRateLimitHooks } from '../plugins/index.js'
 import type { WafOptions } from '../plugins/index.js'
+import { domainOf } from '../lib/context.js'
 import type { WafPolicy } from '../lib/context.js'
 import type { ChannelName, GatewayConfig } from './config.js'
 
@@ -18,6 +19,8 @@ export interface GatewayOptions {
   defaultUpstream: string
   /** `false` to log nothing of Fastify's own (the waf logs are separate). */
   logger?: boolean
+  /** `false` runs the same gateway without the waf plugins: the baseline of the gateway benchmark. */
+  waf?: boolean
 }
 
 /** File channels flush often, so that `tail -f logs/attack.log` shows an attack at once. */
@@ -77,14 +80,15 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
     done(null, body)
   })
 
-  await app.register(waf, wafOptionsOf(config))
+  const withWaf = opts.waf !== false
+  if (withWaf) await app.register(waf, wafOptionsOf(config))
 
   if (config.rateLimit !== false) {
     await app.register(rateLimit, {
       max: config.rateLimit.max,
       timeWindow: config.rateLimit.timeWindow,
       // CC is counted per client and domain: one busy site must not lock a client out of another.
-      keyGenerator: (request: FastifyRequest) => `${request.ip}|${request.waf.domain}`,
+      keyGenerator: (request: FastifyRequest) => `${request.ip}|${domainOf(request.headers.host)}`,
       ...wafRateLimitHooks()
     })
   }
@@ -105,24 +109,26 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
     ...wafUpstream({
       onError (reply, err) {
         const status = (err.error as Error & { statusCode?: number }).statusCode === 504 ? 504 : 502
-        void reply.code(status).send({ statusCode: status, error: status === 504 ? 'Gateway Timeout' : 'Bad Gateway', id: (reply.request as FastifyRequest).waf.id })
+        void reply.code(status).send({ statusCode: status, error: status === 504 ? 'Gateway Timeout' : 'Bad Gateway', id: (reply.request as FastifyRequest).waf?.id })
       }
     })
   }
 
-  app.get(config.status.path, { config: { waf: { rules: false } }, logLevel: 'warn' }, async function wafStatus (request, reply) {
-    if (!isAllowed(config.status.allow, request.socket.remoteAddress)) return reply.callNotFound()
-    return {
-      pid: process.pid,
-      heartbeat: app.wafHeartbeat.snapshot(),
-      transport: app.wafTransport.stats(),
-      forensic: app.wafForensic.stats(),
-      log: app.wafLog.stats()
-    }
-  })
+  if (withWaf) {
+    app.get(config.status.path, { config: { waf: { rules: false } }, logLevel: 'warn' }, async function wafStatus (request, reply) {
+      if (!isAllowed(config.status.allow, request.socket.remoteAddress)) return reply.callNotFound()
+      return {
+        pid: process.pid,
+        heartbeat: app.wafHeartbeat.snapshot(),
+        transport: app.wafTransport.stats(),
+        forensic: app.wafForensic.stats(),
+        log: app.wafLog.stats()
+      }
+    })
+  }
 
   app.all('/*', function forward (request, reply) {
-    const base = upstreams.get(request.waf.domain) ?? opts.defaultUpstream
+    const base = upstreams.get(domainOf(request.headers.host)) ?? opts.defaultUpstream
     return reply.from(base + request.url, hooks)
   })
 

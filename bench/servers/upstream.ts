@@ -1,0 +1,11 @@
+import { startDemoUpstream } from '../../example-app/upstream.js'
+
+/** The demo upstream in its own process, for the gateway benchmark: tells the parent its URL. */
+const { server, url } = await startDemoUpstream()
+process.send?.({ url })
+process.on('message', m => {
+  if (m === 'close') {
+    server.closeAllConnections()
+    server.close(() => process.exit(0))
+  }
+})
