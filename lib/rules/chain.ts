@@ -6,7 +6,9 @@ import { getTransformation } from './transformations/index.js'
  * node, and a chain's prefixes are its ancestors, so per-request caches (VarEntry.tc) are keyed
  * by small integer ids and shared across rules and rule sets.
  */
-const ROOT: TransformNode = { id: 0, name: '', fn: s => s, parent: undefined, key: '' }
+const ROOT: TransformNode = { id: 0, name: '', fn: s => s, parent: undefined, key: '', trigger: undefined }
+/** The trigger classes of each node's chain, for building the next node's. */
+const classes = new Map<number, string | undefined>([[0, '']])
 const nodes = new Map<string, TransformNode>([['', ROOT]])
 let nextId = 1
 
@@ -28,8 +30,11 @@ export function transformChain (names: readonly string[]): TransformNode {
     const key = node.key.length === 0 ? t.name : `${node.key},${t.name}`
     let next = nodes.get(key)
     if (next === undefined) {
-      next = { id: nextId++, name: t.name, fn: t.fn, parent: node, key }
+      const before = classes.get(node.id)
+      const cls = before === undefined || t.trigger === undefined ? undefined : before + t.trigger
+      next = { id: nextId++, name: t.name, fn: t.fn, parent: node, key, trigger: cls === undefined ? undefined : new RegExp(`[${cls}]`) }
       nodes.set(key, next)
+      classes.set(next.id, cls)
     }
     node = next
   }

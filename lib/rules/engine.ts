@@ -89,6 +89,7 @@ export class RuleEngine {
   /** A transaction for one request, with the exclusions that apply to its path. */
   begin (input: RequestInput, mode: EngineMode = this.mode): Transaction {
     const tx = new Transaction(input, this.limits, mode)
+    tx.matchedFrom = this.maxPayload
     if (this.exclusions.length > 0) {
       const path = tx.req.url.path
       for (const e of this.exclusions) {

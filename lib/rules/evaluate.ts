@@ -71,25 +71,32 @@ function evaluateHead (tx: Transaction, x: ExecRule, table: PhaseTable, set: Rul
   return true
 }
 
+let scans = 0
+
 /** Runs the group's prefilter once per phase: which members can match at all. */
 function scanGroup (tx: Transaction, group: PrefilterGroup, index: number): Uint8Array {
-  const stamp = ++tx.scanStamp
-  const parts = tx.parts
-  parts.length = 0
-  for (const u of group.union) {
-    const entries = tx.collection(u.col)
+  const scan = ++scans
+  let text = ''
+  let count = 0
+  for (const src of group.sources) {
+    const entries = tx.collection(src.col)
     for (let k = 0; k < entries.length; k++) {
       const e = entries[k]
-      if (e.stamp === stamp) continue
-      if (u.keys !== undefined && !u.keys.has(e.lkey)) continue
-      e.stamp = stamp
-      parts.push(transformed(e, group.chain))
+      if (src.keys !== undefined && !src.keys.has(e.lkey)) continue
+      const v = transformed(e, src.chain)
+      // Most transformations leave a clean value as it is (the same string): it is joined once.
+      if (v === e.value) {
+        if (e.scan === scan) continue
+        e.scan = scan
+      }
+      // A rope: Buffer.from flattens it once (cheaper than collecting parts and joining them).
+      text = count++ === 0 ? v : text + '\n' + v
     }
   }
   const hits = new Uint8Array(group.members)
   tx.groupHits[index] = hits
-  if (parts.length === 0) return hits
-  const buf = Buffer.from(parts.length === 1 ? parts[0] : parts.join('\n'))
+  if (count === 0) return hits
+  const buf = Buffer.from(text)
   for (const s of group.sets) {
     let found: number[]
     try {

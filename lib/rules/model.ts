@@ -85,6 +85,11 @@ export interface TransformNode {
   readonly parent: TransformNode | undefined
   /** The names from the root, as `urlDecodeUni,lowercase`. */
   readonly key: string
+  /**
+   * When defined, a value with none of these characters comes out of the whole chain (root to
+   * this node) unchanged, so the chain need not run: most clean values skip every call.
+   */
+  readonly trigger: RegExp | undefined
 }
 
 /** What an operator may ask of the transaction while matching. */
@@ -97,6 +102,11 @@ export interface MatchContext {
   expand(macro: Macro): string
   /** The text the operator matched (set by operators that know it), for the payload window. */
   matched: string | undefined
+  /**
+   * Values up to this length fit a payload whole, so an operator for which finding the matched
+   * text costs extra (rx: exec after test) may skip it. Undefined: always report it.
+   */
+  readonly matchedFrom?: number
 }
 
 export interface Operator {

@@ -33,15 +33,24 @@ export interface ExecRule {
 
 export type ExecItem = ExecRule | { readonly marker: string }
 
+/** One part of a prefilter's text: a collection (every key, or these lookup keys) through a chain. */
+export interface PrefilterSource {
+  readonly col: RegisteredCollection
+  readonly keys: ReadonlySet<string> | undefined
+  readonly chain: TransformNode
+}
+
 /**
- * The rules that share a phase and a transformation chain, prefiltered together: every value
- * any of them targets is transformed once, all values are joined with `\n`, and one RE2.Set
- * scan (per chunk of patterns) says which rules can match at all.
+ * The prefilterable rules of a phase, scanned together: every (collection, transformation
+ * chain) pair any of them targets is computed once, the distinct resulting strings are joined
+ * with `\n`, and one RE2.Set scan per chunk of patterns says which rules can match at all. A
+ * pattern may hit on another rule's values (another chain, another collection): that only
+ * costs a confirmation, since every rule then runs its own operator on its own values. Most
+ * transformations leave clean values unchanged, so the distinct strings are few: a clean
+ * request is scanned about once, whatever the number of chains.
  */
 export interface PrefilterGroup {
-  readonly chain: TransformNode
-  /** The union of the members' targets, per collection: every key, or these (lookup) keys. */
-  readonly union: ReadonlyArray<{ col: RegisteredCollection, keys: ReadonlySet<string> | undefined }>
+  readonly sources: readonly PrefilterSource[]
   readonly sets: readonly PrefilterSet[]
   readonly members: number
 }
@@ -137,15 +146,15 @@ function prefilterable (x: ExecRule): boolean {
 }
 
 interface GroupDraft {
-  chain: TransformNode
-  union: Map<RegisteredCollection, Set<string> | undefined>
+  /** Sources by `collection index:chain id`. */
+  sources: Map<string, { col: RegisteredCollection, chain: TransformNode, keys: Set<string> | undefined }>
   rules: ExecRule[]
 }
 
 function buildPhase (items: readonly RuleItem[], phase: Phase, prefilter: boolean): PhaseTable | undefined {
   const out: ExecItem[] = []
   const markers = new Map<string, number>()
-  const drafts = new Map<number, GroupDraft>()
+  const draft: GroupDraft = { sources: new Map(), rules: [] }
   for (const it of items) {
     if (it.kind === 'marker') {
       // SecMarker belongs to every phase; the first one of a name wins.
@@ -159,42 +168,32 @@ function buildPhase (items: readonly RuleItem[], phase: Phase, prefilter: boolea
     if (x === undefined) continue
     out.push(x)
     if (!prefilter || !prefilterable(x)) continue
-    let g = drafts.get(it.transforms.id)
-    if (g === undefined) {
-      g = { chain: it.transforms, union: new Map(), rules: [] }
-      drafts.set(it.transforms.id, g)
-    }
-    g.rules.push(x)
+    draft.rules.push(x)
+    const chain = x.rule.transforms
     for (const t of x.targets) {
       const whole = t.spec.key === undefined || t.spec.keyPattern !== undefined
-      if (!g.union.has(t.col)) {
-        g.union.set(t.col, whole ? undefined : new Set([t.spec.key as string]))
-      } else {
-        const keys = g.union.get(t.col)
-        if (keys === undefined) continue
-        if (whole) g.union.set(t.col, undefined)
-        else keys.add(t.spec.key as string)
+      const id = `${t.col.index}:${chain.id}`
+      const src = draft.sources.get(id)
+      if (src === undefined) {
+        draft.sources.set(id, { col: t.col, chain, keys: whole ? undefined : new Set([t.spec.key as string]) })
+      } else if (src.keys !== undefined) {
+        if (whole) src.keys = undefined
+        else src.keys.add(t.spec.key as string)
       }
     }
   }
   if (!out.some(x => !isMarker(x))) return undefined
   const groups: PrefilterGroup[] = []
-  for (const g of drafts.values()) {
-    const sets = buildSets(g.rules.map(x => x.rule.operator.prefilter as string))
+  if (draft.rules.length > 0) {
+    const sets = buildSets(draft.rules.map(x => x.rule.operator.prefilter as string))
     // Rules whose pattern could not join any set run without a prefilter.
     const placed = new Set(sets.flatMap(s => s.members))
-    const index = groups.length
-    g.rules.forEach((x, i) => {
+    draft.rules.forEach((x, i) => {
       if (!placed.has(i)) return
-      x.group = index
+      x.group = 0
       x.member = i
     })
-    groups.push({
-      chain: g.chain,
-      union: [...g.union].map(([col, keys]) => ({ col, keys })),
-      sets,
-      members: g.rules.length
-    })
+    groups.push({ sources: [...draft.sources.values()], sets, members: draft.rules.length })
   }
   return { items: out, markers, groups }
 }

@@ -64,6 +64,8 @@ export class Transaction implements MatchContext, HookTransaction {
   // MatchContext
   capture = false
   matched: string | undefined = undefined
+  /** Set by the engine to its maxPayload: shorter values need no matched text. */
+  matchedFrom: number | undefined = undefined
 
   // MATCHED_VAR / MATCHED_VAR_NAME / MATCHED_VARS of the current rule
   matchedVar = ''
@@ -80,8 +82,6 @@ export class Transaction implements MatchContext, HookTransaction {
   private readonly built: Array<VarEntry[] | undefined>
   /** Prefilter hits per group of the current phase (undefined: not scanned yet). */
   groupHits: Array<Uint8Array | undefined> = []
-  scanStamp = 0
-  readonly parts: string[] = []
 
   constructor (input: RequestInput, limits: RuleLimits, mode: EngineMode) {
     this.req = new RequestData(input, limits)

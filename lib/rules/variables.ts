@@ -3,13 +3,16 @@ import type { TransformNode } from './model.js'
 /**
  * One value of a collection in one request: `ARGS:q`, `REQUEST_HEADERS:User-Agent`. It caches
  * the value's transformations by trie node, so a chain shared by many rules (or a prefix of
- * it) is computed once per request.
+ * it) is computed once per request. The cache is two short parallel arrays searched linearly:
+ * a value meets a handful of chains, and node ids are global, so an array indexed by id would
+ * be long and mostly holes.
  */
 export class VarEntry {
-  /** Transformed values by TransformNode id. */
-  tc: Array<string | undefined> | undefined = undefined
-  /** The prefilter scan that last took this entry (dedupes entries shared by collections). */
-  stamp = 0
+  /** Node ids and results of the transformations computed so far. */
+  tcIds: number[] | undefined = undefined
+  tcValues: string[] | undefined = undefined
+  /** The prefilter scan that last took this entry's untransformed value. */
+  scan = 0
 
   constructor (
     /** The key as received ('' for single-valued collections). */
@@ -20,17 +23,28 @@ export class VarEntry {
   ) {}
 }
 
-/** The value after `node`'s chain, computed once per entry and node. */
+/**
+ * The value after `node`'s chain, computed once per entry and node. A transformation that
+ * leaves its input as it is (the common case on clean traffic: no `%`, no entity, no escape)
+ * is not cached: doing it again is a quick check, and caching would allocate for nothing.
+ */
 export function transformed (e: VarEntry, node: TransformNode): string {
   if (node.parent === undefined) return e.value
-  let cache = e.tc
-  if (cache === undefined) {
-    cache = []
-    e.tc = cache
+  const trigger = node.trigger
+  if (trigger !== undefined && !trigger.test(e.value)) return e.value
+  const ids = e.tcIds
+  if (ids !== undefined) {
+    for (let i = 0; i < ids.length; i++) if (ids[i] === node.id) return (e.tcValues as string[])[i]
   }
-  const hit = cache[node.id]
-  if (hit !== undefined) return hit
-  const v = node.fn(transformed(e, node.parent))
-  cache[node.id] = v
+  const input = transformed(e, node.parent)
+  const v = node.fn(input)
+  if (v === input) return v
+  if (ids === undefined) {
+    e.tcIds = [node.id]
+    e.tcValues = [v]
+  } else {
+    ids.push(node.id)
+    ;(e.tcValues as string[]).push(v)
+  }
   return v
 }

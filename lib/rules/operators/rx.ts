@@ -3,9 +3,10 @@ import { compileRegex, type Regex } from '../regex.js'
 import { expanding } from './dynamic.js'
 
 function matchWith (re: Regex, value: string, ctx: MatchContext): boolean {
-  // test() is cheaper than exec(): most calls are on non-matching values (negated rules,
-  // prefilter over-reports), and exec() runs only to fetch the match.
+  // test() is much cheaper than exec() (no match array to build): most calls are on values
+  // that do not match, or on negated rules, and exec() runs only when its result is used.
   if (!re.test(value)) return false
+  if (!ctx.capture && ctx.matchedFrom !== undefined && value.length <= ctx.matchedFrom) return true
   const m = re.exec(value)
   if (m === null) return false
   ctx.matched = m[0]

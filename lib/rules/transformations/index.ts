@@ -37,16 +37,33 @@ import { utf8toUnicode } from './utf8-to-unicode.js'
  * The transformation registry. Names are matched case-insensitively (`t:base64decode` occurs in
  * the CRS); the registered spelling is the one reported.
  */
-const registry = new Map<string, { name: string, fn: TransformFn }>()
+export interface RegisteredTransformation {
+  name: string
+  fn: TransformFn
+  /**
+   * The body of a regex character class (`%+`, `A-Z`) such that a value with none of these
+   * characters is returned unchanged; undefined when any value may change.
+   */
+  trigger: string | undefined
+}
 
-export function registerTransformation (name: string, fn: TransformFn): void {
+const registry = new Map<string, RegisteredTransformation>()
+
+export function registerTransformation (name: string, fn: TransformFn, trigger?: string): void {
   if (typeof name !== 'string' || !/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new TypeError(`registerTransformation: invalid name ${JSON.stringify(name)}`)
   if (typeof fn !== 'function') throw new TypeError(`registerTransformation: "${name}" needs a function`)
-  registry.set(name.toLowerCase(), { name, fn })
+  if (trigger !== undefined) {
+    try {
+      void new RegExp(`[${trigger}]`)
+    } catch {
+      throw new TypeError(`registerTransformation: "${name}": trigger must be the body of a character class`)
+    }
+  }
+  registry.set(name.toLowerCase(), { name, fn, trigger })
 }
 
 /** The transformation of that name, or undefined. */
-export function getTransformation (name: string): { name: string, fn: TransformFn } | undefined {
+export function getTransformation (name: string): RegisteredTransformation | undefined {
   return registry.get(name.toLowerCase())
 }
 
@@ -60,7 +77,32 @@ const BUILTIN: Record<string, TransformFn> = {
   compressWhitespace, removeWhitespace, removeComments, replaceComments, removeCommentsChar, normalizePath,
   normalizePathWin, cmdLine, utf8toUnicode, escapeSeqDecode, trim, trimLeft, trimRight, length, sha1, md5
 }
-for (const [name, fn] of Object.entries(BUILTIN)) registerTransformation(name, fn)
+/** What can change a value, per transformation (absent: anything can). */
+const TRIGGERS: Record<string, string> = {
+  lowercase: 'A-Z',
+  uppercase: 'a-z',
+  urlDecode: '%+',
+  urlDecodeUni: '%+',
+  htmlEntityDecode: '&',
+  jsDecode: '\\\\',
+  cssDecode: '\\\\',
+  escapeSeqDecode: '\\\\',
+  removeNulls: '\\0',
+  replaceNulls: '\\0',
+  removeWhitespace: ' \\t\\n\\v\\f\\r\\xa0',
+  removeComments: '/<#\\-',
+  replaceComments: '/',
+  removeCommentsChar: '/*<#\\-',
+  normalizePath: '/.',
+  normalizePathWin: '/.\\\\',
+  cmdLine: ' \\t\\r\\n\\\\"\'^,;/(A-Z',
+  utf8toUnicode: '\\x80-\\xff',
+  trim: ' \\t\\n\\v\\f\\r',
+  trimLeft: ' \\t\\n\\v\\f\\r',
+  trimRight: ' \\t\\n\\v\\f\\r',
+  sqlHexDecode: 'xX'
+}
+for (const [name, fn] of Object.entries(BUILTIN)) registerTransformation(name, fn, TRIGGERS[name])
 // ModSecurity spells these two ways.
-registerTransformation('normalisePath', normalizePath)
-registerTransformation('normalisePathWin', normalizePathWin)
+registerTransformation('normalisePath', normalizePath, TRIGGERS.normalizePath)
+registerTransformation('normalisePathWin', normalizePathWin, TRIGGERS.normalizePathWin)

