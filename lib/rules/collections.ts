@@ -114,7 +114,7 @@ request('REQBODY_ERROR_MSG', tx => one(tx.req.body?.error ?? ''), { body: true, 
 request('REQBODY_PROCESSOR', tx => {
   const body = tx.req.body
   if (body === undefined) return []
-  return one(body.form !== undefined ? 'URLENCODED' : body.json !== undefined ? 'JSON' : '')
+  return one(body.form !== undefined ? 'URLENCODED' : body.fields !== undefined || body.files !== undefined ? 'MULTIPART' : body.json !== undefined ? 'JSON' : '')
 }, { body: true, single: true })
 
 dynamic('TX', tx => tx.txEntries(), false)

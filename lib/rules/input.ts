@@ -25,6 +25,8 @@ export interface BodyInput {
   form?: string
   /** A parsed JSON body, flattened into ARGS_POST with dotted keys (`a.b`, `list.0`). */
   json?: unknown
+  /** Arguments already parsed (the text parts of a multipart body): ARGS_POST as they are. */
+  fields?: ReadonlyArray<Pair>
   /** The body as received (byte string): REQUEST_BODY. Defaults to `form`, or the JSON re-serialized. */
   raw?: string
   /** Uploaded files: FILES (field → file name) and FILES_NAMES. */

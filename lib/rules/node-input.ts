@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { BodyInput, RequestInput } from './input.js'
 import { utf8ToBytes } from './regex.js'
+import { boundaryOf, parseMultipart } from './seclang/multipart.js'
 
 /**
  * The engine's input from a Node request: the request target and headers exactly as received
@@ -29,12 +30,22 @@ function isJsonType (type: string): boolean {
 
 /**
  * A body kept as bytes (a gateway forwards bodies untouched), read the way the framework would
- * have parsed it: urlencoded into ARGS_POST, JSON flattened into ARGS_POST, anything else as
- * REQUEST_BODY only. A JSON body that does not parse sets REQBODY_ERROR.
+ * have parsed it: urlencoded into ARGS_POST, JSON flattened into ARGS_POST, multipart into
+ * ARGS_POST and FILES, anything else as REQUEST_BODY only. A JSON or multipart body that does
+ * not parse sets REQBODY_ERROR.
  */
 function bytesInput (bytes: string, utf8: () => string, contentType: string | undefined): BodyInput {
   const type = mediaType(contentType)
   if (type === 'application/x-www-form-urlencoded') return { form: bytes }
+  if (type === 'multipart/form-data') {
+    // As ModSecurity's multipart processor: text parts are ARGS_POST, file parts FILES.
+    const boundary = boundaryOf(contentType as string)
+    if (boundary === undefined) return { raw: bytes, error: 'Multipart: no boundary in Content-Type' }
+    const m = parseMultipart(bytes, boundary)
+    const out: BodyInput = { raw: bytes, fields: m.fields, files: m.files }
+    if (m.error !== undefined) out.error = m.error
+    return out
+  }
   if (isJsonType(type) && bytes.length > 0) {
     try {
       return { json: JSON.parse(utf8()), raw: bytes }

@@ -76,6 +76,7 @@ export class RequestData {
       const pairs: Pair[] = []
       let complete = true
       if (body?.form !== undefined) parsePairs(body.form, pairs)
+      else if (body?.fields !== undefined) pairs.push(...body.fields)
       else if (body?.json !== undefined) complete = flattenJson(body.json, pairs, this.limits.args + 1)
       if (!complete) this.cuts.push({ kind: 'args', location: 'ARGS_POST', size: pairs.length })
       this.argsGet() // GET arguments count first against the limit

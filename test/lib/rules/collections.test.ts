@@ -78,3 +78,21 @@ t.test('registerCollection adds a variable rules can target', async t => {
   const r = new RuleEngine(b.build()).check(req)
   t.same([r.action, r.attacks[0].location], ['deny', 'TEST_SERVER_NAME'])
 })
+
+t.test('node bodies: a urlencoded text, a Buffer, a multipart Buffer, a string, an object', async t => {
+  const { bodyInput } = await import('../../../lib/rules/node-input.js')
+  t.same(bodyInput({ a: '1' }, 'a=1'), { form: 'a=1' }, 'the raw form text wins')
+  t.same(bodyInput(Buffer.from('caf\u00e9'), undefined), { raw: 'caf\xc3\xa9' }, 'a Buffer is bytes')
+  t.same(bodyInput('caf\u00e9', undefined), { raw: 'caf\xc3\xa9' }, 'a string is encoded to bytes')
+  t.same(bodyInput({ a: [1] }, undefined), { json: { a: [1] } })
+  t.equal(bodyInput(undefined, undefined), undefined)
+  const mp = Buffer.from('--XX\r\nContent-Disposition: form-data; name="note"\r\n\r\n<script>x</script>\r\n--XX\r\nContent-Disposition: form-data; name="up"; filename="shell.php"\r\nContent-Type: text/plain\r\n\r\n<?php ?>\r\n--XX--\r\n')
+  const body = bodyInput(mp, undefined, 'multipart/form-data; boundary=XX')
+  const input: RequestInput = { method: 'POST', url: '/', rawHeaders: ['Content-Type', 'multipart/form-data; boundary=XX'], body }
+  t.same(values(input, 'ARGS_POST', true), [['note', '<script>x</script>']])
+  t.same(values(input, 'FILES', true), [['up', 'shell.php']])
+  t.same(values(input, 'REQBODY_PROCESSOR', true), [['', 'MULTIPART']])
+  t.same(values(input, 'REQBODY_ERROR', true), [['', '0']])
+  const broken = bodyInput(Buffer.from('no boundary here'), undefined, 'multipart/form-data; boundary=XX')
+  t.same(values({ ...input, body: broken }, 'REQBODY_ERROR', true), [['', '1']], 'a malformed multipart body is REQBODY_ERROR')
+})
