@@ -64,9 +64,9 @@ const kDeny = Symbol('waf.rules.deny')
 const kRawForm = Symbol('waf.rules.rawForm')
 
 interface RulesRequest extends FastifyRequest {
-  [kTx]?: Transaction
-  [kDeny]?: number
-  [kRawForm]?: string
+  [kTx]: Transaction | null
+  [kDeny]: number | null
+  [kRawForm]: string | null
 }
 
 async function buildEngine (opts: WafRulesOptions): Promise<{ engine: RuleEngine, seclang: SecLangReport | undefined }> {
@@ -120,6 +120,11 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
     if (tx.bot) ctx.bot = true
   }
 
+  // Declared on the request class, so that setting them per request keeps its shape stable.
+  app.decorateRequest(kTx, null)
+  app.decorateRequest(kDeny, null)
+  app.decorateRequest(kRawForm, null)
+
   const participant: WafParticipant = {
     key: 'rules',
     order: DEPART_ORDER.rules,
@@ -141,7 +146,7 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
 
   app.addHook('preParsing', function wafRulesDeny (request, reply, payload, done) {
     const status = (request as RulesRequest)[kDeny]
-    if (status === undefined) {
+    if (status === null) {
       done(null, payload)
       return
     }
@@ -152,14 +157,14 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
   app.addHook('preHandler', function wafRulesBody (request, reply, done) {
     const r = request as RulesRequest
     const tx = r[kTx]
-    if (tx === undefined || tx.interrupted !== undefined) {
+    if (tx === null || tx.interrupted !== undefined) {
       done()
       return
     }
     const started = performance.now()
-    engine.body(tx, bodyInput(request.body, r[kRawForm], request.headers['content-type']))
+    engine.body(tx, bodyInput(request.body, r[kRawForm] ?? undefined, request.headers['content-type']))
     engine.phase(tx, 2)
-    r[kTx] = undefined
+    r[kTx] = null
     settle(request.waf, tx, started)
     const stop = interruptionOf(tx)
     if (stop === undefined) {
