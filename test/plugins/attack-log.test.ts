@@ -54,7 +54,7 @@ t.test('options are checked at register time, naming the option', async t => {
   for (const [opts, re] of cases) {
     const app = Fastify()
     await app.register(wafSocket, { channels: { attack: 'stdout:' } })
-    await t.rejects(app.register(wafAttackLog, opts as WafAttackLogOptions).ready(), re)
+    await t.rejects(async () => { await app.register(wafAttackLog, opts as WafAttackLogOptions).ready() }, re)
     await app.close()
   }
 })

@@ -74,16 +74,16 @@ t.test('options are checked at register time, naming the option', async t => {
   for (const [opts, re] of cases) {
     const app = Fastify()
     await app.register(wafSocket, { channels: {} })
-    await t.rejects(app.register(wafRules, opts as WafRulesOptions).ready(), re, JSON.stringify(opts))
+    await t.rejects(async () => { await app.register(wafRules, opts as WafRulesOptions).ready() }, re, JSON.stringify(opts))
     await app.close()
   }
   const bare = Fastify()
-  await t.rejects(bare.register(wafRules).ready(), /waf-socket/)
+  await t.rejects(async () => { await bare.register(wafRules).ready() }, /waf-socket/)
   await bare.close()
   const badRules = Fastify()
   await badRules.register(wafSocket, { channels: {} })
   const dir = t.testdir({ 'r.yaml': '- id: 9\n  targets: [ARGS]\n  pattern: "(?=x)"\n' })
-  await t.rejects(badRules.register(wafRules, { rules: dir }).ready(), /r\.yaml:1: rule 9: pattern:/)
+  await t.rejects(async () => { await badRules.register(wafRules, { rules: dir }).ready() }, /r\.yaml:1: rule 9: pattern:/)
   await badRules.close()
 })
 
