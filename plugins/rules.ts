@@ -108,6 +108,7 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
   const { engine, seclang } = await buildEngine(opts)
   if (seclang !== undefined) app.log.info({ seclang: { loaded: seclang.loaded, unsupported: seclang.unsupported.length } }, summarize(seclang))
 
+  const ownMode = opts.mode
   if (opts.mode !== undefined) core.factory.defaultPolicy.mode = opts.mode
   if (opts.policies !== undefined) core.factory.setPolicies(opts.policies)
 
@@ -121,15 +122,18 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
   }
 
   // Declared on the request class, so that setting them per request keeps its shape stable.
-  app.decorateRequest(kTx, null)
-  app.decorateRequest(kDeny, null)
-  app.decorateRequest(kRawForm, null)
+  for (const k of [kTx, kDeny, kRawForm]) if (!app.hasRequestDecorator(k)) app.decorateRequest(k, null)
 
   const participant: WafParticipant = {
     key: 'rules',
     order: DEPART_ORDER.rules,
     enabled: (routeUrl, url, cfg) => sw.enabled(routeUrl, url, cfg as RouteWafConfig | undefined),
     arrive (request: FastifyRequest, _reply: FastifyReply, ctx: WafContext, early: boolean) {
+      // A domain without its own policy gets this registration's mode: two registrations in
+      // two scopes (prefixes) may differ, while the default policy object is app-wide.
+      if (ownMode !== undefined && ctx.policy === core.factory.defaultPolicy && ctx.policy.mode !== ownMode) {
+        ctx.policy = { ...ctx.policy, mode: ownMode }
+      }
       if (!ctx.policy.rules || ctx.policy.mode === 'off') return
       const started = performance.now()
       const tx = engine.begin(inputFromIncoming(request.raw, request.ip), ctx.policy.mode)

@@ -240,3 +240,22 @@ t.test('over real HTTP: deny, body phase, malformed requests are recorded, never
   t.equal(last?.action, 'deny', 'what the rules decided is recorded even though Fastify answered')
   t.equal(seen.handled, 0)
 })
+
+t.test('registered per prefix in encapsulated contexts, each with its own mode', async t => {
+  const app = Fastify()
+  await app.register(wafSocket, { channels: {} })
+  await app.register(async api => {
+    await api.register(wafRules, { mode: 'block' })
+    api.get('/x', async () => 'api')
+  }, { prefix: '/api' })
+  await app.register(async site => {
+    await site.register(wafRules, { mode: 'detect', defaultRules: true })
+    site.get('/x', async () => 'site')
+  }, { prefix: '/site' })
+  app.get('/plain', async () => 'plain')
+  t.teardown(async () => { await app.close() })
+  const q = '?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E'
+  t.equal((await app.inject({ url: `/api/x${q}`, headers: UA })).statusCode, 403)
+  t.equal((await app.inject({ url: `/site/x${q}`, headers: UA })).statusCode, 200)
+  t.equal((await app.inject({ url: `/plain${q}`, headers: UA })).statusCode, 200, 'no rules outside the two scopes')
+})
