@@ -16,6 +16,11 @@ export interface CollectionDef {
   readonly body: boolean
   /** Single-valued: the location is the bare name (`REQUEST_URI`), not `NAME:key`. */
   readonly single: boolean
+  /**
+   * For `*_NAMES` collections: the collection whose keys these values are. The prefilter then
+   * reads the keys straight from it, without building this collection's entries.
+   */
+  readonly namesOf?: string
   build(tx: Transaction): VarEntry[]
 }
 
@@ -57,8 +62,8 @@ export function collectionCount (): number {
 const one = (value: string | undefined): VarEntry[] => value === undefined ? [] : [new VarEntry('', '', value)]
 const names = (entries: VarEntry[]): VarEntry[] => entries.map(e => new VarEntry(e.key, e.lkey, e.key))
 
-function request (name: string, build: (tx: Transaction) => VarEntry[], o: { caseless?: boolean, body?: boolean, single?: boolean } = {}): void {
-  registerCollection({ name, caseless: o.caseless ?? true, dynamic: false, body: o.body ?? false, single: o.single ?? false, build })
+function request (name: string, build: (tx: Transaction) => VarEntry[], o: { caseless?: boolean, body?: boolean, single?: boolean, namesOf?: string } = {}): void {
+  registerCollection({ name, caseless: o.caseless ?? true, dynamic: false, body: o.body ?? false, single: o.single ?? false, namesOf: o.namesOf, build })
 }
 
 function dynamic (name: string, build: (tx: Transaction) => VarEntry[], single: boolean): void {
@@ -73,12 +78,12 @@ request('ARGS', tx => {
   const get = tx.collection(tx.cols.ARGS_GET)
   return tx.req.body === undefined ? get : get.concat(tx.collection(tx.cols.ARGS_POST))
 }, { caseless: false, body: true })
-request('ARGS_GET_NAMES', tx => names(tx.collection(tx.cols.ARGS_GET)), { caseless: false })
-request('ARGS_POST_NAMES', tx => names(tx.collection(tx.cols.ARGS_POST)), { caseless: false, body: true })
+request('ARGS_GET_NAMES', tx => names(tx.collection(tx.cols.ARGS_GET)), { caseless: false, namesOf: 'ARGS_GET' })
+request('ARGS_POST_NAMES', tx => names(tx.collection(tx.cols.ARGS_POST)), { caseless: false, body: true, namesOf: 'ARGS_POST' })
 request('ARGS_NAMES', tx => {
   const get = tx.collection(tx.cols.ARGS_GET_NAMES)
   return tx.req.body === undefined ? get : get.concat(tx.collection(tx.cols.ARGS_POST_NAMES))
-}, { caseless: false, body: true })
+}, { caseless: false, body: true, namesOf: 'ARGS' })
 request('ARGS_COMBINED_SIZE', tx => {
   let n = 0
   for (const e of tx.collection(tx.cols.ARGS)) n += e.key.length + e.value.length
@@ -99,16 +104,16 @@ request('REQUEST_METHOD', tx => one(tx.req.input.method), { single: true })
 request('REQUEST_PROTOCOL', tx => one(tx.req.protocol), { single: true })
 request('REMOTE_ADDR', tx => one(tx.req.input.remoteAddress ?? ''), { single: true })
 request('REQUEST_HEADERS', tx => tx.req.headers())
-request('REQUEST_HEADERS_NAMES', tx => names(tx.req.headers()))
+request('REQUEST_HEADERS_NAMES', tx => names(tx.req.headers()), { namesOf: 'REQUEST_HEADERS' })
 request('REQUEST_COOKIES', tx => tx.req.cookies())
-request('REQUEST_COOKIES_NAMES', tx => names(tx.req.cookies()))
+request('REQUEST_COOKIES_NAMES', tx => names(tx.req.cookies()), { namesOf: 'REQUEST_COOKIES' })
 request('REQUEST_BODY', tx => one(tx.req.rawBody()), { body: true, single: true })
 request('REQUEST_BODY_LENGTH', tx => {
   const raw = tx.req.body?.raw ?? tx.req.body?.form
   return one(raw === undefined ? '0' : String(raw.length))
 }, { body: true, single: true })
 request('FILES', tx => (tx.req.body?.files ?? []).map(f => new VarEntry(f.field, f.field.toLowerCase(), f.filename)), { body: true })
-request('FILES_NAMES', tx => (tx.req.body?.files ?? []).map(f => new VarEntry(f.field, f.field.toLowerCase(), f.field)), { body: true })
+request('FILES_NAMES', tx => (tx.req.body?.files ?? []).map(f => new VarEntry(f.field, f.field.toLowerCase(), f.field)), { body: true, namesOf: 'FILES' })
 request('REQBODY_ERROR', tx => one(tx.req.body?.error === undefined ? '0' : '1'), { body: true, single: true })
 request('REQBODY_ERROR_MSG', tx => one(tx.req.body?.error ?? ''), { body: true, single: true })
 request('REQBODY_PROCESSOR', tx => {

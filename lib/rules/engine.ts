@@ -114,7 +114,8 @@ export class RuleEngine {
 
   /** Runs phases 1 and 2 (the body, if the input has one). */
   check (input: RequestInput, opts: CheckOptions = {}): CheckResult {
-    const tx = this.begin({ ...input, body: undefined }, opts.mode)
+    // The body is given to the transaction only for phase 2 (input.body is never read before).
+    const tx = this.begin(input, opts.mode)
     this.phase(tx, 1)
     if (input.body !== undefined) this.body(tx, input.body)
     this.phase(tx, 2)

@@ -3,7 +3,7 @@ import { toInt } from './operators/numeric.js'
 import { isMarker } from './ruleset.js'
 import type { ExecRule, ExecTarget, PhaseTable, PrefilterGroup, RuleSet } from './ruleset.js'
 import type { Transaction } from './transaction.js'
-import { transformed } from './variables.js'
+import { applyChain, transformed } from './variables.js'
 import type { VarEntry } from './variables.js'
 
 /**
@@ -22,6 +22,7 @@ interface FirstMatch {
 export function runPhase (tx: Transaction, set: RuleSet, phase: Phase, denyStatus: number): void {
   const table = set.phases[phase]
   if (table === undefined || tx.mode === 'off' || tx.interrupted !== undefined || tx.allowed === 'request') return
+  if (table.bodyTwinsOnly && tx.req.body === undefined) return
   tx.startPhase(phase, table.groups.length)
   const items = table.items
   let i = 0
@@ -79,6 +80,22 @@ function scanGroup (tx: Transaction, group: PrefilterGroup, index: number): Uint
   let text = ''
   let count = 0
   for (const src of group.sources) {
+    const parent = src.namesOf
+    if (parent !== undefined) {
+      // Names: the keys of the parent collection, without building name entries.
+      const owners = tx.collection(parent)
+      for (let k = 0; k < owners.length; k++) {
+        const e = owners[k]
+        if (src.keys !== undefined && !src.keys.has(e.lkey)) continue
+        const v = applyChain(e.key, src.chain)
+        if (v === e.key) {
+          if (e.keyScan === scan) continue
+          e.keyScan = scan
+        }
+        text = count++ === 0 ? v : text + '\n' + v
+      }
+      continue
+    }
     const entries = tx.collection(src.col)
     for (let k = 0; k < entries.length; k++) {
       const e = entries[k]

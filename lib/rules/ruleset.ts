@@ -38,6 +38,8 @@ export interface PrefilterSource {
   readonly col: RegisteredCollection
   readonly keys: ReadonlySet<string> | undefined
   readonly chain: TransformNode
+  /** For a `*_NAMES` collection: the collection whose keys are read instead. */
+  readonly namesOf: RegisteredCollection | undefined
 }
 
 /**
@@ -56,6 +58,11 @@ export interface PrefilterGroup {
 }
 
 export interface PhaseTable {
+  /**
+   * Every rule is the phase-2 run of a phase-1 rule over the body's arguments (ARGS_POST,
+   * ARGS_POST_NAMES): without a body the phase has nothing to look at.
+   */
+  readonly bodyTwinsOnly: boolean
   readonly items: readonly ExecItem[]
   /** Marker name → its index in `items`. */
   readonly markers: ReadonlyMap<string, number>
@@ -193,9 +200,11 @@ function buildPhase (items: readonly RuleItem[], phase: Phase, prefilter: boolea
       x.group = 0
       x.member = i
     })
-    groups.push({ sources: [...draft.sources.values()], sets, members: draft.rules.length })
+    const sources = [...draft.sources.values()].map(s => ({ ...s, namesOf: s.col.namesOf === undefined ? undefined : getCollection(s.col.namesOf) }))
+    groups.push({ sources, sets, members: draft.rules.length })
   }
-  return { items: out, markers, groups }
+  const bodyTwinsOnly = phase === 2 && out.every(x => isMarker(x) || (x.rule.phase === 1 && x.rule.alsoBody))
+  return { bodyTwinsOnly, items: out, markers, groups }
 }
 
 /**

@@ -11,8 +11,9 @@ export class VarEntry {
   /** Node ids and results of the transformations computed so far. */
   tcIds: number[] | undefined = undefined
   tcValues: string[] | undefined = undefined
-  /** The prefilter scan that last took this entry's untransformed value. */
+  /** The prefilter scan that last took this entry's untransformed value, and its untransformed key. */
   scan = 0
+  keyScan = 0
 
   constructor (
     /** The key as received ('' for single-valued collections). */
@@ -47,4 +48,12 @@ export function transformed (e: VarEntry, node: TransformNode): string {
     ;(e.tcValues as string[]).push(v)
   }
   return v
+}
+
+/** A value through a chain, uncached (for keys read in place of a `*_NAMES` collection). */
+export function applyChain (value: string, node: TransformNode): string {
+  if (node.parent === undefined) return value
+  const trigger = node.trigger
+  if (trigger !== undefined && !trigger.test(value)) return value
+  return node.fn(applyChain(value, node.parent))
 }
