@@ -41,12 +41,19 @@ export interface Pair {
   value: string
 }
 
+const PLUS = /\+/g
+const PCT_U = /%u/i
+
 /**
  * `%HH` to bytes; with `plus`, `+` to a space. Invalid escapes stay as they are, as in
  * ModSecurity's non-strict decoding.
  */
 export function percentDecode (s: string, plus: boolean): string {
-  if (s.indexOf('%') === -1 && (!plus || s.indexOf('+') === -1)) return s
+  const pct = s.indexOf('%')
+  if (pct === -1) return plus && s.indexOf('+') !== -1 ? s.replace(PLUS, ' ') : s
+  // The native unescape() has these semantics (%HH to the byte, invalid escapes kept), except
+  // that it also reads %uHHHH: only when there is none is it used.
+  if (!PCT_U.test(s)) return unescape(plus ? s.replace(PLUS, ' ') : s)
   let out = ''
   let from = 0
   const n = s.length

@@ -5,8 +5,13 @@ import { hexVal, lowByteOfWide } from '../bytes.js'
  * `urlDecodeUni`: `urlDecode` plus the IIS `%uHHHH` form, which keeps the low byte (and folds
  * full-width ASCII U+FF01–U+FF5E to ASCII), so `%u0027` and `%uff07` both give `'`.
  */
+const PLUS = /\+/g
+const PCT_U = /%u/i
+
 export const urlDecodeUni: TransformFn = s => {
-  if (s.indexOf('%') === -1 && s.indexOf('+') === -1) return s
+  if (s.indexOf('%') === -1) return s.indexOf('+') === -1 ? s : s.replace(PLUS, ' ')
+  // Without %u, this is unescape() (native): %HH to the byte, invalid escapes kept.
+  if (!PCT_U.test(s)) return unescape(s.indexOf('+') === -1 ? s : s.replace(PLUS, ' '))
   let out = ''
   let from = 0
   const n = s.length

@@ -5,8 +5,14 @@ import { hexVal } from '../bytes.js'
  * `urlDecode`: `%HH` to the byte HH and `+` to a space. An invalid or truncated escape
  * (`%zz`, `%4` at the end) is kept as it is.
  */
+const PLUS = /\+/g
+const PCT_U = /%u/i
+
 export const urlDecode: TransformFn = s => {
-  if (s.indexOf('%') === -1 && s.indexOf('+') === -1) return s
+  if (s.indexOf('%') === -1) return s.indexOf('+') === -1 ? s : s.replace(PLUS, ' ')
+  // unescape() decodes %HH to the byte and keeps invalid escapes, as here; it also reads
+  // %uHHHH, which urlDecode does not: only without one is it used.
+  if (!PCT_U.test(s)) return unescape(s.indexOf('+') === -1 ? s : s.replace(PLUS, ' '))
   let out = ''
   let from = 0
   const n = s.length

@@ -22,3 +22,11 @@ t.test('urlDecodeUni is linear on 100 KB of adversarial input', async t => {
     t.type(urlDecodeUni(s), 'string')
   }
 })
+
+t.test('urlDecodeUni agrees with urlDecode where there is no %u', async t => {
+  const { default: fc } = await import('fast-check')
+  const { urlDecode } = await import('../../../../lib/rules/transformations/url-decode.js')
+  const alphabet = fc.constantFrom('%', '+', '0', '7', 'a', 'F', 'g', 'z', ' ', '\xe9', '2', 'f')
+  fc.assert(fc.property(fc.array(alphabet, { maxLength: 30 }).map(a => a.join('')), s => urlDecodeUni(s) === urlDecode(s)), { numRuns: 5000 })
+  t.equal(urlDecodeUni('%41%u0042%43'), 'ABC', 'mixed %HH and %uHHHH')
+})
