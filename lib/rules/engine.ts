@@ -80,7 +80,13 @@ export class RuleEngine {
   constructor (readonly ruleSet: RuleSet, opts: EngineOptions = {}) {
     this.mode = opts.mode ?? 'block'
     this.denyStatus = opts.denyStatus ?? 403
-    this.limits = { ...DEFAULT_LIMITS, ...opts.limits }
+    const l = opts.limits ?? {}
+    // An option given as undefined keeps its default.
+    this.limits = {
+      args: l.args ?? DEFAULT_LIMITS.args,
+      valueBytes: l.valueBytes ?? DEFAULT_LIMITS.valueBytes,
+      bodyBytes: l.bodyBytes ?? DEFAULT_LIMITS.bodyBytes
+    }
     this.limitAction = opts.limitAction ?? 'log'
     this.maxPayload = opts.maxPayload ?? 256
     this.exclusions = (opts.exclusions ?? []).map((e, i) => compileExclusion(e, i))

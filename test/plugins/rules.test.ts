@@ -259,3 +259,28 @@ t.test('registered per prefix in encapsulated contexts, each with its own mode',
   t.equal((await app.inject({ url: `/site/x${q}`, headers: UA })).statusCode, 200)
   t.equal((await app.inject({ url: `/plain${q}`, headers: UA })).statusCode, 200, 'no rules outside the two scopes')
 })
+
+t.test('over real HTTP: per-domain policies, exclusions and limits', async t => {
+  const { app, seen } = await build(t, {
+    policies: { 'lab.example': { mode: 'detect' }, 'off.example': { mode: 'off' } },
+    exclusions: [{ ruleId: '100201-100299', target: 'ARGS:html', prefix: '/api' }],
+    limits: { args: 2 }
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const port = (app.server.address() as { port: number }).port
+  const get = async (host: string, target: string): Promise<string> =>
+    (await rawRequest(port, buildRequest('GET', target, [['Host', host], ['User-Agent', 'Mozilla/5.0']]))).response.split('\r\n')[0]
+  t.equal(await get('shop.example', '/search?q=%3Cscript%3E'), 'HTTP/1.1 403 Forbidden')
+  t.equal(await get('lab.example:8080', '/search?q=%3Cscript%3E'), 'HTTP/1.1 200 OK', 'detect for this domain')
+  t.equal(await get('off.example', '/search?q=%3Cscript%3E'), 'HTTP/1.1 200 OK', 'off for this domain')
+  t.equal(await get('shop.example', '/api/x?html=%3Cscript%3E'), 'HTTP/1.1 200 OK', 'target excluded under /api')
+  t.equal(await get('shop.example', '/api/x?text=%3Cscript%3E'), 'HTTP/1.1 403 Forbidden')
+  t.equal(await get('shop.example', '/search?a=1&b=2&c=%3Cscript%3E'), 'HTTP/1.1 200 OK', 'the third argument is past the limit')
+  const until = Date.now() + 3000
+  while (seen.ctx.length < 6 && Date.now() < until) await new Promise(resolve => setTimeout(resolve, 10))
+  t.same(seen.ctx.map(c => [c.domain, c.policy.mode, c.action]), [
+    ['shop.example', 'block', 'deny'], ['lab.example', 'detect', 'log'], ['off.example', 'off', 'pass'],
+    ['shop.example', 'block', 'pass'], ['shop.example', 'block', 'deny'], ['shop.example', 'block', 'log']
+  ])
+  t.same(seen.ctx[5].attacks.map(a => a.ruleId), ['200001'], 'the cut is logged')
+})

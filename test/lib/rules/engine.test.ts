@@ -269,3 +269,9 @@ t.test('the prefilter never changes results', async t => {
     t.same(ids(fast, input), ids(slow, input), input.url)
   }
 })
+
+t.test('limits given as undefined keep their defaults', async t => {
+  const e = engine([{ targets: ['ARGS'], operator: { name: 'contains', argument: 'zzz' } }], { limits: { args: undefined, valueBytes: undefined, bodyBytes: 5 } })
+  t.same(e.limits, { args: 1000, valueBytes: 65536, bodyBytes: 5 })
+  t.same(e.check(get('/?a=1&b=2')).cuts, [])
+})
