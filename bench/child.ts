@@ -13,6 +13,10 @@ try {
   process.send?.({ port: typeof addr === 'object' && addr !== null ? addr.port : 0 })
   process.on('message', m => {
     if (m === 'close') void app.close().then(() => process.exit(0))
+    if (m === 'cpu') {
+      const u = process.cpuUsage()
+      process.send?.({ cpu: u.user + u.system })
+    }
   })
 } catch (err) {
   process.send?.({ error: String((err as Error).stack ?? err) })

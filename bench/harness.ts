@@ -14,7 +14,16 @@ import autocannon from 'autocannon'
 export interface ExternalServer {
   port: number
   stop: () => Promise<void>
+  /** CPU time (user + system) the server process has used so far, in µs, where it can tell. */
+  cpuMicros?: () => Promise<number>
 }
+
+/**
+ * Requests per second per scenario, and the server's CPU µs per request where known. On a
+ * two-core machine the load generator can be the bottleneck of a fast server, so the CPU cost per
+ * request is the steadier figure of the two.
+ */
+export type Results = Map<string, number> & { cpu: Map<string, number> }
 
 export interface Scenario {
   name: string
@@ -53,11 +62,15 @@ async function start (s: Scenario): Promise<ExternalServer> {
       const exited = new Promise(resolve => child.once('exit', resolve))
       child.send('close')
       await exited
-    }
+    },
+    cpuMicros: async () => await new Promise<number>(resolve => {
+      child.once('message', (m: { cpu: number }) => resolve(m.cpu))
+      child.send('cpu')
+    })
   }
 }
 
-async function load (port: number, s: Scenario, o: Required<LoadOptions>): Promise<number> {
+async function load (port: number, s: Scenario, o: Required<LoadOptions>): Promise<{ rps: number, total: number }> {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}${s.path ?? '/'}`,
     connections: o.connections,
@@ -68,26 +81,33 @@ async function load (port: number, s: Scenario, o: Required<LoadOptions>): Promi
     body: s.body
   })
   if (result.non2xx > 0 && s.name.indexOf('deny') === -1) process.stderr.write(`${s.name}: ${result.non2xx} non-2xx responses\n`)
-  return result.requests.average
+  return { rps: result.requests.average, total: result.requests.total }
 }
 
-/** Requests per second of each scenario: the median over `rounds` interleaved rounds. */
-export async function throughput (scenarios: Scenario[], opts: LoadOptions = {}): Promise<Map<string, number>> {
+/** Requests per second (and server CPU per request) of each scenario: medians over `rounds` interleaved rounds. */
+export async function throughput (scenarios: Scenario[], opts: LoadOptions = {}): Promise<Results> {
   const o: Required<LoadOptions> = { durationSec: 5, connections: 50, rounds: 3, pipelining: 1, ...opts }
   const samples = new Map<string, number[]>(scenarios.map(s => [s.name, []]))
+  const cpu = new Map<string, number[]>(scenarios.map(s => [s.name, []]))
   for (let round = 0; round < o.rounds; round++) {
     for (const s of scenarios) {
       const r = await start(s)
       try {
         // A short warm-up so the JIT has compiled the hot path before the measured run.
         await load(r.port, s, { ...o, durationSec: 1 })
-        samples.get(s.name)?.push(await load(r.port, s, o))
+        const before = await r.cpuMicros?.()
+        const measured = await load(r.port, s, o)
+        const after = await r.cpuMicros?.()
+        samples.get(s.name)?.push(measured.rps)
+        if (before !== undefined && after !== undefined && measured.total > 0) cpu.get(s.name)?.push((after - before) / measured.total)
       } finally {
         await r.stop()
       }
     }
   }
-  return new Map([...samples].map(([k, v]) => [k, median(v)]))
+  const results = new Map([...samples].map(([k, v]) => [k, median(v)])) as Results
+  results.cpu = new Map([...cpu].filter(([, v]) => v.length > 0).map(([k, v]) => [k, median(v)]))
+  return results
 }
 
 export function median (xs: number[]): number {
@@ -96,13 +116,15 @@ export function median (xs: number[]): number {
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
-/** Prints a table of scenarios with their ratio to `base`. */
-export function printRatios (title: string, results: Map<string, number>, base: string): void {
+/** Prints a table of scenarios with their ratio to `base`, and the server CPU per request where known. */
+export function printRatios (title: string, results: Results, base: string): void {
   const b = results.get(base)
   process.stdout.write(`\n${title}\n`)
   for (const [name, rps] of results) {
     const ratio = b === undefined || b === 0 ? '' : (rps / b).toFixed(2)
-    process.stdout.write(`  ${name.padEnd(48)} ${rps.toFixed(0).padStart(9)} req/s  ${ratio.padStart(5)} x ${base}\n`)
+    const cpu = results.cpu.get(name)
+    const cpuText = cpu === undefined ? '' : `  ${cpu.toFixed(1).padStart(6)} µs server CPU/req`
+    process.stdout.write(`  ${name.padEnd(48)} ${rps.toFixed(0).padStart(9)} req/s  ${ratio.padStart(5)} x ${base}${cpuText}\n`)
   }
 }
 
