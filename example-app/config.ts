@@ -39,7 +39,7 @@ export interface GatewayConfig {
   routes: RouteConfig[]
   logDir: string
   channels: Record<ChannelName, string>
-  rules: { files: string[], defaultRules: boolean }
+  rules: { files: string[], defaultRules: boolean, crs: { paranoia?: number, detectionParanoia?: number, anomalyThreshold?: number } | undefined }
   access: { format: string }
   heartbeat: { interval: number, format: 'json' | 'graphite' }
   rateLimit: { max: number, timeWindow: number } | false
@@ -271,7 +271,19 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
   }
 
   const rules = r.obj(raw.rules, 'rules')
-  r.keys(rules, 'rules', ['files', 'defaultRules'])
+  r.keys(rules, 'rules', ['files', 'defaultRules', 'crs'])
+  let crs: GatewayConfig['rules']['crs']
+  if (rules.crs !== undefined && rules.crs !== null) {
+    const c = r.obj(rules.crs, 'rules.crs')
+    r.keys(c, 'rules.crs', ['paranoia', 'detectionParanoia', 'anomalyThreshold'])
+    crs = {}
+    const paranoia = r.int(c.paranoia, 'rules.crs.paranoia', 1, 4)
+    const detection = r.int(c.detectionParanoia, 'rules.crs.detectionParanoia', 1, 4)
+    const threshold = r.int(c.anomalyThreshold, 'rules.crs.anomalyThreshold', 1, 10000)
+    if (paranoia !== undefined) crs.paranoia = paranoia
+    if (detection !== undefined) crs.detectionParanoia = detection
+    if (threshold !== undefined) crs.anomalyThreshold = threshold
+  }
   const access = r.obj(raw.access, 'access')
   r.keys(access, 'access', ['format'])
   const heartbeat = r.obj(raw.heartbeat, 'heartbeat')
@@ -308,7 +320,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
     channels,
     rules: {
       files: (r.strings(rules.files, 'rules.files') ?? []).map(f => resolve(where === 'defaults' ? cwd : resolve(where, '..'), f)),
-      defaultRules: r.bool(rules.defaultRules, 'rules.defaultRules') ?? true
+      defaultRules: r.bool(rules.defaultRules, 'rules.defaultRules') ?? true,
+      crs
     },
     access: { format: r.str(access.format, 'access.format') ?? 'json' },
     heartbeat: {

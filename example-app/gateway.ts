@@ -51,6 +51,7 @@ export function wafOptionsOf (config: GatewayConfig): WafOptions {
       policies: policies(config),
       defaultRules: config.rules.defaultRules,
       ...(config.rules.files.length > 0 ? { rules: config.rules.files } : {}),
+      ...(config.rules.crs === undefined ? {} : { crs: config.rules.crs }),
       // The gateway keeps bodies as bytes (below); the rule check parses them itself.
       parseUrlencoded: false
     },

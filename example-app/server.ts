@@ -136,6 +136,12 @@ async function main (): Promise<void> {
   await runWorker(config, upstream, port => banner(config, port, upstream, demo), stopDemo)
 }
 
+/** Errors that explain themselves (a bad option, a rule file that does not load): the message is enough. */
+const SELF_EXPLAINING = new Set(['TypeError', 'RangeError', 'RuleLoadError', 'ConfigError'])
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  main().catch(err => fail((err as Error).stack ?? String(err)))
+  main().catch(err => {
+    const e = err as Error
+    fail(SELF_EXPLAINING.has(e.name) ? e.message : (e.stack ?? String(err)))
+  })
 }

@@ -210,14 +210,17 @@ if (missing !== undefined) {
     const dir = t.testdir({
       'mode.yaml': 'mode: blok\n',
       'channel.yaml': 'channels: { access: "http://example" }\n',
-      'key.yaml': 'ratelimit: { max: 5 }\n'
+      'key.yaml': 'ratelimit: { max: 5 }\n',
+      'rules.yaml': 'rules: { files: [bad-rules.yaml] }\n',
+      'bad-rules.yaml': '- id: 900001\n  msg: lookahead\n  targets: [ARGS]\n  operator: rx\n  pattern: "a(?=b)"\n  action: deny\n'
     })
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ WAF_CONFIG: 'mode.yaml' }, /"mode" must be one of block, detect, off \(got "blok"\)/],
       [{ WAF_CONFIG: 'channel.yaml' }, /"channels\.access" must be a URL with one of tcp:/],
       [{ WAF_CONFIG: 'key.yaml' }, /"ratelimit" is not a known setting/],
       [{ WAF_CONFIG: 'missing.yaml' }, /WAF_CONFIG: cannot read/],
-      [{ WAF_PORT: 'http' }, /WAF_PORT must be a whole number/]
+      [{ WAF_PORT: 'http' }, /WAF_PORT must be a whole number/],
+      [{ WAF_CONFIG: 'rules.yaml' }, /bad-rules\.yaml.*900001.*pattern/]
     ]
     for (const [env, message] of cases) {
       const r = await gatewayRefuses(env, dir)

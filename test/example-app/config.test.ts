@@ -63,6 +63,8 @@ const bad: Array<[string, string, RegExp]> = [
   ['a route without slash', 'routes: [{ prefix: api }]\n', /"routes\[0\].prefix" must be a path that starts with "\/"/],
   ['a route with an unknown plugin', 'routes: [{ prefix: /a, rule: false }]\n', /"routes\[0\].rule" is not a known setting/],
   ['zero workers', 'workers: 0\n', /"workers" must be a whole number from 1 to 256/],
+  ['a paranoia level of 5', 'rules: { crs: { paranoia: 5 } }\n', /"rules.crs.paranoia" must be a whole number from 1 to 4/],
+  ['an unknown CRS setting', 'rules: { crs: { level: 2 } }\n', /"rules.crs.level" is not a known setting/],
   ['broken YAML', 'mode: [\n', /not valid YAML/],
   ['a list at top level', '- a\n', /must hold a mapping/]
 ]
@@ -73,6 +75,14 @@ for (const [name, yaml, message] of bad) {
     try { loadConfig({ WAF_CONFIG: 'waf.yaml' }, dir) } catch (err) { t.type(err, ConfigError) }
   })
 }
+
+t.test('CRS settings pass through to the rule check', async t => {
+  const dir = t.testdir({ 'waf.yaml': 'rules: { defaultRules: false, files: [crs/rules], crs: { paranoia: 2, anomalyThreshold: 10 } }\n' })
+  const { config } = loadConfig({ WAF_CONFIG: 'waf.yaml' }, dir)
+  t.same(config.rules.crs, { paranoia: 2, anomalyThreshold: 10 })
+  t.same(config.rules.files, [join(dir, 'crs/rules')], 'rule paths resolve against the config file')
+  t.equal(config.rules.defaultRules, false)
+})
 
 t.test('invalid environment values name the variable', async t => {
   t.throws(() => loadConfig({ WAF_PORT: 'eighty' }, t.testdir({})), /WAF_PORT must be a whole number/)
