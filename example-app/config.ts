@@ -43,6 +43,8 @@ export interface GatewayConfig {
   access: { format: string }
   heartbeat: { interval: number, format: 'json' | 'graphite' }
   rateLimit: { max: number, timeWindow: number } | false
+  /** TLS toward https upstreams: verified against the system store unless `ca` or `rejectUnauthorized: false` says otherwise. */
+  upstreamTls: { ca: string | undefined, rejectUnauthorized: boolean }
   status: { path: string, allow: string[] }
   /** Where the configuration came from, for the start-up banner. */
   source: string
@@ -124,7 +126,7 @@ class Reader {
   }
 }
 
-const TOP_KEYS = ['listen', 'workers', 'upstream', 'mode', 'domains', 'routes', 'logDir', 'channels', 'rules', 'access', 'heartbeat', 'rateLimit', 'status'] as const
+const TOP_KEYS = ['listen', 'workers', 'upstream', 'upstreamTls', 'mode', 'domains', 'routes', 'logDir', 'channels', 'rules', 'access', 'heartbeat', 'rateLimit', 'status'] as const
 const CHANNEL_PROTOCOLS = ['tcp:', 'tls:', 'udp:', 'unix:', 'file:', 'stdout:'] as const
 const UPSTREAM_PROTOCOLS = ['http:', 'https:'] as const
 const ROUTE_KEYS = ['prefix', 'forensic', 'rules', 'access', 'attack', 'heartbeat'] as const
@@ -303,6 +305,19 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
     }
   }
 
+  const upstreamTls = r.obj(raw.upstreamTls, 'upstreamTls')
+  r.keys(upstreamTls, 'upstreamTls', ['ca', 'rejectUnauthorized'])
+  const caFile = r.str(upstreamTls.ca, 'upstreamTls.ca')
+  let ca: string | undefined
+  if (caFile !== undefined) {
+    const path = resolve(where === 'defaults' ? cwd : resolve(where, '..'), caFile)
+    try {
+      ca = readFileSync(path, 'utf8')
+    } catch (err) {
+      throw new ConfigError(`${where}: "upstreamTls.ca" cannot be read: ${(err as Error).message}`)
+    }
+  }
+
   const status = r.obj(raw.status, 'status')
   r.keys(status, 'status', ['path', 'allow'])
   const statusPath = r.str(status.path, 'status.path') ?? '/__waf/status'
@@ -329,6 +344,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
       format: hbFormat
     },
     rateLimit,
+    upstreamTls: { ca, rejectUnauthorized: r.bool(upstreamTls.rejectUnauthorized, 'upstreamTls.rejectUnauthorized') ?? true },
     status: { path: statusPath, allow: r.strings(status.allow, 'status.allow') ?? ['127.0.0.1', '::1', '::ffff:127.0.0.1'] },
     source: where
   }

@@ -99,7 +99,14 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
     // client's decision, and a retry would hide the upstream's state from the logs.
     maxRetriesOn503: 0,
     retryMethods: [],
-    disableRequestLogging: true
+    disableRequestLogging: true,
+    undici: {
+      connections: 128,
+      pipelining: 1,
+      keepAliveTimeout: 60_000,
+      // reply-from turns certificate checks off unless told; an https upstream is verified here.
+      connect: { rejectUnauthorized: config.upstreamTls.rejectUnauthorized, ...(config.upstreamTls.ca === undefined ? {} : { ca: config.upstreamTls.ca }) }
+    }
   })
 
   const upstreams = new Map<string, string>()
