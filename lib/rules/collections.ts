@@ -22,6 +22,11 @@ export interface CollectionDef {
    */
   readonly namesOf?: string
   build(tx: Transaction): VarEntry[]
+  /**
+   * One key's entry without building the whole collection (for `TX:name`): rules that read one
+   * variable of a dynamic collection then cost a map read, not a list rebuilt per rule.
+   */
+  lookup?(tx: Transaction, key: string): VarEntry | undefined
 }
 
 /** A registered collection, with the slot its entries use in a transaction. */
@@ -66,8 +71,8 @@ function request (name: string, build: (tx: Transaction) => VarEntry[], o: { cas
   registerCollection({ name, caseless: o.caseless ?? true, dynamic: false, body: o.body ?? false, single: o.single ?? false, namesOf: o.namesOf, build })
 }
 
-function dynamic (name: string, build: (tx: Transaction) => VarEntry[], single: boolean): void {
-  registerCollection({ name, caseless: true, dynamic: true, body: false, single, build })
+function dynamic (name: string, build: (tx: Transaction) => VarEntry[], single: boolean, lookup?: (tx: Transaction, key: string) => VarEntry | undefined): void {
+  registerCollection({ name, caseless: true, dynamic: true, body: false, single, build, lookup })
 }
 
 // Arguments: keys are case-sensitive. ARGS shares its entries with ARGS_GET / ARGS_POST, so
@@ -122,11 +127,12 @@ request('REQBODY_PROCESSOR', tx => {
   return one(body.form !== undefined ? 'URLENCODED' : body.fields !== undefined || body.files !== undefined ? 'MULTIPART' : body.json !== undefined ? 'JSON' : '')
 }, { body: true, single: true })
 
-dynamic('TX', tx => tx.txEntries(), false)
+dynamic('TX', tx => tx.txEntries(), false, (tx, key) => tx.txEntry(key))
 dynamic('MATCHED_VAR', tx => tx.matchedVars.length === 0 ? [] : one(tx.matchedVar), true)
 dynamic('MATCHED_VAR_NAME', tx => tx.matchedVars.length === 0 ? [] : one(tx.matchedVarName), true)
-dynamic('MATCHED_VARS', tx => tx.matchedVars.map(m => new VarEntry(m.name, m.name.toLowerCase(), m.value)), false)
-dynamic('MATCHED_VARS_NAMES', tx => tx.matchedVars.map(m => new VarEntry(m.name, m.name.toLowerCase(), m.name)), false)
+// A snapshot: a chain link that reads MATCHED_VARS adds its own matches while it iterates.
+dynamic('MATCHED_VARS', tx => tx.matchedVars.slice(), false)
+dynamic('MATCHED_VARS_NAMES', tx => tx.matchedVars.map(m => new VarEntry(m.key, m.lkey, m.key)), false)
 
 /** Slots of the built-in collections, resolved once. */
 export interface BuiltinSlots {

@@ -3,7 +3,7 @@ import { getCollection } from './collections.js'
 import { transformChain } from './chain.js'
 import { ruleError } from './errors.js'
 import type { RuleOrigin } from './errors.js'
-import { compileMacro, compileMacroIfAny, literalMacro } from './macro.js'
+import { compileMacro, compileMacroIfAny, isConstant, literalMacro } from './macro.js'
 import { SEVERITIES } from './model.js'
 import type {
   CompiledRule, Ctl, Disruptive, IdRange, Macro, Operator, OperatorEnv, Phase, RuleActions, RuleHook, SetVar,
@@ -226,7 +226,10 @@ function compileActions (spec: RuleSpec, origin: RuleOrigin): RuleActions {
     } catch (err) {
       throw ruleError(origin, 'setvar', (err as Error).message)
     }
-    return { collection: 'TX', name: compileMacro(v.name), op: v.op, value: v.value === undefined ? literalMacro('') : compileMacro(v.value) }
+    const name = compileMacro(v.name)
+    const out: SetVar = { collection: 'TX', name, op: v.op, value: v.value === undefined ? literalMacro('') : compileMacro(v.value) }
+    if (isConstant(name)) out.key = v.name.toLowerCase()
+    return out
   })
   const ctls: Ctl[] = (spec.ctls ?? []).map(c => {
     if (typeof c !== 'string') return c

@@ -1,10 +1,10 @@
 import type { Ctl, Phase, TargetExclusion } from './model.js'
+import { keyMatches } from './key-match.js'
 import { toInt } from './operators/numeric.js'
 import { isMarker } from './ruleset.js'
-import type { ExecRule, ExecTarget, PhaseTable, PrefilterGroup, RuleSet } from './ruleset.js'
+import type { ExecRule, ExecTarget, PhaseTable, RawSource, RuleSet, TextSource } from './ruleset.js'
 import type { Transaction } from './transaction.js'
-import { applyChain, transformed } from './variables.js'
-import type { VarEntry } from './variables.js'
+import { entryMask, transformed, VarEntry } from './variables.js'
 
 /**
  * The evaluator: runs one phase of a rule set over a transaction, in rule order, with
@@ -23,7 +23,18 @@ export function runPhase (tx: Transaction, set: RuleSet, phase: Phase, denyStatu
   const table = set.phases[phase]
   if (table === undefined || tx.mode === 'off' || tx.interrupted !== undefined || tx.allowed === 'request') return
   if (table.bodyTwinsOnly && tx.req.body === undefined) return
-  tx.startPhase(phase, table.groups.length)
+  tx.startPhase(phase, table)
+  // A hook that runs another check inside this one must not reuse this phase's texts.
+  if (depth === 0) used = 0
+  depth++
+  try {
+    runItems(tx, set, table, denyStatus)
+  } finally {
+    depth--
+  }
+}
+
+function runItems (tx: Transaction, set: RuleSet, table: PhaseTable, denyStatus: number): void {
   const items = table.items
   let i = 0
   while (i < items.length) {
@@ -54,11 +65,7 @@ export function runPhase (tx: Transaction, set: RuleSet, phase: Phase, denyStatu
 }
 
 function evaluateHead (tx: Transaction, x: ExecRule, table: PhaseTable, set: RuleSet, denyStatus: number): boolean {
-  if (x.group >= 0) {
-    let hits = tx.groupHits[x.group]
-    if (hits === undefined) hits = scanGroup(tx, table.groups[x.group], x.group)
-    if (hits[x.member] === 0) return false
-  }
+  if (x.group >= 0 && !canMatch(tx, x, table)) return false
   const rule = x.rule
   tx.rule = rule
   tx.matchedVars.length = 0
@@ -66,61 +73,37 @@ function evaluateHead (tx: Transaction, x: ExecRule, table: PhaseTable, set: Rul
   const first = evaluateLink(tx, x)
   if (first === undefined) return false
   for (let link = x.chain; link !== undefined; link = link.chain) {
+    if (link.group >= 0 && !canMatch(tx, link, table)) return false
     if (evaluateLink(tx, link) === undefined) return false
   }
   finish(tx, x, first, set, denyStatus)
   return true
 }
 
-let scans = 0
+/** The prefilter's verdict on a rule or chain link (its group is scanned on first use in the phase). */
+function canMatch (tx: Transaction, x: ExecRule, table: PhaseTable): boolean {
+  let hits = tx.groupHits[x.group]
+  if (hits === undefined) hits = scanGroup(tx, table, x.group)
+  return hits[x.member] !== 0
+}
 
-/** Runs the group's prefilter once per phase: which members can match at all. */
-function scanGroup (tx: Transaction, group: PrefilterGroup, index: number): Uint8Array {
-  const scan = ++scans
-  let text = ''
-  let count = 0
-  for (const src of group.sources) {
-    const parent = src.namesOf
-    if (parent !== undefined) {
-      // Names: the keys of the parent collection, without building name entries.
-      const owners = tx.collection(parent)
-      for (let k = 0; k < owners.length; k++) {
-        const e = owners[k]
-        if (src.keys !== undefined && !src.keys.has(e.lkey)) continue
-        const v = applyChain(e.key, src.chain)
-        if (v === e.key) {
-          if (e.keyScan === scan) continue
-          e.keyScan = scan
-        }
-        text = count++ === 0 ? v : text + '\n' + v
-      }
-      continue
-    }
-    const entries = tx.collection(src.col)
-    for (let k = 0; k < entries.length; k++) {
-      const e = entries[k]
-      if (src.keys !== undefined && !src.keys.has(e.lkey)) continue
-      const v = transformed(e, src.chain)
-      // Most transformations leave a clean value as it is (the same string): it is joined once.
-      if (v === e.value) {
-        if (e.scan === scan) continue
-        e.scan = scan
-      }
-      // A rope: Buffer.from flattens it once (cheaper than collecting parts and joining them).
-      text = count++ === 0 ? v : text + '\n' + v
-    }
-  }
+/** Runs a group's sets over its text: which members can match at all. */
+function scanGroup (tx: Transaction, table: PhaseTable, index: number): Uint8Array {
+  const group = table.groups[index]
   const hits = new Uint8Array(group.members)
   tx.groupHits[index] = hits
-  if (count === 0) return hits
-  const buf = Buffer.from(text)
+  let text = tx.texts[group.text]
+  if (text === undefined) text = tx.texts[group.text] = buildText(tx, table, table.texts[group.text])
+  if (text.length === 0) return hits
   for (const s of group.sets) {
     let found: number[]
     try {
-      found = s.set.match(buf)
+      // Most texts match nothing: test() stops at the first match and builds no list.
+      if (!s.set.test(text)) continue
+      found = s.set.match(text)
     } catch {
       // The set's DFA ran out of memory on this input: every member is a candidate and is
-      // confirmed by its own regex, so nothing is missed.
+      // confirmed by its own operator, so nothing is missed.
       for (const m of s.members) hits[m] = 1
       continue
     }
@@ -129,10 +112,80 @@ function scanGroup (tx: Transaction, group: PrefilterGroup, index: number): Uint
   return hits
 }
 
+/**
+ * The values of a text source through its chains, joined with its separator, as UTF-8 bytes
+ * (so that every set scanning it reads the same buffer, not a conversion of its own): the
+ * untransformed values, then every value a chain changed. On clean traffic chains change
+ * nothing, and the text is the raw text of its parts, built once for every source that
+ * reads them.
+ */
+function buildText (tx: Transaction, table: PhaseTable, src: TextSource): Buffer {
+  let extra = ''
+  const chains = src.chains
+  const sep = src.separator
+  const bits = src.bits
+  for (const part of src.parts) {
+    const keys = part.keys
+    const entries = tx.collection(part.col)
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[k]
+      if (keys !== undefined && !keys.has(e.lkey)) continue
+      if (bits !== undefined && (entryMask(e) & bits) === 0) continue
+      for (let c = 0; c < chains.length; c++) {
+        const v = transformed(e, chains[c])
+        // A rope: it is flattened once, when encoded.
+        if (v !== e.value) extra += sep + v
+      }
+    }
+  }
+  let raw = tx.raws[src.raw]
+  if (raw === undefined) raw = tx.raws[src.raw] = rawText(tx, table.raws[src.raw])
+  return extra.length === 0 ? raw.bytes : toBytes(raw.text + extra)
+}
+
+function rawText (tx: Transaction, src: RawSource): { text: string, bytes: Buffer } {
+  let text = ''
+  let count = 0
+  const sep = src.separator
+  for (const part of src.parts) {
+    const keys = part.keys
+    const entries = tx.collection(part.col)
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[k]
+      if (keys !== undefined && !keys.has(e.lkey)) continue
+      text = count++ === 0 ? e.value : text + sep + e.value
+    }
+  }
+  return { text, bytes: toBytes(text) }
+}
+
+/**
+ * The texts of one phase go into one scratch buffer: a phase runs synchronously to its end,
+ * and its texts are dropped when the next phase starts (Transaction.startPhase), so the
+ * buffer is reused from the start by every phase. A text that does not fit gets a new,
+ * larger buffer; earlier texts keep the old one.
+ */
+let scratch = Buffer.allocUnsafe(64 * 1024)
+let used = 0
+let depth = 0
+
+function toBytes (text: string): Buffer {
+  // Up to three UTF-8 bytes per UTF-16 unit (two for a byte string's characters).
+  const need = text.length * 3
+  if (used + need > scratch.length) {
+    scratch = Buffer.allocUnsafe(Math.max(scratch.length, need * 2))
+    used = 0
+  }
+  const n = scratch.write(text, used, 'utf8')
+  const out = scratch.subarray(used, used + n)
+  used += n
+  return out
+}
+
 function selects (t: ExecTarget, e: VarEntry): boolean {
   const spec = t.spec
   if (spec.key !== undefined) return e.lkey === spec.key
-  if (spec.keyPattern !== undefined) return spec.keyPattern.test(e.lkey)
+  if (spec.keyPattern !== undefined) return keyMatches(spec.keyPattern, e.lkey)
   return true
 }
 
@@ -141,7 +194,7 @@ function excludedBy (list: readonly TargetExclusion[], name: string, e: VarEntry
     if (ex.collection !== name) continue
     if (ex.key === undefined && ex.keyPattern === undefined) return true
     if (ex.key !== undefined && ex.key === e.lkey) return true
-    if (ex.keyPattern !== undefined && ex.keyPattern.test(e.lkey)) return true
+    if (ex.keyPattern !== undefined && keyMatches(ex.keyPattern, e.lkey)) return true
   }
   return false
 }
@@ -168,37 +221,55 @@ function evaluateLink (tx: Transaction, x: ExecRule): FirstMatch | undefined {
     onMatch(tx, x, '', '')
     return first
   }
-  const runtime = tx.removedTargets === undefined ? undefined : tx.runtimeExclusions(rule)
+  const runtime = tx.removedTargets === undefined ? undefined : tx.runtimeExclusions(rule, x.collections)
   for (const t of x.targets) {
+    if (t.lookup) {
+      // One variable of TX: a map read.
+      let e = (t.col.lookup as NonNullable<typeof t.col.lookup>)(tx, t.spec.key as string)
+      if (e !== undefined && excluded(x, runtime, t, e)) e = undefined
+      if (t.spec.count) first = countMatch(tx, x, t, e === undefined ? 0 : 1, first)
+      else if (e !== undefined) first = visit(tx, x, t, e, first)
+      continue
+    }
     const entries = tx.collection(t.col)
     if (t.spec.count) {
       let n = 0
-      for (const e of entries) if (selects(t, e) && !excluded(x, runtime, t, e)) n++
-      const value = String(n)
-      if (!test(tx, x, value)) continue
-      const name = t.spec.key === undefined ? `&${t.col.name}` : `&${t.col.name}:${t.spec.key}`
-      first ??= { location: name, value, matched: tx.matched }
-      onMatch(tx, x, name, value)
+      for (let k = 0; k < entries.length; k++) if (selects(t, entries[k]) && !excluded(x, runtime, t, entries[k])) n++
+      first = countMatch(tx, x, t, n, first)
       continue
     }
     for (let k = 0; k < entries.length; k++) {
       const e = entries[k]
       if (!selects(t, e) || excluded(x, runtime, t, e)) continue
-      if (x.stages.length > 0) {
-        const v = matchStages(tx, x, e)
-        if (v === undefined) continue
-        const name = t.col.single ? t.col.name : `${t.col.name}:${e.key}`
-        first ??= { location: name, value: e.value, matched: tx.matched }
-        onMatch(tx, x, name, v)
-        continue
-      }
-      const v = transformed(e, rule.transforms)
-      if (!test(tx, x, v)) continue
-      const name = t.col.single ? t.col.name : `${t.col.name}:${e.key}`
-      first ??= { location: name, value: e.value, matched: tx.matched }
-      onMatch(tx, x, name, v)
+      first = visit(tx, x, t, e, first)
     }
   }
+  return first
+}
+
+/** `&VAR`: the operator on the number of selected values. */
+function countMatch (tx: Transaction, x: ExecRule, t: ExecTarget, n: number, first: FirstMatch | undefined): FirstMatch | undefined {
+  const value = String(n)
+  if (!test(tx, x, value)) return first
+  const name = t.spec.key === undefined ? `&${t.col.name}` : `&${t.col.name}:${t.spec.key}`
+  first ??= { location: name, value, matched: tx.matched }
+  onMatch(tx, x, name, value)
+  return first
+}
+
+/** The operator on one value (through the rule's transformations); on a match, its actions. */
+function visit (tx: Transaction, x: ExecRule, t: ExecTarget, e: VarEntry, first: FirstMatch | undefined): FirstMatch | undefined {
+  let v: string | undefined
+  if (x.stages.length > 0) {
+    v = matchStages(tx, x, e)
+    if (v === undefined) return first
+  } else {
+    v = transformed(e, x.rule.transforms)
+    if (!test(tx, x, v)) return first
+  }
+  const name = t.col.single ? t.col.name : `${t.col.name}:${e.key}`
+  first ??= { location: name, value: e.value, matched: tx.matched }
+  onMatch(tx, x, name, v)
   return first
 }
 
@@ -219,22 +290,22 @@ function matchStages (tx: Transaction, x: ExecRule, e: VarEntry): string | undef
 function onMatch (tx: Transaction, x: ExecRule, name: string, value: string): void {
   tx.matchedVar = value
   tx.matchedVarName = name
-  tx.matchedVars.push({ name, value })
+  tx.matchedVars.push(new VarEntry(name, name.toLowerCase(), value))
   const a = x.rule.actions
   for (const sv of a.setvars) {
-    const key = tx.expand(sv.name).toLowerCase()
+    const key = sv.key ?? tx.expand(sv.name).toLowerCase()
     if (sv.op === 'unset') {
-      tx.txVars.delete(key)
+      tx.unsetVar(key)
       continue
     }
     const v = tx.expand(sv.value)
     if (sv.op === '=') {
-      tx.txVars.set(key, v)
+      tx.setVar(key, v)
       continue
     }
     const d = toInt(v)
     const cur = toInt(tx.txVars.get(key) ?? '0')
-    tx.txVars.set(key, String(sv.op === '+' ? cur + d : cur - d))
+    tx.setVar(key, String(sv.op === '+' ? cur + d : cur - d))
     if (sv.op === '+' && key.includes('anomaly_score')) tx.scoreAcc += d
   }
   for (const h of a.hooks) h(x.rule, tx)

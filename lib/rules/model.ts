@@ -90,6 +90,8 @@ export interface TransformNode {
    * this node) unchanged, so the chain need not run: most clean values skip every call.
    */
   readonly trigger: RegExp | undefined
+  /** The same promise as `trigger`, as bits of ./chain.ts's character classes (undefined: none). */
+  readonly triggerBits: number | undefined
 }
 
 /** What an operator may ask of the transaction while matching. */
@@ -150,6 +152,8 @@ export interface SetVar {
   collection: 'TX'
   /** The variable name (may contain macros). */
   name: Macro
+  /** The name lower-cased, when it has no macro (most do): no expansion per match. */
+  key?: string
   op: '=' | '+' | '-' | 'unset'
   value: Macro
 }

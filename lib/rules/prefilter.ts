@@ -6,7 +6,7 @@ import type { RegexSet } from './regex.js'
  * mode, where `^` and `$` also match at every value boundary, so a pattern that matches some
  * value also matches the joined text: the scan can only over-report, and each reported rule
  * is then confirmed value by value with its own operator. Patterns for which joining is not
- * sound are kept out (see prefilterSafe) and run unfiltered.
+ * sound are kept out (see joinSeparator) and run unfiltered.
  */
 
 export interface PrefilterSet {
@@ -19,18 +19,27 @@ export interface PrefilterSet {
 const MAX_PATTERNS = 128
 const MAX_SOURCE = 48 * 1024
 
+const WIDE_SEPARATOR = '\uffff'
+
 /**
- * Whether a pattern can be prefiltered on joined values: it must not match the separator
- * itself (then it would hit on every request with two values) and must not use `\A` / `\z`
- * (which match only at the ends of the joined text).
+ * The separator a pattern's values can be joined with, or undefined when joining is not sound
+ * for it. Joined values must not give the pattern a match the separator alone makes (then it
+ * would hit on every request with two values), and `\A` / `\z` match only at the ends of the
+ * joined text. `\n` keeps `^` and `$` (multi-line mode) true at every value boundary; a
+ * pattern without anchors that matches `\n` itself (`[\r\n]`) is joined with U+FFFF instead,
+ * a character no byte-string value holds.
  */
-export function prefilterSafe (source: string): boolean {
-  if (/\\[Az]/.test(source.replace(/\\\\/g, ''))) return false
+export function joinSeparator (source: string): string | undefined {
+  if (/\\[Az]/.test(source.replace(/\\\\/g, ''))) return undefined
+  let re
   try {
-    return !compileRegex(source, 'm').test('\n')
+    re = compileRegex(source, 'm')
   } catch {
-    return false
+    return undefined
   }
+  if (!re.test('\n')) return '\n'
+  if (/[\^$]/.test(source) || re.test('') || re.test(WIDE_SEPARATOR)) return undefined
+  return WIDE_SEPARATOR
 }
 
 function tryBuild (sources: string[], members: number[], out: PrefilterSet[]): void {

@@ -1,15 +1,17 @@
 import { getCollection } from './collections.js'
 import type { RegisteredCollection } from './collections.js'
-import { chainStages } from './chain.js'
+import { chainStages, IDENTITY } from './chain.js'
 import { RuleLoadError } from './errors.js'
 import type { CompiledRule, DefaultAction, Phase, RuleItem, RuleSetData, TargetExclusion, TargetSpec, TransformNode } from './model.js'
-import { prefilterSafe, buildSets } from './prefilter.js'
+import { buildSets, joinSeparator } from './prefilter.js'
 import type { PrefilterSet } from './prefilter.js'
 
 /** A target with its collection resolved. */
 export interface ExecTarget {
   readonly spec: TargetSpec
   readonly col: RegisteredCollection
+  /** One key of a collection that can look it up (`TX:name`): read directly, not by scanning the collection. */
+  readonly lookup: boolean
 }
 
 export interface ExecExclusion {
@@ -22,10 +24,15 @@ export interface ExecRule {
   readonly rule: CompiledRule
   readonly targets: readonly ExecTarget[]
   readonly exclusions: readonly ExecExclusion[]
+  /** The names of the collections the targets read (for runtime target removals). */
+  readonly collections: readonly string[]
   readonly chain: ExecRule | undefined
   /** Transformation stages for multiMatch (empty otherwise). */
   readonly stages: readonly TransformNode[]
-  /** Index of the rule's prefilter group in its phase, or -1. */
+  /**
+   * Index of the rule's prefilter group in its phase, or -1. Chain links have their own slot:
+   * a link the prefilter rules out ends the chain without reading a value.
+   */
   group: number
   /** The rule's slot in its group's hit array. */
   member: number
@@ -33,26 +40,54 @@ export interface ExecRule {
 
 export type ExecItem = ExecRule | { readonly marker: string }
 
-/** One part of a prefilter's text: a collection (every key, or these lookup keys) through a chain. */
-export interface PrefilterSource {
+/** One part of a prefilter text: a collection (every key, or these lookup keys). */
+export interface TextPart {
   readonly col: RegisteredCollection
   readonly keys: ReadonlySet<string> | undefined
-  readonly chain: TransformNode
-  /** For a `*_NAMES` collection: the collection whose keys are read instead. */
-  readonly namesOf: RegisteredCollection | undefined
 }
 
 /**
- * The prefilterable rules of a phase, scanned together: every (collection, transformation
- * chain) pair any of them targets is computed once, the distinct resulting strings are joined
- * with `\n`, and one RE2.Set scan per chunk of patterns says which rules can match at all. A
- * pattern may hit on another rule's values (another chain, another collection): that only
- * costs a confirmation, since every rule then runs its own operator on its own values. Most
- * transformations leave clean values unchanged, so the distinct strings are few: a clean
- * request is scanned about once, whatever the number of chains.
+ * The values some rules read, as one text: every selected value of `parts`, through each of
+ * `chains` (the members' chains; with multiMatch the value and each stage), joined with `\n`.
+ * Built once per phase when a group first needs it, and shared by every group that reads the
+ * same values through the same chains. It holds every value its members read (more, when
+ * they differ in chains or exclusions: the scan may over-report, never miss).
+ */
+export interface TextSource {
+  readonly parts: readonly TextPart[]
+  readonly chains: readonly TransformNode[]
+  /** `\n`, or U+FFFF for patterns that match `\n` (see joinSeparator). */
+  readonly separator: string
+  /** The untransformed text of the same parts (index in the phase's `raws`). */
+  readonly raw: number
+  /**
+   * The trigger bits of all the chains together: a value with none of them is unchanged by
+   * every chain (undefined when some chain may change anything).
+   */
+  readonly bits: number | undefined
+}
+
+/**
+ * The untransformed values of some parts, joined: the whole text of every source whose
+ * chains change none of them (clean traffic), shared by all of those sources.
+ */
+export interface RawSource {
+  readonly parts: readonly TextPart[]
+  readonly separator: string
+}
+
+/**
+ * The prefilter of the members (rules and chain links) of one stretch of straight-line rules
+ * (between markers and jumps) that read the same collections: their patterns in RE2.Sets,
+ * scanned once over the text of their values in multi-line mode, where `^` and `$` also match
+ * at every value boundary. A pattern that matches some value also matches the joined text,
+ * so the scan can only over-report, and each reported member is then confirmed value by
+ * value with its own operator. Stretches a jump skips (the CRS's higher paranoia levels) are
+ * never scanned, and their texts never built.
  */
 export interface PrefilterGroup {
-  readonly sources: readonly PrefilterSource[]
+  /** Index of the group's text in the phase's `texts`. */
+  readonly text: number
   readonly sets: readonly PrefilterSet[]
   readonly members: number
 }
@@ -67,6 +102,8 @@ export interface PhaseTable {
   /** Marker name → its index in `items`. */
   readonly markers: ReadonlyMap<string, number>
   readonly groups: readonly PrefilterGroup[]
+  readonly texts: readonly TextSource[]
+  readonly raws: readonly RawSource[]
 }
 
 export function isMarker (item: ExecItem): item is { readonly marker: string } {
@@ -112,10 +149,15 @@ function exec (rule: CompiledRule): ExecRule {
     if (col === undefined) throw new RuleLoadError(where.file, where.id, 'targets', `unknown target "${name}"`, rule.line)
     return col
   }
+  const targets = rule.targets.map(spec => {
+    const col = resolve(spec.collection)
+    return { spec, col, lookup: col.lookup !== undefined && spec.key !== undefined }
+  })
   return {
     rule,
-    targets: rule.targets.map(spec => ({ spec, col: resolve(spec.collection) })),
+    targets,
     exclusions: rule.exclusions.map(spec => ({ spec, col: resolve(spec.collection) })),
+    collections: [...new Set(targets.map(t => t.col.name))],
     chain: rule.chain === undefined ? undefined : exec(rule.chain),
     stages: rule.actions.multiMatch ? chainStages(rule.transforms) : [],
     group: -1,
@@ -135,7 +177,7 @@ function bodyTwin (x: ExecRule): ExecRule | undefined {
     const name = BODY_TWIN[t.col.name]
     if (name === undefined) return []
     const col = getCollection(name) as RegisteredCollection
-    return [{ spec: { ...t.spec, collection: name }, col }]
+    return [{ spec: { ...t.spec, collection: name }, col, lookup: false }]
   })
   if (targets.length === 0) return undefined
   const exclusions = x.exclusions.flatMap(e => {
@@ -143,30 +185,81 @@ function bodyTwin (x: ExecRule): ExecRule | undefined {
     return name === undefined ? [] : [{ spec: { ...e.spec, collection: name }, col: getCollection(name) as RegisteredCollection }]
   })
   const rule: CompiledRule = { ...x.rule, targets: targets.map(t => t.spec), exclusions: exclusions.map(e => e.spec) }
-  return { ...x, rule, targets, exclusions, group: -1, member: -1 }
+  return { ...x, rule, targets, exclusions, collections: [...new Set(targets.map(t => t.col.name))], group: -1, member: -1 }
 }
 
-function prefilterable (x: ExecRule): boolean {
+/**
+ * The separator to join the rule's (or chain link's) values with when the prefilter can rule
+ * it out, else undefined: its operator says what it can match, it is not negated, its values
+ * come from the request (not TX or MATCHED_*, which change while the phase runs, nor
+ * counts), and its pattern is sound on joined values.
+ */
+function prefilterSeparator (x: ExecRule): string | undefined {
   const r = x.rule
-  return !r.negated && !r.actions.multiMatch && r.operator.prefilter !== undefined && x.targets.length > 0 &&
-    x.targets.every(t => !t.spec.count && !t.col.dynamic) && prefilterSafe(r.operator.prefilter)
+  if (r.negated || r.operator.prefilter === undefined || x.targets.length === 0) return undefined
+  if (!x.targets.every(t => !t.spec.count && !t.col.dynamic)) return undefined
+  return joinSeparator(r.operator.prefilter)
+}
+
+/**
+ * The transformation chains whose results the rule's operator sees: its chain, or with
+ * multiMatch the value itself and the result of every stage.
+ */
+function scannedChains (x: ExecRule): TransformNode[] {
+  if (!x.rule.actions.multiMatch) return [x.rule.transforms]
+  return [IDENTITY, ...x.stages]
+}
+
+/** The collections (and keys) a member reads, as parts and a key: equal keys read the same values. */
+function partsOf (x: ExecRule): { key: string, parts: TextPart[] } {
+  const byCol = new Map<RegisteredCollection, Set<string> | undefined>()
+  for (const t of x.targets) {
+    const whole = t.spec.key === undefined || t.spec.keyPattern !== undefined
+    if (!byCol.has(t.col)) byCol.set(t.col, whole ? undefined : new Set())
+    const keys = byCol.get(t.col)
+    if (keys === undefined) continue
+    if (whole) byCol.set(t.col, undefined)
+    else keys.add(t.spec.key as string)
+  }
+  const parts = [...byCol].sort((a, b) => a[0].index - b[0].index).map(([col, keys]) => ({ col, keys }))
+  const key = parts.map(p => `${p.col.index}:${p.keys === undefined ? '*' : [...p.keys].sort().join('\u0000')}`).join('|')
+  return { key, parts }
 }
 
 interface GroupDraft {
-  /** Sources by `collection index:chain id`. */
-  sources: Map<string, { col: RegisteredCollection, chain: TransformNode, keys: Set<string> | undefined }>
-  rules: ExecRule[]
+  parts: TextPart[]
+  partsKey: string
+  separator: string
+  chains: Map<number, TransformNode>
+  members: ExecRule[]
+}
+
+interface PhaseDraft {
+  /** Groups by `segment|parts key`: the members of a stretch that read the same values share one scan. */
+  groups: Map<string, GroupDraft>
+}
+
+function enroll (draft: PhaseDraft, segment: number, x: ExecRule, separator: string): void {
+  const { key, parts } = partsOf(x)
+  const gkey = `${segment}|${separator}|${key}`
+  let g = draft.groups.get(gkey)
+  if (g === undefined) draft.groups.set(gkey, g = { parts, partsKey: key, separator, chains: new Map(), members: [] })
+  for (const c of scannedChains(x)) g.chains.set(c.id, c)
+  g.members.push(x)
 }
 
 function buildPhase (items: readonly RuleItem[], phase: Phase, prefilter: boolean): PhaseTable | undefined {
   const out: ExecItem[] = []
   const markers = new Map<string, number>()
-  const draft: GroupDraft = { sources: new Map(), rules: [] }
+  const draft: PhaseDraft = { groups: new Map() }
+  // Straight-line stretches: a marker (a jump target) or a rule that can jump starts a new one.
+  let segment = 0
   for (const it of items) {
     if (it.kind === 'marker') {
       // SecMarker belongs to every phase; the first one of a name wins.
       if (!markers.has(it.name)) markers.set(it.name, out.length)
       out.push({ marker: it.name })
+      segment++
       continue
     }
     let x: ExecRule | undefined
@@ -174,37 +267,54 @@ function buildPhase (items: readonly RuleItem[], phase: Phase, prefilter: boolea
     else if (phase === 2 && it.phase === 1 && it.alsoBody) x = bodyTwin(exec(it))
     if (x === undefined) continue
     out.push(x)
-    if (!prefilter || !prefilterable(x)) continue
-    draft.rules.push(x)
-    const chain = x.rule.transforms
-    for (const t of x.targets) {
-      const whole = t.spec.key === undefined || t.spec.keyPattern !== undefined
-      const id = `${t.col.index}:${chain.id}`
-      const src = draft.sources.get(id)
-      if (src === undefined) {
-        draft.sources.set(id, { col: t.col, chain, keys: whole ? undefined : new Set([t.spec.key as string]) })
-      } else if (src.keys !== undefined) {
-        if (whole) src.keys = undefined
-        else src.keys.add(t.spec.key as string)
+    if (prefilter) {
+      for (let link: ExecRule | undefined = x; link !== undefined; link = link.chain) {
+        const separator = prefilterSeparator(link)
+        if (separator !== undefined) enroll(draft, segment, link, separator)
       }
     }
+    if (x.rule.actions.skipAfter !== undefined || x.rule.actions.skip > 0) segment++
   }
   if (!out.some(x => !isMarker(x))) return undefined
   const groups: PrefilterGroup[] = []
-  if (draft.rules.length > 0) {
-    const sets = buildSets(draft.rules.map(x => x.rule.operator.prefilter as string))
-    // Rules whose pattern could not join any set run without a prefilter.
+  const texts: TextSource[] = []
+  const textIds = new Map<string, number>()
+  const raws: RawSource[] = []
+  const rawIds = new Map<string, number>()
+  for (const g of draft.groups.values()) {
+    // The members' chains together: a member may also see another member's transformed values (an over-report, confirmed away).
+    const chains = [...g.chains.values()].sort((a, b) => a.id - b.id)
+    const tkey = `${chains.map(c => c.id).join(',')}|${g.separator}|${g.partsKey}`
+    let text = textIds.get(tkey)
+    if (text === undefined) {
+      text = texts.length
+      const rkey = `${g.separator}|${g.partsKey}`
+      let raw = rawIds.get(rkey)
+      if (raw === undefined) {
+        raw = raws.length
+        raws.push({ parts: g.parts, separator: g.separator })
+        rawIds.set(rkey, raw)
+      }
+      let bits: number | undefined = 0
+      for (const c of chains) {
+        if (c.parent === undefined) continue
+        bits = c.triggerBits === undefined || bits === undefined ? undefined : bits | c.triggerBits
+      }
+      texts.push({ parts: g.parts, chains, separator: g.separator, raw, bits })
+      textIds.set(tkey, text)
+    }
+    const sets = buildSets(g.members.map(x => x.rule.operator.prefilter as string))
+    // Members whose pattern could not join any set run without a prefilter.
     const placed = new Set(sets.flatMap(s => s.members))
-    draft.rules.forEach((x, i) => {
+    g.members.forEach((x, i) => {
       if (!placed.has(i)) return
-      x.group = 0
+      x.group = groups.length
       x.member = i
     })
-    const sources = [...draft.sources.values()].map(s => ({ ...s, namesOf: s.col.namesOf === undefined ? undefined : getCollection(s.col.namesOf) }))
-    groups.push({ sources, sets, members: draft.rules.length })
+    groups.push({ text, sets, members: g.members.length })
   }
   const bodyTwinsOnly = phase === 2 && out.every(x => isMarker(x) || (x.rule.phase === 1 && x.rule.alsoBody))
-  return { bodyTwinsOnly, items: out, markers, groups }
+  return { bodyTwinsOnly, items: out, markers, groups, texts, raws }
 }
 
 /**

@@ -5,6 +5,7 @@ import { expandMacro } from './macro.js'
 import type { CompiledRule, HookTransaction, IdRange, Macro, MacroRef, MatchContext, Phase, TargetExclusion } from './model.js'
 import type { Regex } from './regex.js'
 import { RequestData } from './request-data.js'
+import type { PhaseTable } from './ruleset.js'
 import type { RuleLimits } from './request-data.js'
 import { VarEntry } from './variables.js'
 
@@ -52,7 +53,8 @@ export class Transaction implements MatchContext, HookTransaction {
   readonly cols: BuiltinSlots = BUILTIN_SLOTS
   mode: EngineMode
   phase: Phase = 1
-  readonly txVars = new Map<string, string>()
+  /** TX, keys lower-cased. Changed only through setVar / unsetVar / setTx / setCapture, which keep the TX list current. */
+  private readonly vars = new Map<string, string>()
   readonly matches: RuleMatch[] = []
   interrupted: Interruption | undefined = undefined
   /** `allow` seen: 'phase' ends the current phase, 'request' every later one too. */
@@ -70,11 +72,20 @@ export class Transaction implements MatchContext, HookTransaction {
   // MATCHED_VAR / MATCHED_VAR_NAME / MATCHED_VARS of the current rule
   matchedVar = ''
   matchedVarName = ''
-  readonly matchedVars: Array<{ name: string, value: string }> = []
+  /** The current rule's matches: key = the variable's name (`ARGS:q`), value = the matched value. */
+  readonly matchedVars: VarEntry[] = []
 
   removedIds: IdRange[] | undefined = undefined
   removedTags: Regex[] | undefined = undefined
   removedTargets: TargetRemoval[] | undefined = undefined
+  /** The collections `removedTargets` touch: a rule reading none of them needs no lookup. */
+  readonly removedCols = new Set<string>()
+  /** TX entries handed out, reused while their value is unchanged (and with it their transformation cache). */
+  private readonly txCache = new Map<string, VarEntry>()
+  /** Bumped by every change to TX (setTx, setCapture, setvar): the TX list is rebuilt after one. */
+  txVersion = 0
+  private txList: VarEntry[] | undefined = undefined
+  private txListVersion = -1
   /** Score added by setvars during the current rule. */
   scoreAcc = 0
 
@@ -82,6 +93,9 @@ export class Transaction implements MatchContext, HookTransaction {
   private readonly built: Array<VarEntry[] | undefined>
   /** Prefilter hits per group of the current phase (undefined: not scanned yet). */
   groupHits: Array<Uint8Array | undefined> = []
+  /** Prefilter texts of the current phase (undefined: not built yet), and the raw texts they share. */
+  texts: Array<Buffer | undefined> = []
+  raws: Array<{ text: string, bytes: Buffer } | undefined> = []
 
   constructor (input: RequestInput, limits: RuleLimits, mode: EngineMode) {
     this.req = new RequestData(input, limits)
@@ -108,27 +122,61 @@ export class Transaction implements MatchContext, HookTransaction {
     }
   }
 
-  startPhase (phase: Phase, groups: number): void {
+  startPhase (phase: Phase, table: PhaseTable): void {
     this.phase = phase
     if (this.allowed === 'phase') this.allowed = undefined
-    this.groupHits = groups === 0 ? [] : new Array(groups)
+    this.groupHits = table.groups.length === 0 ? [] : new Array(table.groups.length)
+    this.texts = table.texts.length === 0 ? [] : new Array(table.texts.length)
+    this.raws = table.raws.length === 0 ? [] : new Array(table.raws.length)
+  }
+
+  get txVars (): ReadonlyMap<string, string> {
+    return this.vars
+  }
+
+  /** Sets TX variable `key` (already lower-cased). */
+  setVar (key: string, value: string): void {
+    this.vars.set(key, value)
+    this.txVersion++
+  }
+
+  unsetVar (key: string): void {
+    if (this.vars.delete(key)) this.txVersion++
   }
 
   setCapture (index: number, value: string): void {
-    this.txVars.set(String(index), value)
+    this.vars.set(String(index), value)
+    this.txVersion++
   }
 
   getTx (name: string): string | undefined {
-    return this.txVars.get(name.toLowerCase())
+    return this.vars.get(name.toLowerCase())
   }
 
   setTx (name: string, value: string): void {
-    this.txVars.set(name.toLowerCase(), value)
+    this.vars.set(name.toLowerCase(), value)
+    this.txVersion++
   }
 
+  /** The entry of TX variable `key` (lower-case), or undefined when it is unset. */
+  txEntry (key: string): VarEntry | undefined {
+    const v = this.vars.get(key)
+    if (v === undefined) return undefined
+    let e = this.txCache.get(key)
+    if (e === undefined || e.value !== v) {
+      e = new VarEntry(key, key, v)
+      this.txCache.set(key, e)
+    }
+    return e
+  }
+
+  /** Every TX variable, as entries: the list is rebuilt only after TX changed. */
   txEntries (): VarEntry[] {
+    if (this.txList !== undefined && this.txListVersion === this.txVersion) return this.txList
     const out: VarEntry[] = []
-    for (const [k, v] of this.txVars) out.push(new VarEntry(k, k, v))
+    for (const k of this.vars.keys()) out.push(this.txEntry(k) as VarEntry)
+    this.txList = out
+    this.txListVersion = this.txVersion
     return out
   }
 
@@ -139,7 +187,7 @@ export class Transaction implements MatchContext, HookTransaction {
   private readonly resolveRef = (ref: MacroRef): string => {
     const key = ref.key
     switch (ref.collection) {
-      case 'TX': return key === undefined ? '' : this.txVars.get(key.toLowerCase()) ?? ''
+      case 'TX': return key === undefined ? '' : this.vars.get(key.toLowerCase()) ?? ''
       case 'MATCHED_VAR': return this.matchedVar
       case 'MATCHED_VAR_NAME': return this.matchedVarName
       case 'RULE': return ruleField(this.rule, key)
@@ -160,7 +208,9 @@ export class Transaction implements MatchContext, HookTransaction {
     const ids = this.removedIds
     if (ids !== undefined && inRanges(rule.num, ids)) return true
     const tags = this.removedTags
-    if (tags !== undefined && rule.tags.some(t => tags.some(re => re.test(t)))) return true
+    if (tags !== undefined) {
+      for (let i = 0; i < tags.length; i++) if (taggedWith(rule, tags[i])) return true
+    }
     return false
   }
 
@@ -174,20 +224,41 @@ export class Transaction implements MatchContext, HookTransaction {
 
   removeTarget (removal: TargetRemoval): void {
     (this.removedTargets ??= []).push(removal)
+    this.removedCols.add(removal.target.collection)
   }
 
-  /** Targets removed for this rule at runtime (ctl:ruleRemoveTarget*, exclusions). */
-  runtimeExclusions (rule: CompiledRule): TargetExclusion[] | undefined {
+  /**
+   * Targets removed for this rule at runtime (ctl:ruleRemoveTarget*, exclusions), given the
+   * collections the rule reads: undefined when none applies.
+   */
+  runtimeExclusions (rule: CompiledRule, collections: readonly string[]): TargetExclusion[] | undefined {
     const list = this.removedTargets
     if (list === undefined) return undefined
+    let touched = false
+    for (let i = 0; i < collections.length && !touched; i++) touched = this.removedCols.has(collections[i])
+    if (!touched) return undefined
     let out: TargetExclusion[] | undefined
     for (const r of list) {
-      if ((r.ids !== undefined && inRanges(rule.num, r.ids)) || (r.tag !== undefined && rule.tags.some(t => (r.tag as Regex).test(t)))) {
+      if ((r.ids !== undefined && inRanges(rule.num, r.ids)) || (r.tag !== undefined && taggedWith(rule, r.tag))) {
         (out ??= []).push(r.target)
       }
     }
     return out
   }
+}
+
+/** Whether a rule has a tag `re` matches, remembered per (pattern, rule): ctl patterns and rules live as long as their rule set. */
+const tagHits = new WeakMap<Regex, WeakMap<CompiledRule, boolean>>()
+
+function taggedWith (rule: CompiledRule, re: Regex): boolean {
+  let byRule = tagHits.get(re)
+  if (byRule === undefined) tagHits.set(re, byRule = new WeakMap())
+  let hit = byRule.get(rule)
+  if (hit === undefined) {
+    hit = rule.tags.some(t => re.test(t))
+    byRule.set(rule, hit)
+  }
+  return hit
 }
 
 export function inRanges (num: number, ranges: readonly IdRange[]): boolean {

@@ -1,3 +1,4 @@
+import { charMask, maskVersion } from './chain.js'
 import type { TransformNode } from './model.js'
 
 /**
@@ -11,9 +12,9 @@ export class VarEntry {
   /** Node ids and results of the transformations computed so far. */
   tcIds: number[] | undefined = undefined
   tcValues: string[] | undefined = undefined
-  /** The prefilter scan that last took this entry's untransformed value, and its untransformed key. */
-  scan = 0
-  keyScan = 0
+  /** The trigger bits of the value's characters (./chain.ts), and the class version they were computed with. */
+  mask = 0
+  maskOf = -1
 
   constructor (
     /** The key as received ('' for single-valued collections). */
@@ -24,6 +25,15 @@ export class VarEntry {
   ) {}
 }
 
+/** The trigger bits of an entry's value (./chain.ts), computed once. */
+export function entryMask (e: VarEntry): number {
+  if (e.maskOf !== maskVersion()) {
+    e.mask = charMask(e.value)
+    e.maskOf = maskVersion()
+  }
+  return e.mask
+}
+
 /**
  * The value after `node`'s chain, computed once per entry and node. A transformation that
  * leaves its input as it is (the common case on clean traffic: no `%`, no entity, no escape)
@@ -31,8 +41,13 @@ export class VarEntry {
  */
 export function transformed (e: VarEntry, node: TransformNode): string {
   if (node.parent === undefined) return e.value
-  const trigger = node.trigger
-  if (trigger !== undefined && !trigger.test(e.value)) return e.value
+  const bits = node.triggerBits
+  if (bits !== undefined) {
+    if ((entryMask(e) & bits) === 0) return e.value
+  } else {
+    const trigger = node.trigger
+    if (trigger !== undefined && !trigger.test(e.value)) return e.value
+  }
   const ids = e.tcIds
   if (ids !== undefined) {
     for (let i = 0; i < ids.length; i++) if (ids[i] === node.id) return (e.tcValues as string[])[i]

@@ -4,9 +4,12 @@ import { expanding } from './dynamic.js'
 
 function matchWith (re: Regex, value: string, ctx: MatchContext): boolean {
   // test() is much cheaper than exec() (no match array to build): most calls are on values
-  // that do not match, or on negated rules, and exec() runs only when its result is used.
-  if (!re.test(value)) return false
-  if (!ctx.capture && ctx.matchedFrom !== undefined && value.length <= ctx.matchedFrom) return true
+  // that do not match, or on negated rules, and exec() runs only when its result is used
+  // (a capture always uses it: one call then).
+  if (!ctx.capture) {
+    if (!re.test(value)) return false
+    if (ctx.matchedFrom !== undefined && value.length <= ctx.matchedFrom) return true
+  }
   const m = re.exec(value)
   if (m === null) return false
   ctx.matched = m[0]
