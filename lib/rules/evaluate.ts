@@ -2,7 +2,8 @@ import type { Ctl, Phase, TargetExclusion } from './model.js'
 import { keyMatches } from './key-match.js'
 import { toInt } from './operators/numeric.js'
 import { isMarker } from './ruleset.js'
-import type { ExecRule, ExecTarget, PhaseTable, RawSource, RuleSet, TextSource } from './ruleset.js'
+import type { PrefilterSet } from './prefilter.js'
+import type { ExecRule, ExecTarget, Lane, PartChain, PhaseTable, RawSource, RuleSet, TextSource } from './ruleset.js'
 import type { Transaction } from './transaction.js'
 import { entryMask, transformed, VarEntry } from './variables.js'
 
@@ -66,6 +67,8 @@ function runItems (tx: Transaction, set: RuleSet, table: PhaseTable, denyStatus:
 
 function evaluateHead (tx: Transaction, x: ExecRule, table: PhaseTable, set: RuleSet, denyStatus: number): boolean {
   if (x.group >= 0 && !canMatch(tx, x, table)) return false
+  const early = x.early
+  for (let k = 0; k < early.length; k++) if (!canMatch(tx, early[k], table)) return false
   const rule = x.rule
   tx.rule = rule
   tx.matchedVars.length = 0
@@ -87,76 +90,133 @@ function canMatch (tx: Transaction, x: ExecRule, table: PhaseTable): boolean {
   return hits[x.member] !== 0
 }
 
-/** Runs a group's sets over its text: which members can match at all. */
+/**
+ * Runs a group's sets over its values: the views of its raw source in the lanes, then the
+ * values its chains changed. Which members can match at all.
+ */
 function scanGroup (tx: Transaction, table: PhaseTable, index: number): Uint8Array {
   const group = table.groups[index]
   const hits = new Uint8Array(group.members)
   tx.groupHits[index] = hits
-  let text = tx.texts[group.text]
-  if (text === undefined) text = tx.texts[group.text] = buildText(tx, table, table.texts[group.text])
-  if (text.length === 0) return hits
+  const src = table.texts[group.text]
+  let views = tx.rawViews[src.raw]
+  if (views === undefined) views = tx.rawViews[src.raw] = rawViews(tx, table, table.raws[src.raw])
+  let extra = tx.texts[group.text]
+  if (extra === undefined) extra = tx.texts[group.text] = changedText(tx, table, src)
+  if (views.length === 0 && extra.length === 0) return hits
   for (const s of group.sets) {
-    let found: number[]
     try {
-      // Most texts match nothing: test() stops at the first match and builds no list.
-      if (!s.set.test(text)) continue
-      found = s.set.match(text)
+      // Most values match nothing: test() stops at the first match and builds no list.
+      let hit = extra.length > 0 && s.set.test(extra)
+      for (let v = 0; v < views.length && !hit; v++) hit = s.set.test(views[v])
+      if (!hit) continue
+      markFound(s, extra, hits)
+      for (let v = 0; v < views.length; v++) markFound(s, views[v], hits)
     } catch {
       // The set's DFA ran out of memory on this input: every member is a candidate and is
       // confirmed by its own operator, so nothing is missed.
       for (const m of s.members) hits[m] = 1
-      continue
     }
-    for (let k = 0; k < found.length; k++) hits[s.members[found[k]]] = 1
   }
   return hits
 }
 
-/**
- * The values of a text source through its chains, joined with its separator, as UTF-8 bytes
- * (so that every set scanning it reads the same buffer, not a conversion of its own): the
- * untransformed values, then every value a chain changed. On clean traffic chains change
- * nothing, and the text is the raw text of its parts, built once for every source that
- * reads them.
- */
-function buildText (tx: Transaction, table: PhaseTable, src: TextSource): Buffer {
-  let extra = ''
-  const chains = src.chains
-  const sep = src.separator
-  const bits = src.bits
-  for (const part of src.parts) {
-    const keys = part.keys
-    const entries = tx.collection(part.col)
-    for (let k = 0; k < entries.length; k++) {
-      const e = entries[k]
-      if (keys !== undefined && !keys.has(e.lkey)) continue
-      if (bits !== undefined && (entryMask(e) & bits) === 0) continue
-      for (let c = 0; c < chains.length; c++) {
-        const v = transformed(e, chains[c])
-        // A rope: it is flattened once, when encoded.
-        if (v !== e.value) extra += sep + v
-      }
-    }
-  }
-  let raw = tx.raws[src.raw]
-  if (raw === undefined) raw = tx.raws[src.raw] = rawText(tx, table.raws[src.raw])
-  return extra.length === 0 ? raw.bytes : toBytes(raw.text + extra)
+function markFound (s: PrefilterSet, bytes: Buffer, hits: Uint8Array): void {
+  if (bytes.length === 0) return
+  const found = s.set.match(bytes)
+  for (let k = 0; k < found.length; k++) hits[s.members[found[k]]] = 1
 }
 
-function rawText (tx: Transaction, src: RawSource): { text: string, bytes: Buffer } {
+/** The values a text source's chains changed, as UTF-8 bytes (empty on clean traffic). */
+function changedText (tx: Transaction, table: PhaseTable, src: TextSource): Buffer {
+  let extra = ''
+  const pairs = src.pairs
+  for (let i = 0; i < pairs.length; i++) {
+    let piece = tx.pairTexts[pairs[i]]
+    if (piece === undefined) piece = tx.pairTexts[pairs[i]] = changedValues(tx, table, table.partChains[pairs[i]])
+    if (piece.length > 0) extra += piece
+  }
+  return extra.length === 0 ? EMPTY : toBytes(extra)
+}
+
+const EMPTY = Buffer.alloc(0)
+
+/** The values of a part that a chain changes, each after the separator ('' when none). */
+function changedValues (tx: Transaction, table: PhaseTable, pc: PartChain): string {
+  const part = table.parts[pc.part]
+  const chain = pc.chain
+  const bits = chain.triggerBits
+  // A collection none of whose values holds a trigger character of the chain: nothing changes.
+  if (bits !== undefined && (tx.collectionMask(part.col) & bits) === 0) return ''
+  const keys = part.keys
+  const sep = part.separator
+  const entries = tx.collection(part.col)
+  let out = ''
+  for (let k = 0; k < entries.length; k++) {
+    const e = entries[k]
+    if (keys !== undefined && !keys.has(e.lkey)) continue
+    if (bits !== undefined && (entryMask(e) & bits) === 0) continue
+    const v = transformed(e, chain)
+    if (v !== e.value) out += sep + v
+  }
+  return out
+}
+
+/** A raw source as views of its lane's bytes, one per run (empty runs left out). */
+function rawViews (tx: Transaction, table: PhaseTable, raw: RawSource): Buffer[] {
+  let lane = tx.lanes[raw.lane]
+  if (lane === undefined) lane = tx.lanes[raw.lane] = layLane(tx, table, table.lanes[raw.lane])
+  const out: Buffer[] = []
+  for (const [first, last] of raw.runs) {
+    const from = lane.starts[first]
+    const to = lane.ends[last]
+    if (to > from) out.push(lane.bytes.subarray(from, to))
+  }
+  return out
+}
+
+/**
+ * A lane's untransformed values, part after part, encoded once: every part starts after a
+ * separator (except the first written), so any run of neighbouring parts is one stretch of
+ * whole values.
+ */
+function layLane (tx: Transaction, table: PhaseTable, lane: Lane): { bytes: Buffer, starts: number[], ends: number[] } {
+  const sep = lane.separator
   let text = ''
-  let count = 0
-  const sep = src.separator
-  for (const part of src.parts) {
+  const starts: number[] = []
+  const ends: number[] = []
+  // Offsets are counted in UTF-8 bytes: every character beyond 0x7f is counted as it encodes.
+  let bytes = 0
+  for (const p of lane.parts) {
+    const part = table.parts[p]
     const keys = part.keys
     const entries = tx.collection(part.col)
+    let first = true
     for (let k = 0; k < entries.length; k++) {
       const e = entries[k]
       if (keys !== undefined && !keys.has(e.lkey)) continue
-      text = count++ === 0 ? e.value : text + sep + e.value
+      if (text.length > 0) {
+        text += sep
+        bytes += utf8Length(sep)
+      }
+      if (first) {
+        starts[p] = bytes
+        first = false
+      }
+      text += e.value
+      bytes += utf8Length(e.value)
     }
+    if (first) starts[p] = bytes
+    ends[p] = bytes
   }
-  return { text, bytes: toBytes(text) }
+  return { bytes: toBytes(text), starts: lane.parts.map(p => starts[p]), ends: lane.parts.map(p => ends[p]) }
+}
+
+const WIDE = /[^\x00-\x7f]/
+
+/** The UTF-8 length of a string (byte strings: one or two bytes a character; U+FFFF three). */
+function utf8Length (s: string): number {
+  return WIDE.test(s) ? Buffer.byteLength(s, 'utf8') : s.length
 }
 
 /**
@@ -304,7 +364,7 @@ function onMatch (tx: Transaction, x: ExecRule, name: string, value: string): vo
       continue
     }
     const d = toInt(v)
-    const cur = toInt(tx.txVars.get(key) ?? '0')
+    const cur = toInt(tx.txEntry(key)?.value ?? '0')
     tx.setVar(key, String(sv.op === '+' ? cur + d : cur - d))
     if (sv.op === '+' && key.includes('anomaly_score')) tx.scoreAcc += d
   }

@@ -36,44 +36,66 @@ export interface ExecRule {
   group: number
   /** The rule's slot in its group's hit array. */
   member: number
+  /**
+   * Chain links the prefilter can rule out before the head runs: every link before them has
+   * no effect of its own (no setvar, capture or hook), so a chain that cannot complete is
+   * skipped without evaluating anything.
+   */
+  early: ExecRule[]
 }
 
 export type ExecItem = ExecRule | { readonly marker: string }
 
-/** One part of a prefilter text: a collection (every key, or these lookup keys). */
+/** One part of a prefilter text: a collection (every key, or these lookup keys), joined with a separator. */
 export interface TextPart {
   readonly col: RegisteredCollection
   readonly keys: ReadonlySet<string> | undefined
-}
-
-/**
- * The values some rules read, as one text: every selected value of `parts`, through each of
- * `chains` (the members' chains; with multiMatch the value and each stage), joined with `\n`.
- * Built once per phase when a group first needs it, and shared by every group that reads the
- * same values through the same chains. It holds every value its members read (more, when
- * they differ in chains or exclusions: the scan may over-report, never miss).
- */
-export interface TextSource {
-  readonly parts: readonly TextPart[]
-  readonly chains: readonly TransformNode[]
   /** `\n`, or U+FFFF for patterns that match `\n` (see joinSeparator). */
   readonly separator: string
-  /** The untransformed text of the same parts (index in the phase's `raws`). */
-  readonly raw: number
-  /**
-   * The trigger bits of all the chains together: a value with none of them is unchanged by
-   * every chain (undefined when some chain may change anything).
-   */
-  readonly bits: number | undefined
+}
+
+/** A part through one transformation chain: the values the chain changes, each after the separator. */
+export interface PartChain {
+  /** Index in the phase's `parts`. */
+  readonly part: number
+  readonly chain: TransformNode
 }
 
 /**
- * The untransformed values of some parts, joined: the whole text of every source whose
- * chains change none of them (clean traffic), shared by all of those sources.
+ * The values some rules read, as one text: the untransformed values of its parts (`raw`),
+ * then every value one of its chains changed (`pairs`: the members' chains, with multiMatch
+ * the value and each stage, over each part). Built once per phase when a group first needs
+ * it, and shared by every group that reads the same values through the same chains. It holds
+ * every value its members read (more, when they differ in chains or exclusions: the scan may
+ * over-report, never miss). Every piece (a part's raw values, a part through a chain, the raw
+ * text of some parts) is built once per phase and shared by every text that has it: on clean
+ * traffic chains change nothing, and most texts are the raw text of their parts.
+ */
+export interface TextSource {
+  /** Index in the phase's `raws`. */
+  readonly raw: number
+  /** Indexes in the phase's `partChains`. */
+  readonly pairs: readonly number[]
+}
+
+/**
+ * The untransformed values of some parts: `runs` of neighbouring parts of one lane, each run
+ * one contiguous stretch of the lane's bytes (positions in the lane, first and last).
  */
 export interface RawSource {
-  readonly parts: readonly TextPart[]
+  readonly lane: number
+  readonly runs: ReadonlyArray<readonly [number, number]>
+}
+
+/**
+ * The parts of one separator in one order. A phase's untransformed values are encoded once,
+ * lane by lane, part after part; every raw source is then a few views of those bytes, not a
+ * text of its own. The order puts parts that raw sources read together side by side.
+ */
+export interface Lane {
   readonly separator: string
+  /** Part indexes, in order. */
+  readonly parts: readonly number[]
 }
 
 /**
@@ -104,6 +126,9 @@ export interface PhaseTable {
   readonly groups: readonly PrefilterGroup[]
   readonly texts: readonly TextSource[]
   readonly raws: readonly RawSource[]
+  readonly parts: readonly TextPart[]
+  readonly partChains: readonly PartChain[]
+  readonly lanes: readonly Lane[]
 }
 
 export function isMarker (item: ExecItem): item is { readonly marker: string } {
@@ -161,7 +186,8 @@ function exec (rule: CompiledRule): ExecRule {
     chain: rule.chain === undefined ? undefined : exec(rule.chain),
     stages: rule.actions.multiMatch ? chainStages(rule.transforms) : [],
     group: -1,
-    member: -1
+    member: -1,
+    early: []
   }
 }
 
@@ -185,7 +211,7 @@ function bodyTwin (x: ExecRule): ExecRule | undefined {
     return name === undefined ? [] : [{ spec: { ...e.spec, collection: name }, col: getCollection(name) as RegisteredCollection }]
   })
   const rule: CompiledRule = { ...x.rule, targets: targets.map(t => t.spec), exclusions: exclusions.map(e => e.spec) }
-  return { ...x, rule, targets, exclusions, collections: [...new Set(targets.map(t => t.col.name))], group: -1, member: -1 }
+  return { ...x, rule, targets, exclusions, collections: [...new Set(targets.map(t => t.col.name))], group: -1, member: -1, early: [] }
 }
 
 /**
@@ -211,7 +237,7 @@ function scannedChains (x: ExecRule): TransformNode[] {
 }
 
 /** The collections (and keys) a member reads, as parts and a key: equal keys read the same values. */
-function partsOf (x: ExecRule): { key: string, parts: TextPart[] } {
+function partsOf (x: ExecRule): { key: string, parts: Array<{ col: RegisteredCollection, keys: Set<string> | undefined }> } {
   const byCol = new Map<RegisteredCollection, Set<string> | undefined>()
   for (const t of x.targets) {
     const whole = t.spec.key === undefined || t.spec.keyPattern !== undefined
@@ -227,7 +253,7 @@ function partsOf (x: ExecRule): { key: string, parts: TextPart[] } {
 }
 
 interface GroupDraft {
-  parts: TextPart[]
+  parts: Array<{ col: RegisteredCollection, keys: Set<string> | undefined }>
   partsKey: string
   separator: string
   chains: Map<number, TransformNode>
@@ -246,6 +272,12 @@ function enroll (draft: PhaseDraft, segment: number, x: ExecRule, separator: str
   if (g === undefined) draft.groups.set(gkey, g = { parts, partsKey: key, separator, chains: new Map(), members: [] })
   for (const c of scannedChains(x)) g.chains.set(c.id, c)
   g.members.push(x)
+}
+
+/** A rule (or link) whose match changes nothing by itself: no setvar, capture or hook. */
+function effectFree (x: ExecRule): boolean {
+  const a = x.rule.actions
+  return a.setvars.length === 0 && !a.capture && a.hooks.length === 0
 }
 
 function buildPhase (items: readonly RuleItem[], phase: Phase, prefilter: boolean): PhaseTable | undefined {
@@ -278,31 +310,33 @@ function buildPhase (items: readonly RuleItem[], phase: Phase, prefilter: boolea
   if (!out.some(x => !isMarker(x))) return undefined
   const groups: PrefilterGroup[] = []
   const texts: TextSource[] = []
-  const textIds = new Map<string, number>()
-  const raws: RawSource[] = []
-  const rawIds = new Map<string, number>()
+  const rawParts: Array<{ parts: number[], separator: string }> = []
+  const parts: TextPart[] = []
+  const partChains: PartChain[] = []
+  const ids = new Map<string, number>()
+  /** The index of `key` in `list`, adding `make()` the first time. */
+  const intern = <T>(list: T[], key: string, make: () => T): number => {
+    let id = ids.get(key)
+    if (id === undefined) {
+      id = list.length
+      list.push(make())
+      ids.set(key, id)
+    }
+    return id
+  }
   for (const g of draft.groups.values()) {
     // The members' chains together: a member may also see another member's transformed values (an over-report, confirmed away).
     const chains = [...g.chains.values()].sort((a, b) => a.id - b.id)
-    const tkey = `${chains.map(c => c.id).join(',')}|${g.separator}|${g.partsKey}`
-    let text = textIds.get(tkey)
-    if (text === undefined) {
-      text = texts.length
-      const rkey = `${g.separator}|${g.partsKey}`
-      let raw = rawIds.get(rkey)
-      if (raw === undefined) {
-        raw = raws.length
-        raws.push({ parts: g.parts, separator: g.separator })
-        rawIds.set(rkey, raw)
+    const sep = g.separator
+    const partIds = g.parts.map(p => intern(parts, `part|${sep}|${p.col.index}:${p.keys === undefined ? '*' : [...p.keys].sort().join('\u0000')}`, () => ({ ...p, separator: sep })))
+    const raw = intern(rawParts, `raw|${sep}|${g.partsKey}`, () => ({ parts: partIds, separator: sep }))
+    const pairs: number[] = []
+    for (const part of partIds) {
+      for (const chain of chains) {
+        if (chain.parent !== undefined) pairs.push(intern(partChains, `pair|${part}|${chain.id}`, () => ({ part, chain })))
       }
-      let bits: number | undefined = 0
-      for (const c of chains) {
-        if (c.parent === undefined) continue
-        bits = c.triggerBits === undefined || bits === undefined ? undefined : bits | c.triggerBits
-      }
-      texts.push({ parts: g.parts, chains, separator: g.separator, raw, bits })
-      textIds.set(tkey, text)
     }
+    const text = intern(texts, `text|${raw}|${pairs.join(',')}`, () => ({ raw, pairs }))
     const sets = buildSets(g.members.map(x => x.rule.operator.prefilter as string))
     // Members whose pattern could not join any set run without a prefilter.
     const placed = new Set(sets.flatMap(s => s.members))
@@ -313,8 +347,60 @@ function buildPhase (items: readonly RuleItem[], phase: Phase, prefilter: boolea
     })
     groups.push({ text, sets, members: g.members.length })
   }
+  const { lanes, raws } = layLanes(parts, rawParts)
+  for (const x of out) {
+    if (isMarker(x)) continue
+    let quiet = effectFree(x)
+    for (let link = x.chain; link !== undefined && quiet; link = link.chain) {
+      if (link.group >= 0) x.early.push(link)
+      quiet = effectFree(link)
+    }
+  }
   const bodyTwinsOnly = phase === 2 && out.every(x => isMarker(x) || (x.rule.phase === 1 && x.rule.alsoBody))
-  return { bodyTwinsOnly, items: out, markers, groups, texts, raws }
+  return { bodyTwinsOnly, items: out, markers, groups, texts, raws, parts, partChains, lanes }
+}
+
+/**
+ * One lane per separator, its parts ordered so that the parts raw sources read together are
+ * neighbours (greedily: each next part is the one most often read with the last one), and
+ * every raw source as the runs of neighbouring parts it covers.
+ */
+function layLanes (parts: readonly TextPart[], rawParts: ReadonlyArray<{ parts: number[], separator: string }>): { lanes: Lane[], raws: RawSource[] } {
+  const lanes: Lane[] = []
+  const laneOf = new Map<string, number>()
+  const position = new Array<number>(parts.length)
+  for (const sep of [...new Set(parts.map(p => p.separator))]) {
+    const mine = parts.map((p, i) => i).filter(i => parts[i].separator === sep)
+    const together = (a: number, b: number): number => rawParts.filter(r => r.parts.includes(a) && r.parts.includes(b)).length
+    const weight = (a: number): number => rawParts.filter(r => r.parts.includes(a)).length
+    const order: number[] = []
+    const left = new Set(mine)
+    while (left.size > 0) {
+      const last = order[order.length - 1]
+      let best = -1
+      let score = -1
+      for (const c of left) {
+        const sc = (last === undefined ? 0 : together(last, c) * 1000) + weight(c)
+        if (sc > score) { best = c; score = sc }
+      }
+      order.push(best)
+      left.delete(best)
+    }
+    order.forEach((p, i) => { position[p] = i })
+    laneOf.set(sep, lanes.length)
+    lanes.push({ separator: sep, parts: order })
+  }
+  const raws = rawParts.map(r => {
+    const at = r.parts.map(p => position[p]).sort((a, b) => a - b)
+    const runs: Array<[number, number]> = []
+    for (const i of at) {
+      const run = runs[runs.length - 1]
+      if (run !== undefined && run[1] === i - 1) run[1] = i
+      else runs.push([i, i])
+    }
+    return { lane: laneOf.get(r.separator) as number, runs }
+  })
+  return { lanes, raws }
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Regex } from './regex.js'
 import { RequestData } from './request-data.js'
 import type { PhaseTable } from './ruleset.js'
 import type { RuleLimits } from './request-data.js'
-import { VarEntry } from './variables.js'
+import { entryMask, VarEntry } from './variables.js'
 
 export type EngineMode = 'block' | 'detect' | 'off'
 
@@ -53,8 +53,12 @@ export class Transaction implements MatchContext, HookTransaction {
   readonly cols: BuiltinSlots = BUILTIN_SLOTS
   mode: EngineMode
   phase: Phase = 1
-  /** TX, keys lower-cased. Changed only through setVar / unsetVar / setTx / setCapture, which keep the TX list current. */
-  private readonly vars = new Map<string, string>()
+  /**
+   * TX, keys lower-cased, each variable as the entry rules read (so a rule reading `TX:name`
+   * costs one map read, and an unchanged variable keeps its transformation cache). Changed only
+   * through setVar / unsetVar / setTx / setCapture, which keep the TX list current.
+   */
+  private readonly vars = new Map<string, VarEntry>()
   readonly matches: RuleMatch[] = []
   interrupted: Interruption | undefined = undefined
   /** `allow` seen: 'phase' ends the current phase, 'request' every later one too. */
@@ -80,8 +84,6 @@ export class Transaction implements MatchContext, HookTransaction {
   removedTargets: TargetRemoval[] | undefined = undefined
   /** The collections `removedTargets` touch: a rule reading none of them needs no lookup. */
   readonly removedCols = new Set<string>()
-  /** TX entries handed out, reused while their value is unchanged (and with it their transformation cache). */
-  private readonly txCache = new Map<string, VarEntry>()
   /** Bumped by every change to TX (setTx, setCapture, setvar): the TX list is rebuilt after one. */
   txVersion = 0
   private txList: VarEntry[] | undefined = undefined
@@ -93,9 +95,16 @@ export class Transaction implements MatchContext, HookTransaction {
   private readonly built: Array<VarEntry[] | undefined>
   /** Prefilter hits per group of the current phase (undefined: not scanned yet). */
   groupHits: Array<Uint8Array | undefined> = []
-  /** Prefilter texts of the current phase (undefined: not built yet), and the raw texts they share. */
+  /**
+   * Prefilter inputs of the current phase, built on first use: the changed values of each text
+   * source, the views of each raw source, the bytes of each lane, each part through a chain.
+   */
   texts: Array<Buffer | undefined> = []
-  raws: Array<{ text: string, bytes: Buffer } | undefined> = []
+  rawViews: Array<Buffer[] | undefined> = []
+  lanes: Array<{ bytes: Buffer, starts: number[], ends: number[] } | undefined> = []
+  pairTexts: Array<string | undefined> = []
+  /** collectionMask results of the current phase, by collection slot. */
+  private masks: Array<number | undefined> = []
 
   constructor (input: RequestInput, limits: RuleLimits, mode: EngineMode) {
     this.req = new RequestData(input, limits)
@@ -114,6 +123,18 @@ export class Transaction implements MatchContext, HookTransaction {
     return list
   }
 
+  /** The trigger bits of every value of a request collection together (./chain.ts), once per phase. */
+  collectionMask (col: RegisteredCollection): number {
+    let m = this.masks[col.index]
+    if (m === undefined) {
+      m = 0
+      const entries = this.collection(col)
+      for (let i = 0; i < entries.length; i++) m |= entryMask(entries[i])
+      this.masks[col.index] = m
+    }
+    return m
+  }
+
   /** Phase 2: the body arrives; collections that depend on it are rebuilt on next use. */
   setBody (body: BodyInput | undefined): void {
     this.req.setBody(body)
@@ -127,16 +148,17 @@ export class Transaction implements MatchContext, HookTransaction {
     if (this.allowed === 'phase') this.allowed = undefined
     this.groupHits = table.groups.length === 0 ? [] : new Array(table.groups.length)
     this.texts = table.texts.length === 0 ? [] : new Array(table.texts.length)
-    this.raws = table.raws.length === 0 ? [] : new Array(table.raws.length)
-  }
-
-  get txVars (): ReadonlyMap<string, string> {
-    return this.vars
+    this.rawViews = table.raws.length === 0 ? [] : new Array(table.raws.length)
+    this.lanes = table.lanes.length === 0 ? [] : new Array(table.lanes.length)
+    this.pairTexts = table.partChains.length === 0 ? [] : new Array(table.partChains.length)
+    this.masks = []
   }
 
   /** Sets TX variable `key` (already lower-cased). */
   setVar (key: string, value: string): void {
-    this.vars.set(key, value)
+    const e = this.vars.get(key)
+    if (e !== undefined && e.value === value) return
+    this.vars.set(key, new VarEntry(key, key, value))
     this.txVersion++
   }
 
@@ -145,36 +167,27 @@ export class Transaction implements MatchContext, HookTransaction {
   }
 
   setCapture (index: number, value: string): void {
-    this.vars.set(String(index), value)
-    this.txVersion++
+    this.setVar(String(index), value)
   }
 
   getTx (name: string): string | undefined {
-    return this.vars.get(name.toLowerCase())
+    return this.vars.get(name.toLowerCase())?.value
   }
 
   setTx (name: string, value: string): void {
-    this.vars.set(name.toLowerCase(), value)
-    this.txVersion++
+    this.setVar(name.toLowerCase(), value)
   }
 
   /** The entry of TX variable `key` (lower-case), or undefined when it is unset. */
   txEntry (key: string): VarEntry | undefined {
-    const v = this.vars.get(key)
-    if (v === undefined) return undefined
-    let e = this.txCache.get(key)
-    if (e === undefined || e.value !== v) {
-      e = new VarEntry(key, key, v)
-      this.txCache.set(key, e)
-    }
-    return e
+    return this.vars.get(key)
   }
 
   /** Every TX variable, as entries: the list is rebuilt only after TX changed. */
   txEntries (): VarEntry[] {
     if (this.txList !== undefined && this.txListVersion === this.txVersion) return this.txList
     const out: VarEntry[] = []
-    for (const k of this.vars.keys()) out.push(this.txEntry(k) as VarEntry)
+    for (const e of this.vars.values()) out.push(e)
     this.txList = out
     this.txListVersion = this.txVersion
     return out
@@ -187,7 +200,7 @@ export class Transaction implements MatchContext, HookTransaction {
   private readonly resolveRef = (ref: MacroRef): string => {
     const key = ref.key
     switch (ref.collection) {
-      case 'TX': return key === undefined ? '' : this.vars.get(key.toLowerCase()) ?? ''
+      case 'TX': return key === undefined ? '' : this.vars.get(key.toLowerCase())?.value ?? ''
       case 'MATCHED_VAR': return this.matchedVar
       case 'MATCHED_VAR_NAME': return this.matchedVarName
       case 'RULE': return ruleField(this.rule, key)

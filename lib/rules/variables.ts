@@ -35,9 +35,9 @@ export function entryMask (e: VarEntry): number {
 }
 
 /**
- * The value after `node`'s chain, computed once per entry and node. A transformation that
- * leaves its input as it is (the common case on clean traffic: no `%`, no entity, no escape)
- * is not cached: doing it again is a quick check, and caching would allocate for nothing.
+ * The value after `node`'s chain, computed once per entry and node. A value with none of the
+ * chain's trigger characters (the common case on clean traffic: no `%`, no entity, no escape)
+ * comes back at once, without a cache entry.
  */
 export function transformed (e: VarEntry, node: TransformNode): string {
   if (node.parent === undefined) return e.value
@@ -54,7 +54,7 @@ export function transformed (e: VarEntry, node: TransformNode): string {
   }
   const input = transformed(e, node.parent)
   const v = node.fn(input)
-  if (v === input) return v
+  // Kept even when unchanged: the value had a trigger character, so skipping is no quicker.
   if (ids === undefined) {
     e.tcIds = [node.id]
     e.tcValues = [v]

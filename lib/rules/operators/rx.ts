@@ -31,6 +31,25 @@ export const rx: OperatorFactory = (argument: string, env: OperatorEnv): Operato
     const get = expanding(macro, text => compileRegex(text))
     return { name: 'rx', argument, match: (value, ctx) => matchWith(get(ctx), value, ctx) }
   }
+  const whole = WHOLE_VALUE[argument]
+  if (whole !== undefined) return { name: 'rx', argument, prefilter: argument, match: whole }
   const re = compileRegex(argument)
   return { name: 'rx', argument, prefilter: argument, match: (value, ctx) => matchWith(re, value, ctx) }
+}
+
+/**
+ * Patterns that match a whole value or nothing, answered without a regex call: the CRS runs
+ * `^.*$` with capture on every header name (920450) and `^$` on several headers. Without the
+ * multi-line and dot-all flags, `^.*$` matches exactly the values without a newline, and
+ * the match is the value itself.
+ */
+const WHOLE_VALUE: Record<string, (value: string, ctx: MatchContext) => boolean> = {
+  '^.*$': (value, ctx) => value.indexOf('\n') === -1 && wholeMatch(value, ctx),
+  '^$': (value, ctx) => value.length === 0 && wholeMatch(value, ctx)
+}
+
+function wholeMatch (value: string, ctx: MatchContext): boolean {
+  ctx.matched = value
+  if (ctx.capture) ctx.setCapture(0, value)
+  return true
 }

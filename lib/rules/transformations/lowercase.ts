@@ -1,13 +1,14 @@
 import type { TransformFn } from '../model.js'
 
 const UPPER = /[A-Z]/
-// Latin-1 capitals: String#toLowerCase would fold them, and they are bytes of UTF-8 sequences.
-const LATIN1_UPPER = /[\xc0-\xde]/
+// Beyond ASCII, String#toLowerCase folds Latin-1 capitals (and more), which are bytes of UTF-8
+// sequences here: only an ASCII string takes it.
+const NON_ASCII = /[^\x00-\x7f]/
 
 /** `lowercase`: ASCII A–Z to a–z; other bytes unchanged (C `tolower`). */
 export const lowercase: TransformFn = s => {
   if (!UPPER.test(s)) return s
-  if (!LATIN1_UPPER.test(s)) return s.toLowerCase()
+  if (!NON_ASCII.test(s)) return s.toLowerCase()
   let out = ''
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)

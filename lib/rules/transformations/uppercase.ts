@@ -1,12 +1,14 @@
 import type { TransformFn } from '../model.js'
 
 const LOWER = /[a-z]/
-const LATIN1_LOWER = /[\xdf-\xff]/
+// Beyond ASCII, String#toUpperCase changes µ, ß, ÿ and more, which are bytes of UTF-8 sequences
+// here: only an ASCII string takes it.
+const NON_ASCII = /[^\x00-\x7f]/
 
 /** `uppercase`: ASCII a–z to A–Z; other bytes unchanged (C `toupper`). */
 export const uppercase: TransformFn = s => {
   if (!LOWER.test(s)) return s
-  if (!LATIN1_LOWER.test(s)) return s.toUpperCase()
+  if (!NON_ASCII.test(s)) return s.toUpperCase()
   let out = ''
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)

@@ -19,7 +19,18 @@ export function compileIpMatch (argument: string): (value: string) => boolean {
     blocks.push({ bits: toBits(addr, v6) & mask, mask, v6 })
   }
   if (blocks.length === 0) throw new Error('no address given')
+  // REMOTE_ADDR repeats from request to request: answers are remembered (a bounded number).
+  const known = new Map<string, boolean>()
   return (value: string): boolean => {
+    let hit = known.get(value)
+    if (hit === undefined) {
+      hit = test(value)
+      if (known.size >= MAX_KNOWN) known.clear()
+      known.set(value, hit)
+    }
+    return hit
+  }
+  function test (value: string): boolean {
     let addr = value.trim()
     if (addr.toLowerCase().startsWith('::ffff:') && isIPv4(addr.slice(7))) addr = addr.slice(7)
     const v6 = isIPv6(addr)
@@ -29,6 +40,8 @@ export function compileIpMatch (argument: string): (value: string) => boolean {
     return false
   }
 }
+
+const MAX_KNOWN = 4096
 
 function toBits (addr: string, v6: boolean): bigint {
   if (!v6) return addr.split('.').reduce((acc, o) => (acc << 8n) | BigInt(Number(o)), 0n)

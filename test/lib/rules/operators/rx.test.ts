@@ -69,3 +69,20 @@ t.test('rx is linear on 100 KB adversarial input', async t => {
   const o = op('rx', '(a+)+$')
   t.notOk(o.match('a'.repeat(1e5) + '!', new TestContext()))
 })
+
+t.test('whole-value idioms (^.*$, ^$) answer exactly as RE2 does, capture included', async t => {
+  const { default: RE2 } = await import('re2')
+  const fc = (await import('fast-check')).default
+  const unit = fc.constantFrom('a', 'B', ' ', '\n', '\r', '\u00e9', '$', '.')
+  for (const pattern of ['^.*$', '^$']) {
+    const re = new RE2(pattern)
+    const o = op('rx', pattern)
+    t.equal(o.prefilter, pattern, `${pattern} keeps its prefilter`)
+    fc.assert(fc.property(fc.string({ unit, maxLength: 12 }), s => {
+      const ctx = new TestContext(true)
+      const m = re.exec(s)
+      return o.match(s, ctx) === (m !== null) && (m === null || (ctx.matched === m[0] && ctx.tx.get('0') === m[0]))
+    }), { numRuns: 3000 })
+    t.pass(`${pattern} agrees with RE2 on random values`)
+  }
+})

@@ -14,6 +14,15 @@ t.test('base64Decode', async t => {
   t.equal(base64Decode(''), '', 'empty')
 })
 
+t.test('base64Decode agrees with Node\'s decoder on the Base64 prefix, short (byte loop) and long (native) alike', async t => {
+  const fc = (await import('fast-check')).default
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+  const reference = (s: string): string => Buffer.from(/^[A-Za-z0-9+/]*/.exec(s)![0], 'base64').toString('latin1')
+  const unit = fc.constantFrom(...(alphabet + '=!% \u00e9\u0100').split(''))
+  fc.assert(fc.property(fc.string({ unit, maxLength: 1200 }), s => base64Decode(s) === reference(s)), { numRuns: 3000 })
+  for (const n of [1, 2, 3, 4, 511, 512, 513, 2000]) t.equal(base64Decode('QUJD'.repeat(n).slice(0, n) + '!x'), reference('QUJD'.repeat(n).slice(0, n)), `${n} characters`)
+})
+
 t.test('base64Decode is linear on 100 KB of adversarial input', async t => {
   for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
     t.type(base64Decode(s), 'string')

@@ -13,6 +13,13 @@ t.test('lowercase', async t => {
   t.equal(lowercase('\xc3\x89T\xc9'), '\xc3\x89t\xc9', 'bytes >= 0x80 untouched (C tolower), only ASCII folds')
 })
 
+t.test('lowercase changes ASCII letters only, every other byte (µ, ß, ÿ, É) as it is', async t => {
+  const fc = (await import('fast-check')).default
+  const reference = (s: string): string => [...s].map(c => c.charCodeAt(0) >= 65 && c.charCodeAt(0) <= 90 ? String.fromCharCode(c.charCodeAt(0) + 32) : c).join('')
+  t.equal(lowercase('a\u00b5\u00df\u00ff\u00c9Z'), reference('a\u00b5\u00df\u00ff\u00c9Z'))
+  fc.assert(fc.property(fc.string({ unit: fc.integer({ min: 0, max: 255 }).map(c => String.fromCharCode(c)), maxLength: 40 }), s => lowercase(s) === reference(s)), { numRuns: 3000 })
+})
+
 t.test('lowercase is linear on 100 KB of adversarial input', async t => {
   for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
     t.type(lowercase(s), 'string')
