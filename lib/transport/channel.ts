@@ -30,7 +30,10 @@ export class QueueChannel implements Channel, SinkQueue {
     this.url = cfg.url
     this.reporter = new Reporter(cfg.name, cfg.url, () => this.stats(), env.logger, env.warnInterval)
     const reporter = this.reporter
-    this.queue = new StreamQueue(cfg.flushLimit, cfg.dropLimit, () => sink.kick(), reason => reporter.drop(reason))
+    // A batch sealed at flushLimit is written when the event-loop turn ends, with everything the
+    // turn queued on the sink: one write for the lines of many requests. flushLimit 0 writes at once.
+    const ready = cfg.flushLimit === 0 ? () => sink.kick() : () => sink.kickSoon()
+    this.queue = new StreamQueue(cfg.flushLimit, cfg.dropLimit, ready, reason => reporter.drop(reason))
     sink.attach(this)
     this.timer = setInterval(() => this.flush(), cfg.flushInterval)
     this.timer.unref()
@@ -44,6 +47,12 @@ export class QueueChannel implements Channel, SinkQueue {
     if (!this.queue.waiting()) return
     this.queue.flushWanted = true
     this.sink.kick()
+  }
+
+  flushSoon (): void {
+    if (!this.queue.waiting()) return
+    this.queue.flushWanted = true
+    this.sink.kickSoon()
   }
 
   stats (): ChannelStats {

@@ -98,6 +98,11 @@ export class DatagramChannel extends LineCounters implements Channel {
     this.kick()
   }
 
+  /** Datagrams are one line each: nothing to gain from waiting for the turn to end. */
+  flushSoon (): void {
+    this.flush()
+  }
+
   stats (): ChannelStats {
     return this.snapshot(this.state === 'open')
   }

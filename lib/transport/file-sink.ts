@@ -5,8 +5,8 @@ import { promisify } from 'node:util'
 import zlib from 'node:zlib'
 import { Backoff } from './backoff.js'
 import type { ChannelConfig } from './options.js'
-import type { Batch } from './queue.js'
 import { BatchSink, MAX_WRITE_BYTES } from './sink.js'
+import type { Write } from './sink.js'
 
 const gzip = promisify(zlib.gzip) as (data: string, opts: zlib.ZlibOptions) => Promise<Buffer>
 
@@ -63,7 +63,7 @@ export class FileSink extends BatchSink {
           continue
         }
         if (!this.takeNext(this.maxBatch)) break
-        const b = this.inflight as Batch | null
+        const b = this.inflight as Write | null
         if (b === null) break
         const buf = this.cfg.gzip === undefined ? Buffer.from(b.data, 'utf8') : await gzip(b.data, { level: this.cfg.gzip })
         const limit = this.cfg.rotate?.size

@@ -192,15 +192,18 @@ export class StreamQueue extends LineCounters {
 
   /**
    * Takes the next batch to write: sealed batches in order, merged up to `maxBytes` (always at
-   * least one), then the unsealed tail when a flush was asked for. The lines stay counted as
+   * least one, unless `atLeastOne` is false), then the unsealed tail when a flush was asked for
+   * or `tail` says so (a write that starts anyway takes it along). The lines stay counted as
    * queued until `confirm` or `restore`.
    */
-  take (maxBytes: number): Batch | undefined {
+  take (maxBytes: number, tail = false, atLeastOne = true): Batch | undefined {
+    const withTail = tail || this.flushWanted
     if (this.head >= this.sealed.length) {
-      if (!this.flushWanted || this.cur.length === 0) return undefined
+      if (!withTail || this.cur.length === 0) return undefined
       this.seal()
     }
     const b = this.sealed[this.head] as Batch
+    if (!atLeastOne && b.bytes > maxBytes) return undefined
     this.sealed[this.head++] = undefined
     while (this.head < this.sealed.length) {
       const next = this.sealed[this.head] as Batch
@@ -210,13 +213,13 @@ export class StreamQueue extends LineCounters {
       b.bytes += next.bytes
       this.sealed[this.head++] = undefined
     }
-    if (this.head >= this.sealed.length && this.flushWanted && this.cur.length > 0 && b.bytes + 3 * this.curChars <= maxBytes) {
+    if (this.head >= this.sealed.length && withTail && this.cur.length > 0 && b.bytes + 3 * this.curChars <= maxBytes) {
       this.seal()
-      const tail = this.sealed[this.head] as Batch
+      const rest = this.sealed[this.head] as Batch
       this.sealed[this.head++] = undefined
-      b.data += tail.data
-      b.lines += tail.lines
-      b.bytes += tail.bytes
+      b.data += rest.data
+      b.lines += rest.lines
+      b.bytes += rest.bytes
     }
     if (this.head === this.sealed.length) {
       this.sealed.length = 0

@@ -1,8 +1,8 @@
 import type { Writable } from 'node:stream'
 import { Backoff } from './backoff.js'
 import type { ResolvedRetry } from './options.js'
-import type { Batch } from './queue.js'
 import { BatchSink } from './sink.js'
+import type { Write } from './sink.js'
 
 /**
  * `stdout:` — batches written to the process's standard output (or any writable given), one
@@ -29,12 +29,12 @@ export class StdoutSink extends BatchSink {
   kick (): void {
     if (this.closed || this.inflight !== null || this.retryTimer !== null) return
     if (!this.takeNext()) return
-    const b = this.inflight as Batch | null
+    const b = this.inflight as Write | null
     if (b === null) return
     this.out.write(b.data, 'utf8', err => this.written(b, err))
   }
 
-  private written (b: Batch, err: Error | null | undefined): void {
+  private written (b: Write, err: Error | null | undefined): void {
     if (b !== this.inflight) {
       // A write whose channel gave up on it at close; the other channels go on.
       this.kick()

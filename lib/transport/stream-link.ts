@@ -2,8 +2,8 @@ import net from 'node:net'
 import tls from 'node:tls'
 import { Backoff } from './backoff.js'
 import type { ChannelConfig } from './options.js'
-import type { Batch } from './queue.js'
 import { BatchSink } from './sink.js'
+import type { Write } from './sink.js'
 
 type State = 'idle' | 'connecting' | 'open' | 'ending' | 'waiting' | 'closed'
 
@@ -92,13 +92,13 @@ export class StreamLink extends BatchSink {
     const sock = this.sock
     if (this.state !== 'open' || this.inflight !== null || sock === null || sock.destroyed) return
     if (!this.takeNext()) return
-    const b = this.inflight as Batch | null
+    const b = this.inflight as Write | null
     if (b === null) return
     this.armTimer(this.cfg.timeout, 'write')
     sock.write(b.data, 'utf8', err => this.written(sock, b, err))
   }
 
-  private written (sock: net.Socket, b: Batch, err: Error | null | undefined): void {
+  private written (sock: net.Socket, b: Write, err: Error | null | undefined): void {
     if (sock !== this.sock) return
     if (b !== this.inflight) {
       // A write whose channel gave up on it at close; the other channels here go on.

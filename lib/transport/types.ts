@@ -52,6 +52,12 @@ export interface Channel {
   log(line: string): boolean
   /** Starts a write of whatever is queued, without waiting for it. */
   flush(): void
+  /**
+   * Writes whatever is queued at the end of the current event-loop turn (`setImmediate`), once
+   * per turn however often it is called, with the lines the turn adds meanwhile: the lines of
+   * many requests in one write. Channels without it take `flush()`.
+   */
+  flushSoon?(): void
   stats(): ChannelStats
   /** Drains what it can within `timeoutMs`, counts the rest as `dropped.closed`, then resolves the final stats. */
   close(timeoutMs?: number): Promise<ChannelStats>
