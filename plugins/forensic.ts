@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http'
 import type { WafContext } from '../lib/context.js'
 import { DEPART_ORDER } from '../lib/lifecycle.js'
 import type { ClientErrorInfo } from '../lib/lifecycle.js'
-import { formatMinusLine, formatPlusLine } from '../lib/forensic/line.js'
+import { formatMinusLine, formatPlusLine, formatRequestPlusLine } from '../lib/forensic/line.js'
 import { HeaderNameSet } from '../lib/forensic/headers.js'
 import { readRawHead } from '../lib/forensic/raw-head.js'
 import type { LogStream } from '../lib/log/stream.js'
@@ -28,12 +28,15 @@ export interface WafForensicOptions extends PrefixOptions {
   /** A response header that carries the request id back, such as `'x-request-id'`. */
   responseHeader?: string
   /**
-   * Start writing each "+" line at once (true, the default), as httpd writes it before handling
-   * the request, so that a request which hangs or kills the process leaves its line behind.
-   * `false` lets "+" lines wait for the channel's `flushLimit` / `flushInterval`: faster, but a
-   * crash loses what was queued.
+   * When a "+" line is written. `true` (the default): its write starts at once, before the
+   * handler runs, as httpd writes it, so that a request which hangs or kills the process leaves
+   * its line behind. `'turn'`: the "+" lines of one event-loop turn go out together in one write
+   * when the turn ends: much cheaper under load, and still before anything the request waits for
+   * (I/O, timers) completes; only a request that kills or blocks the process synchronously in the
+   * turn it arrived in loses its line (and those of the same turn). `false`: "+" lines wait for
+   * the channel's `flushLimit` / `flushInterval`; a crash loses what was queued.
    */
-  immediate?: boolean
+  immediate?: boolean | 'turn'
   /** Also log requests that the HTTP parser refused, from the bytes received (true; httpd logs none of them). Needs `wafServerOptions()`. */
   clientErrors?: boolean
   /** Set by the umbrella `waf` plugin. */
@@ -92,19 +95,25 @@ class ForensicLog {
     this.sink = core.transport.channel(channel)
   }
 
+  private flushSoon (): void {
+    if (this.sink.flushSoon !== undefined) this.sink.flushSoon()
+    else this.sink.flush()
+  }
+
   /**
    * Writes one line through the stream's filters; false when it failed: the stream is on, and a
    * channel refused the line while none took it. A stream turned off, or a record every filter's
    * policy declined, is not a failure.
    */
-  write (id: string, phase: '+' | '-', line: string, flush: boolean): boolean {
+  write (id: string, phase: '+' | '-', line: string, flush: Flush): boolean {
     const s = this.stream
     if (!s.enabled) return true
     const rec: ForensicRecord = { type: 'forensic', id, phase, line }
     if (s.write(rec)) {
       if (phase === '+') this.counts.plus++
       else this.counts.minus++
-      if (flush) this.sink.flush()
+      if (flush === FLUSH_NOW) this.sink.flush()
+      else if (flush === FLUSH_TURN) this.flushSoon()
       return true
     }
     // The rare path: find out whether a channel refused the line, or the filters declined it.
@@ -116,6 +125,12 @@ class ForensicLog {
     return !failed
   }
 }
+
+/** When a line's write starts: with the channel's batching, at once, or when the event-loop turn ends. */
+type Flush = 0 | 1 | 2
+const FLUSH_BATCH = 0
+const FLUSH_NOW = 1
+const FLUSH_TURN = 2
 
 const logs = new WeakMap<WafCore, ForensicLog>()
 
@@ -138,15 +153,12 @@ function validate (opts: WafForensicOptions): void {
   if (opts.responseHeader !== undefined && (typeof opts.responseHeader !== 'string' || !TOKEN.test(opts.responseHeader))) {
     throw new TypeError('waf-forensic: option "responseHeader" must be a header name, such as "x-request-id"')
   }
-  for (const key of ['immediate', 'clientErrors'] as const) {
-    if (opts[key] !== undefined && typeof opts[key] !== 'boolean') throw new TypeError(`waf-forensic: option "${key}" must be a boolean`)
+  if (opts.immediate !== undefined && typeof opts.immediate !== 'boolean' && opts.immediate !== 'turn') {
+    throw new TypeError(`waf-forensic: option "immediate" must be true, 'turn' or false, got ${JSON.stringify(opts.immediate)}`)
   }
+  if (opts.clientErrors !== undefined && typeof opts.clientErrors !== 'boolean') throw new TypeError('waf-forensic: option "clientErrors" must be a boolean')
 }
 
-/** The request line as received: the target before any `rewriteUrl`, the version as sent. */
-function requestLineOf (raw: IncomingMessage & { originalUrl?: string }): string {
-  return (raw.method as string) + ' ' + (raw.originalUrl ?? raw.url as string) + ' HTTP/' + raw.httpVersion
-}
 
 /** HTTP/2 requests carry pseudo-headers (`:path`…) in rawHeaders; they are not request headers. */
 function requestHeadersOf (raw: IncomingMessage): string[] {
@@ -173,7 +185,7 @@ export const wafForensic = fp<WafForensicOptions>(async function wafForensic (ap
   const redact = new HeaderNameSet(opts.redact ?? DEFAULT_REDACT)
   const onFailure: ForensicWriteFailure = opts.onWriteFailure ?? 'drop'
   const responseHeader = opts.responseHeader
-  const immediate = opts.immediate ?? true
+  const immediate: Flush = opts.immediate === false ? FLUSH_BATCH : opts.immediate === 'turn' ? FLUSH_TURN : FLUSH_NOW
   const clientErrors = opts.clientErrors ?? true
   const routes = validateRouteToggles('waf-forensic', opts.routes)
   const sw = new PluginSwitch('forensic', 'waf-forensic', opts, routes)
@@ -213,7 +225,9 @@ export const wafForensic = fp<WafForensicOptions>(async function wafForensic (ap
     arrive (request: FastifyRequest, reply: FastifyReply, ctx: WafContext, early: boolean): boolean {
       const raw = request.raw
       if (responseHeader !== undefined) void reply.header(responseHeader, ctx.id)
-      const line = formatPlusLine(ctx.id, requestLineOf(raw), requestHeadersOf(raw), redact)
+      // The request line as received: the target before any `rewriteUrl`, the version as sent.
+      const target = (raw as IncomingMessage & { originalUrl?: string }).originalUrl ?? raw.url as string
+      const line = formatRequestPlusLine(ctx.id, raw.method as string, target, raw.httpVersion, requestHeadersOf(raw), redact)
       if (forensic.write(ctx.id, '+', line, immediate)) return false
       // No "+" line: no "-" line either, so the log never shows an end without a start.
       ctx.enabled.forensic = false
@@ -221,7 +235,7 @@ export const wafForensic = fp<WafForensicOptions>(async function wafForensic (ap
     },
     depart (_request: FastifyRequest, _reply: FastifyReply, ctx: WafContext): void {
       if (!ctx.enabled.forensic) return
-      if (!forensic.write(ctx.id, '-', formatMinusLine(ctx.id), false)) failed('-', ctx.id, undefined)
+      if (!forensic.write(ctx.id, '-', formatMinusLine(ctx.id), FLUSH_BATCH)) failed('-', ctx.id, undefined)
     },
     clientErrorArrive (info: ClientErrorInfo): void {
       const ctx = info.ctx
@@ -230,7 +244,7 @@ export const wafForensic = fp<WafForensicOptions>(async function wafForensic (ap
         ctx.enabled.forensic = false
         return
       }
-      if (forensic.write(ctx.id, '+', formatPlusLine(ctx.id, head.requestLine, head.rawHeaders, redact), false)) return
+      if (forensic.write(ctx.id, '+', formatPlusLine(ctx.id, head.requestLine, head.rawHeaders, redact), FLUSH_BATCH)) return
       ctx.enabled.forensic = false
       failed('+', ctx.id, undefined)
     },

@@ -75,7 +75,8 @@ export const waf = fp<WafOptions>(async function waf (app: FastifyInstance, opts
   const heartbeat = section<WafHeartbeatOptions>(opts, 'heartbeat')
 
   await app.register(wafSocket, opts.transport)
-  if (forensic !== false) await app.register(wafForensic, { ...forensic, routes })
+  // 'turn': one write per event-loop turn for the "+" lines (see WafForensicOptions.immediate).
+  if (forensic !== false) await app.register(wafForensic, { immediate: 'turn', ...forensic, routes })
   if (rules !== false) await app.register(wafRules, { ...rules, routes })
   if (attack !== false) await app.register(wafAttackLog, { ...attack, routes })
   if (access !== false) await app.register(wafAccessLog, { ...access, routes })

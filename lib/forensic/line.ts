@@ -25,9 +25,22 @@ const PAIRWISE_LIMIT = 16
  * Values of names in `redact` are replaced by `[REDACTED]`.
  */
 export function formatPlusLine (id: string, requestLine: string, rawHeaders: readonly string[], redact?: HeaderNameSet): string {
+  return withHeaders('+' + id + '|' + forensicEscape(requestLine), rawHeaders, redact)
+}
+
+/**
+ * `formatPlusLine` from the parts of the request line (`METHOD SP target SP HTTP/version`), so
+ * that the line is never built whole only to be escaped: escaping works byte by byte, so the
+ * parts escaped one by one give the same line.
+ */
+export function formatRequestPlusLine (id: string, method: string, target: string, version: string, rawHeaders: readonly string[], redact?: HeaderNameSet): string {
+  return withHeaders('+' + id + '|' + forensicEscape(method) + ' ' + forensicEscape(target) + ' HTTP/' + forensicEscape(version), rawHeaders, redact)
+}
+
+function withHeaders (head: string, rawHeaders: readonly string[], redact: HeaderNameSet | undefined): string {
   const n = rawHeaders.length - (rawHeaders.length & 1)
-  if (hasDuplicateNames(rawHeaders, n)) return formatMerged(id, requestLine, rawHeaders, n, redact)
-  let line = '+' + id + '|' + forensicEscape(requestLine)
+  if (hasDuplicateNames(rawHeaders, n)) return formatMerged(head, rawHeaders, n, redact)
+  let line = head
   const redacting = redact !== undefined && redact.size > 0
   for (let i = 0; i < n; i += 2) {
     const name = rawHeaders[i]
@@ -62,7 +75,7 @@ function hasDuplicateNames (raw: readonly string[], n: number): boolean {
   return false
 }
 
-function formatMerged (id: string, requestLine: string, raw: readonly string[], n: number, redact: HeaderNameSet | undefined): string {
+function formatMerged (head: string, raw: readonly string[], n: number, redact: HeaderNameSet | undefined): string {
   const names: string[] = []
   const values: string[] = []
   const slot = new Map<string, number>()
@@ -77,7 +90,7 @@ function formatMerged (id: string, requestLine: string, raw: readonly string[], 
       values[at] += ', ' + raw[i + 1]
     }
   }
-  let line = '+' + id + '|' + forensicEscape(requestLine)
+  let line = head
   for (let k = 0; k < names.length; k++) {
     const name = names[k]
     line += '|' + forensicEscape(name) + ':' +

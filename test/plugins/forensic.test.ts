@@ -63,7 +63,7 @@ t.test('options are checked at register time, naming the option', async t => {
     [{ redact: ['bad name'] }, /waf-forensic: option "redact"/],
     [{ onWriteFailure: 'explode' }, /waf-forensic: option "onWriteFailure" must be one of 'drop', 'reject', 'exit'/],
     [{ responseHeader: 'x request id' }, /waf-forensic: option "responseHeader" must be a header name/],
-    [{ immediate: 'yes' }, /waf-forensic: option "immediate" must be a boolean/],
+    [{ immediate: 'yes' }, /waf-forensic: option "immediate" must be true, 'turn' or false, got "yes"/],
     [{ clientErrors: 1 }, /waf-forensic: option "clientErrors" must be a boolean/],
     [{ include: ['api'] }, /waf-forensic: option "include" must be an array of path prefixes/],
     [{ routes: [{ prefix: '/a', forensik: true }] }, /waf-forensic: option "routes\[0\]\.forensik" is unknown/],

@@ -1,6 +1,6 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { formatPlusLine, formatMinusLine, mergeHeaders, REDACTED } from '../../../lib/forensic/line.js'
+import { formatPlusLine, formatMinusLine, formatRequestPlusLine, mergeHeaders, REDACTED } from '../../../lib/forensic/line.js'
 import { parseForensicLine, lineId } from '../../../lib/forensic/parse.js'
 import type { ForensicStart } from '../../../lib/forensic/parse.js'
 import { HeaderNameSet, asciiLower } from '../../../lib/forensic/headers.js'
@@ -94,6 +94,16 @@ t.test('property: no line holds a raw LF, CR, or a | that is not a separator', a
     // Separators: one after the id, one before each merged header.
     const bars = line.split('|').length - 1
     return bars === 1 + mergeHeaders(h).length
+  }), { numRuns: 2000 })
+  t.pass('2000 runs')
+})
+
+t.test('property: the line from request-line parts equals the line from the whole request line', async t => {
+  const redact = new HeaderNameSet(['authorization'])
+  const headers = fc.array(fc.tuple(fc.oneof(byteString(12), fc.constantFrom('Host', 'host', 'Authorization')), byteString(24)), { maxLength: 10 })
+  fc.assert(fc.property(byteString(12), byteString(80), byteString(4), headers, (method, target, version, h) => {
+    const raw = flat(h)
+    return formatRequestPlusLine(ID, method, target, version, raw, redact) === formatPlusLine(ID, `${method} ${target} HTTP/${version}`, raw, redact)
   }), { numRuns: 2000 })
   t.pass('2000 runs')
 })
