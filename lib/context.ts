@@ -119,6 +119,8 @@ export class ContextFactory {
 
   resolvePolicy (domain: string, req: IncomingMessage | undefined): WafPolicy {
     if (this.policyFn !== undefined && req !== undefined) return this.policyFn(domain, req) ?? this.defaultPolicy
+    // Without a table, skip hashing the domain (a new string per request).
+    if (this.policyTable.size === 0) return this.defaultPolicy
     return this.policyTable.get(domain) ?? this.defaultPolicy
   }
 

@@ -63,44 +63,57 @@ export interface ClientErrorInfo {
 }
 
 /**
- * The participants one request has passed through, kept sorted by departure order. It is small
- * (one entry per plugin), so insertion sort beats anything cleverer.
+ * Participants of an app in departure order: indexes into `participants`, by `order`, then by
+ * registration. Computed when a participant registers, never per request.
  */
-export class Departures<Req, Rep> {
-  private readonly list: Array<Participant<Req, Rep>> = []
-  private done = false
+export function departureOrder (participants: ReadonlyArray<{ readonly order: number }>): number[] {
+  return participants.map((_, i) => i).sort((a, b) => participants[a].order - participants[b].order || a - b)
+}
 
-  constructor (readonly request: Req, readonly reply: Rep) {}
+const KEY_BIT: Readonly<Record<PluginKey, number>> = Object.freeze({ forensic: 0, rules: 1, access: 2, attack: 3, heartbeat: 4 })
+const DEPARTED_BIT = 5
+const FIRST_PARTICIPANT_BIT = 6
+/** Integers stay exact in a double up to 2^53. */
+const BITS = 53
+const POW: readonly number[] = Array.from({ length: BITS }, (_, i) => 2 ** i)
 
-  /** Whether a participant of this plugin has joined (a plugin registered in two nested scopes joins once). */
-  has (key: PluginKey): boolean {
-    const list = this.list
-    for (let i = 0; i < list.length; i++) if (list[i].key === key) return true
-    return false
+function bit (mask: number, b: number): boolean {
+  return Math.floor(mask / POW[b]) % 2 === 1
+}
+
+/**
+ * The participants one request has joined, and whether it has departed, as one number (a
+ * request decorator, so a request allocates nothing for it): a bit per plugin key (a plugin
+ * registered in nested scopes joins once), a departed bit, and a bit per participant, by its
+ * index in the app's participant list. 0 means no participant joined.
+ */
+export class JoinedSet {
+  /** Participants an app can register. */
+  static readonly MAX = BITS - FIRST_PARTICIPANT_BIT
+
+  /** Throws for a key that has no bit, so that a bad participant fails at registration. */
+  static check (key: string): void {
+    if (!Object.prototype.hasOwnProperty.call(KEY_BIT, key)) throw new TypeError(`fastify-waflog: unknown participant key ${JSON.stringify(key)}`)
   }
 
-  add (p: Participant<Req, Rep>): void {
-    const list = this.list
-    let i = list.length
-    while (i > 0 && list[i - 1].order > p.order) i--
-    list.splice(i, 0, p)
+  hasKey (mask: number, key: PluginKey): boolean {
+    return bit(mask, KEY_BIT[key])
   }
 
-  /** Runs every participant's `depart` once; later calls do nothing. An error in one never stops the rest. */
-  run (ctx: WafContext, onError: (err: unknown, key: PluginKey) => void): void {
-    if (this.done) return
-    this.done = true
-    for (const p of this.list) {
-      if (p.depart === undefined) continue
-      try {
-        p.depart(this.request, this.reply, ctx)
-      } catch (err) {
-        onError(err, p.key)
-      }
-    }
+  /** The mask with participant `index` (of `key`, which has not joined yet) added. */
+  add (mask: number, index: number, key: PluginKey): number {
+    return mask + POW[FIRST_PARTICIPANT_BIT + index] + POW[KEY_BIT[key]]
   }
 
-  get finished (): boolean {
-    return this.done
+  has (mask: number, index: number): boolean {
+    return bit(mask, FIRST_PARTICIPANT_BIT + index)
+  }
+
+  departed (mask: number): boolean {
+    return bit(mask, DEPARTED_BIT)
+  }
+
+  markDeparted (mask: number): number {
+    return mask + POW[DEPARTED_BIT]
   }
 }

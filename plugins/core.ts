@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
 import { STATUS_CODES } from 'node:http'
-import type { IncomingMessage } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { ContextFactory } from '../lib/context.js'
 import type { WafContext } from '../lib/context.js'
-import { Departures } from '../lib/lifecycle.js'
+import { JoinedSet, departureOrder } from '../lib/lifecycle.js'
 import type { ClientErrorInfo, Participant } from '../lib/lifecycle.js'
 import type { RouteWafConfig } from '../lib/switches.js'
 import { pathOf, underPrefix } from '../lib/switches.js'
@@ -36,18 +36,29 @@ declare module 'fastify' {
 }
 
 const kCore = Symbol.for('fastify-waflog.core')
-const kDepartures = Symbol('waf.departures')
+/** Request decorator: the participants that joined the request (a JoinedSet mask), 0 for none. */
+const kJoined = Symbol('waf.joined')
+/** Request decorator: the route's config (`url`, `waf`…), read once per request. */
+const kRouteConfig = Symbol('waf.routeConfig')
+/** On the response of a request that joined: its Fastify reply, for the shared 'close' listener. */
+const kReply = Symbol('waf.reply')
 /** On a socket: the last request that joined and has not departed yet. */
 const kInFlight = Symbol('waf.inFlight')
 
 type TrackedSocket = Socket & { [kInFlight]?: IncomingMessage | null }
 
-type CoreRequest = FastifyRequest & { [kDepartures]: Departures<FastifyRequest, FastifyReply> | null }
+interface RouteConfig { url?: string, waf?: RouteWafConfig }
+type CoreRequest = FastifyRequest & { [kJoined]: number, [kRouteConfig]: RouteConfig | null }
+type CoreResponse = ServerResponse & { [kReply]?: FastifyReply }
 
 export class WafCore {
   readonly factory = new ContextFactory()
   /** Every participant registered in this app, in registration order, for the early path. */
   readonly participants: WafParticipant[] = []
+  /** Which participants joined a request; a participant's bit is its index in `participants`. */
+  private readonly joined = new JoinedSet()
+  /** Indexes into `participants`, in departure order. */
+  private departures: number[] = []
   /**
    * The route prefix of the (possibly encapsulated) context each participant was registered in.
    * Requests that never reach routing (the early path) are matched against it, as the hooks of an
@@ -55,11 +66,22 @@ export class WafCore {
    */
   private readonly scopes = new Map<WafParticipant, string>()
   readonly log: LogFramework
+  /**
+   * The one listener every joined request's response gets: `ServerResponse` emits 'close' after
+   * 'finish', and when the connection goes before the response has ended. A shared function
+   * (`this` is the response), so a request costs no closure and no Fastify response hook.
+   */
+  readonly responseClosed: (this: ServerResponse) => void
 
   constructor (private readonly app: FastifyInstance, readonly transport: Transport) {
     this.log = new LogFramework(transport, {
       onError: (err, stream) => app.log.error({ err, stream }, 'waf log filter or listener failed')
     })
+    const core = this
+    this.responseClosed = function wafResponseClosed (this: ServerResponse) {
+      const reply = (this as CoreResponse)[kReply]
+      if (reply !== undefined) core.depart(reply.request, reply)
+    }
   }
 
   /** The request's context, created on first use. */
@@ -77,30 +99,52 @@ export class WafCore {
    * for departure and runs its `arrive`. Returns whether it joined.
    */
   join (p: WafParticipant, request: FastifyRequest, reply: FastifyReply, early: boolean): boolean {
-    return this.joinFor(p, request, reply, early) !== JOIN_SKIPPED
+    return this.joinFor(p, this.participants.indexOf(p), request, reply, early) !== JOIN_SKIPPED
   }
 
   /** `join`, telling apart a participant that answered the request from one that only joined. */
-  private joinFor (p: WafParticipant, request: FastifyRequest, reply: FastifyReply, early: boolean): number {
+  private joinFor (p: WafParticipant, index: number, request: FastifyRequest, reply: FastifyReply, early: boolean): number {
     const ctx = this.context(request)
-    const routeUrl = early ? undefined : request.routeOptions.url
-    const config = early ? undefined : (request.routeOptions.config as { waf?: RouteWafConfig }).waf
     if (early && !this.inScope(p, request.url)) return JOIN_SKIPPED
     const r = request as CoreRequest
-    let deps = r[kDepartures]
+    const mask = r[kJoined] ?? 0
     // A plugin registered both in a scope and in one nested in it sees the request once.
-    if (deps != null && deps.has(p.key)) return JOIN_SKIPPED
-    if (!p.enabled(routeUrl, request.url, config)) return JOIN_SKIPPED
-    ctx.enabled[p.key] = true
-    if (deps === null || deps === undefined) {
-      deps = new Departures(request, reply)
-      r[kDepartures] = deps
-      const socket = request.raw.socket as TrackedSocket | null
-      if (socket != null) socket[kInFlight] = request.raw
+    if (mask !== 0 && this.joined.hasKey(mask, p.key)) return JOIN_SKIPPED
+    let route: RouteConfig | null = null
+    if (!early) {
+      // `request.routeOptions` builds an object on every read: once per request is enough.
+      route = r[kRouteConfig]
+      if (route === null) {
+        route = (request.routeOptions.config as RouteConfig | undefined) ?? NO_ROUTE_CONFIG
+        r[kRouteConfig] = route
+      }
     }
-    deps.add(p)
+    if (!p.enabled(route === null ? undefined : route.url, request.url, route === null ? undefined : route.waf)) return JOIN_SKIPPED
+    ctx.enabled[p.key] = true
+    if (mask === 0) this.track(request, reply)
+    r[kJoined] = this.joined.add(mask, index, p.key)
     if (p.arrive !== undefined && p.arrive(request, reply, ctx, early) === true && !early) return JOIN_REPLIED
     return JOIN_JOINED
+  }
+
+  /** The first participant joined: the request departs when its response closes. */
+  private track (request: FastifyRequest, reply: FastifyReply): void {
+    const res = reply.raw as CoreResponse
+    res[kReply] = reply
+    res.on('close', this.responseClosed)
+    const raw = request.raw
+    const socket = raw.socket as TrackedSocket | null
+    if (socket == null) return
+    socket[kInFlight] = raw
+    // A pipelined request whose response waits behind an earlier one has no socket yet, and Node
+    // never closes that response if the connection goes first: its request's 'close' is the
+    // only sign (the rare path, so a closure is fine).
+    if (res.socket == null && raw.httpVersionMajor === 1) {
+      raw.on('close', () => {
+        const s = raw.socket
+        if (s == null || s.destroyed) this.depart(request, reply)
+      })
+    }
   }
 
   private inScope (p: WafParticipant, url: string): boolean {
@@ -109,14 +153,29 @@ export class WafCore {
   }
 
   /** Finishes the request once: sizes first, then each participant in departure order. */
-  depart (request: FastifyRequest): void {
-    const deps = (request as CoreRequest)[kDepartures]
-    if (deps === null || deps === undefined || deps.finished) return
-    const socket = request.raw.socket as TrackedSocket | null
-    if (socket != null && socket[kInFlight] === request.raw) socket[kInFlight] = null
+  depart (request: FastifyRequest, reply: FastifyReply): void {
+    const r = request as CoreRequest
+    const mask = r[kJoined] ?? 0
+    if (mask === 0 || this.joined.departed(mask)) return
+    r[kJoined] = this.joined.markDeparted(mask)
+    const raw = request.raw
+    const socket = raw.socket as TrackedSocket | null
+    if (socket != null && socket[kInFlight] === raw) socket[kInFlight] = null
     const ctx = request.waf
-    settleSizes(ctx, request.raw, deps.reply.raw)
-    deps.run(ctx, this.reportError)
+    settleSizes(ctx, raw, reply.raw)
+    const order = this.departures
+    const participants = this.participants
+    for (let i = 0; i < order.length; i++) {
+      const at = order[i]
+      if (!this.joined.has(mask, at)) continue
+      const p = participants[at]
+      if (p.depart === undefined) continue
+      try {
+        p.depart(request, reply, ctx)
+      } catch (err) {
+        this.reportError(err, p.key)
+      }
+    }
   }
 
   /**
@@ -190,12 +249,20 @@ export class WafCore {
    */
   onRequestHook (p: WafParticipant, scope?: { prefix: string }): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
     const core = this
-    this.participants.push(p)
+    if (!this.participants.includes(p)) {
+      JoinedSet.check(p.key)
+      if (this.participants.length >= JoinedSet.MAX) {
+        throw new RangeError(`fastify-waflog: at most ${JoinedSet.MAX} waf plugin registrations per app`)
+      }
+      this.participants.push(p)
+      this.departures = departureOrder(this.participants)
+    }
+    const index = this.participants.indexOf(p)
     if (scope !== undefined) this.scopes.set(p, scope.prefix)
     return function wafJoin (request, reply, done) {
       // A participant that answered (403, 503) ends the hook chain: calling done() after a send
       // would run the handler when an onSend hook is asynchronous.
-      if (core.joinFor(p, request, reply, false) === JOIN_REPLIED) return
+      if (core.joinFor(p, index, request, reply, false) === JOIN_REPLIED) return
       done()
     }
   }
@@ -212,16 +279,8 @@ export function installCore (app: FastifyInstance, transport: Transport): WafCor
   app.decorate(kCore, core)
   app.decorate('wafLog', core.log)
   if (!app.hasRequestDecorator('waf')) app.decorateRequest('waf', null as unknown as WafContext)
-  app.decorateRequest(kDepartures, null)
-  app.addHook('onResponse', function wafDepart (request, reply, done) {
-    core.depart(request)
-    done()
-  })
-  // A client that goes away before the response still gets its lines written.
-  app.addHook('onRequestAbort', function wafAbort (request, done) {
-    core.depart(request)
-    done()
-  })
+  app.decorateRequest(kJoined, 0)
+  app.decorateRequest(kRouteConfig, null)
   return core
 }
 
@@ -235,6 +294,8 @@ export function failingRequestBytes (packet: Buffer | undefined, errorAt: number
   const end = packet.lastIndexOf('\r\n\r\n', Math.min(errorAt, packet.length) - 4, 'latin1')
   return end === -1 ? packet : packet.subarray(end + 4)
 }
+
+const NO_ROUTE_CONFIG: RouteConfig = Object.freeze({})
 
 const JOIN_SKIPPED = 0
 const JOIN_JOINED = 1
@@ -261,12 +322,8 @@ export function wafServerOptions (): Pick<FastifyServerOptions, 'frameworkErrors
     frameworkErrors (err, request, reply) {
       const core = (request.server as FastifyInstance & { [kCore]?: WafCore })[kCore]
       const status = (err as { statusCode?: number }).statusCode ?? 400
-      if (core !== undefined) {
-        for (const p of core.participants) core.join(p, request, reply, true)
-        const finish = (): void => core.depart(request)
-        reply.raw.once('finish', finish)
-        reply.raw.once('close', finish)
-      }
+      // Joining lines the request up for departure when its response closes.
+      if (core !== undefined) for (const p of core.participants) core.join(p, request, reply, true)
       void (reply as FastifyReply).code(status).send({ error: STATUS_CODES[status] ?? 'Bad Request', message: err.message, statusCode: status })
     },
     clientErrorHandler (this: FastifyInstance, connErr: Error, socket: Socket) {
