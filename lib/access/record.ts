@@ -3,6 +3,7 @@ import type { WafAction, WafMode } from '../context.js'
 import type { LogRecord, RecordProducer, RecordSource } from '../log/types.js'
 import { kSource } from '../log/types.js'
 import { asText } from './escape.js'
+import { jsonString, jsonText } from './json-text.js'
 import { pathOf } from './request-parts.js'
 import { REDACTED } from './variables.js'
 
@@ -146,19 +147,18 @@ export function buildAccessRecord (src: RecordSource, worker: number): AccessRec
   return rec
 }
 
-/** JSON of a string, as JSON.stringify writes it. */
-const q = JSON.stringify as (s: string) => string
-
 function num (n: number): string {
   return Number.isFinite(n) ? String(n) : 'null'
 }
 
+const REDACTED_JSON = '"' + REDACTED + '"'
+
 /**
  * Header names here are HTTP tokens (Node's parser and `setHeader` allow nothing else, and the
  * parser-refusal stand-in keeps only tokens), which JSON never escapes: `"` + name + `"` is
- * their JSON.
+ * their JSON. `raw` values are byte strings (written as their text); others are text already.
  */
-function headersJson (headers: HeaderMap | IncomingHttpHeaders, redact: ReadonlySet<string> | undefined): string {
+function headersJson (headers: HeaderMap | IncomingHttpHeaders, redact: ReadonlySet<string> | undefined, raw: boolean): string {
   let out = '{'
   let first = true
   for (const k in headers) {
@@ -167,12 +167,12 @@ function headersJson (headers: HeaderMap | IncomingHttpHeaders, redact: Readonly
     out += (first ? '"' : ',"') + k + '":'
     first = false
     if (redact !== undefined && redact.has(k)) {
-      out += '"' + REDACTED + '"'
+      out += REDACTED_JSON
     } else if (typeof v === 'string') {
-      out += q(redact === undefined ? v : asText(v))
+      out += raw ? jsonText(v) : jsonString(v)
     } else {
       out += '['
-      for (let i = 0; i < v.length; i++) out += (i > 0 ? ',' : '') + q(redact === undefined ? v[i] : asText(v[i]))
+      for (let i = 0; i < v.length; i++) out += (i > 0 ? ',' : '') + (raw ? jsonText(v[i]) : jsonString(v[i]))
       out += ']'
     }
   }
@@ -190,6 +190,43 @@ function isIndexLike (name: string): boolean {
 }
 
 /**
+ * Response header names most responses carry, lowercased. Node writes its own with capitals
+ * (`Date`, `Connection`, `Keep-Alive`): matching them in place saves a slice and a lowercase copy
+ * per header, and gives strings whose hash is already known to the redaction set.
+ */
+const COMMON_NAMES: ReadonlyArray<readonly string[]> = (() => {
+  const byLength: string[][] = []
+  for (const name of ['content-type', 'content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding',
+    'cache-control', 'etag', 'last-modified', 'vary', 'server', 'location', 'set-cookie', 'content-encoding',
+    'x-request-id', 'access-control-allow-origin', 'x-powered-by', 'expires', 'pragma', 'accept-ranges']) {
+    (byLength[name.length] ??= []).push(name)
+  }
+  return byLength
+})()
+
+/** Whether `block` holds `lower` at `start`, ignoring ASCII case. */
+function sameNameAt (block: string, start: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    const c = block.charCodeAt(start + i)
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== lower.charCodeAt(i)) return false
+  }
+  return true
+}
+
+/** `block.slice(start, end)` lowercased (ASCII letters; as `toLowerCase` for token names). */
+function lowerName (block: string, start: number, end: number): string {
+  const common = COMMON_NAMES[end - start]
+  if (common !== undefined) {
+    for (let k = 0; k < common.length; k++) if (sameNameAt(block, start, common[k])) return common[k]
+  }
+  for (let i = start; i < end; i++) {
+    const c = block.charCodeAt(i)
+    if (c >= 65 && c <= 90) return block.slice(start, end).toLowerCase()
+  }
+  return block.slice(start, end)
+}
+
+/**
  * The JSON of `responseHeaders(block, redact)`, written as the block is read. A block with a
  * repeated name (which makes an array) or a name that looks like an array index (which objects
  * order first) takes the object path, so the output stays exactly the object's JSON.
@@ -204,9 +241,9 @@ function responseHeadersJson (block: string | null | undefined, redact: Readonly
     if (end === -1 || end === start) break
     const colon = block.indexOf(':', start)
     if (colon !== -1 && colon < end) {
-      const name = block.slice(start, colon).toLowerCase()
-      if (isIndexLike(name)) return headersJson(responseHeaders(block, redact), undefined)
-      for (let i = 0; i < n; i++) if (names[i] === name) return headersJson(responseHeaders(block, redact), undefined)
+      const name = lowerName(block, start, colon)
+      if (isIndexLike(name)) return headersJson(responseHeaders(block, redact), undefined, false)
+      for (let i = 0; i < n; i++) if (names[i] === name) return headersJson(responseHeaders(block, redact), undefined, false)
       let v = colon + 1
       while (v < end && (block.charCodeAt(v) === 32 || block.charCodeAt(v) === 9)) v++
       names[n] = name
@@ -219,7 +256,7 @@ function responseHeadersJson (block: string | null | undefined, redact: Readonly
   let out = '{'
   for (let i = 0; i < n; i++) {
     const name = names[i]
-    out += (i === 0 ? '"' : ',"') + name + '":' + (redact.has(name) ? '"' + REDACTED + '"' : q(asText(block.slice(valueStarts[i], valueEnds[i]))))
+    out += (i === 0 ? '"' : ',"') + name + '":' + (redact.has(name) ? REDACTED_JSON : jsonText(block.slice(valueStarts[i], valueEnds[i])))
   }
   return out + '}'
 }
@@ -228,36 +265,37 @@ function responseHeadersJson (block: string | null | undefined, redact: Readonly
 export function accessJson (src: RecordSource, worker: number): string {
   const { req, ctx } = src
   const url = req.url ?? ''
+  const q = url.indexOf('?')
   const up = ctx.upstream
-  const line = '{"type":"access","id":' + q(ctx.id) +
+  const proxy = up === undefined ? '0' : num(roundMs(up.durationMs))
+  const uri = jsonText(url)
+  return '{"type":"access","id":' + jsonString(ctx.id) +
     ',"started_at":' + num(ctx.startedAt) +
-    ',"host":' + q(asText(ctx.domain)) +
-    ',"client_ip":' + q(src.clientIp) +
+    ',"host":' + jsonText(ctx.domain) +
+    ',"client_ip":' + jsonString(src.clientIp) +
     ',"client_port":' + num(src.clientPort) +
-    ',"request":{"method":' + q(req.method ?? '') +
-    ',"uri":' + q(asText(url)) +
-    ',"path":' + q(asText(pathOf(url))) +
-    ',"args":' + q(asText(argsPart(url))) +
-    ',"http_version":' + q(req.httpVersion) +
-    ',"headers":' + headersJson(req.headers, src.redact) +
+    ',"request":{"method":' + jsonString(req.method ?? '') +
+    ',"uri":' + uri +
+    ',"path":' + (q === -1 ? uri + ',"args":""' : jsonText(url.slice(0, q)) + ',"args":' + jsonText(url.slice(q + 1))) +
+    ',"http_version":' + jsonString(req.httpVersion) +
+    ',"headers":' + headersJson(req.headers, src.redact, true) +
     ',"size":' + num(ctx.bytesIn) +
     '},"response":{"status":' + num(src.status) +
     ',"headers":' + responseHeadersJson(headerBlock(src), src.redact) +
     ',"size":' + num(ctx.bytesOut) +
     '},"upstream":' + (up === undefined
     ? 'null'
-    : '{"addr":' + q(up.addr) + ',"status":' + num(up.status) + ',"response_time":' + num(roundMs(up.durationMs)) + '}') +
+    : '{"addr":' + jsonString(up.addr) + ',"status":' + num(up.status) + ',"response_time":' + proxy + '}') +
     ',"latencies":{"request":' + num(roundMs(src.requestMs)) +
-    ',"proxy":' + (up === undefined ? '0' : num(roundMs(up.durationMs))) +
+    ',"proxy":' + proxy +
     ',"waf":' + num(roundMs(ctx.wafMs)) +
-    '},"waf":{"mode":' + q(ctx.policy.mode) +
-    ',"action":' + q(ctx.action) +
+    '},"waf":{"mode":' + jsonString(ctx.policy.mode) +
+    ',"action":' + jsonString(ctx.action) +
     ',"attacks":' + String(ctx.attacks.length) +
     ',"bot":' + (ctx.bot ? 'true' : 'false') +
     ',"cc":' + (ctx.cc ? 'true' : 'false') +
     '},"worker":' + num(worker) +
-    (src.error === undefined ? '}' : ',"error":' + q(src.error) + '}')
-  return line.indexOf('\u2028') === -1 && line.indexOf('\u2029') === -1 ? line : line.replaceAll('\u2028', '\\u2028').replaceAll('\u2029', '\\u2029')
+    (src.error === undefined ? '}' : ',"error":' + jsonString(src.error) + '}')
 }
 
 /** The access stream's producer for one worker id. */

@@ -1,0 +1,31 @@
+import { asText } from './escape.js'
+
+/**
+ * JSON string literals for the access line, exactly as `JSON.stringify` (and the json writer's
+ * U+2028/U+2029 escapes) would write them. Most values are printable ASCII without `"` or `\`:
+ * one scan proves it and the literal is the value in quotes; anything else takes the full path.
+ */
+
+function plain (s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x20 || c > 0x7f || c === 0x22 || c === 0x5c) return false
+  }
+  return true
+}
+
+function stringify (t: string): string {
+  const j = JSON.stringify(t)
+  if (j.indexOf('\u2028') === -1 && j.indexOf('\u2029') === -1) return j
+  return j.replaceAll('\u2028', '\\u2028').replaceAll('\u2029', '\\u2029')
+}
+
+/** The JSON literal of a string. */
+export function jsonString (s: string): string {
+  return plain(s) ? '"' + s + '"' : stringify(s)
+}
+
+/** The JSON literal of the text of a byte string (see `asText`). */
+export function jsonText (s: string): string {
+  return plain(s) ? '"' + s + '"' : stringify(asText(s))
+}
