@@ -246,3 +246,31 @@ t.test('without waf-socket the options still answer like Fastify does', async t 
   t.equal((await rawRequest(port, 'GET / HTTP/1.1\r\nBad Header: x\r\n\r\n')).status, 400)
   t.equal((await rawRequest(port, 'GET /ok HTTP/1.1\r\nHost: h\r\n\r\n')).status, 200)
 })
+
+t.test('a client gone with pipelined requests in flight: each one departs, the queued one too', async t => {
+  const seen: Seen = { events: [], errors: [], handled: 0 }
+  const app = Fastify({ ...wafServerOptions() })
+  await app.register(wafSocket, { channels: { log: 'stdout:' } })
+  app.addHook('onRequest', coreOf(app).onRequestHook(recorder(seen), app))
+  let release: () => void = () => {}
+  const hanging = new Promise<void>(resolve => { release = resolve })
+  app.get('/hang', async () => { await hanging; return 'late' })
+  app.get('/ok', async () => 'ok')
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(async () => { release(); await app.close() })
+  const addr = app.server.address()
+  const port = typeof addr === 'object' && addr !== null ? addr.port : 0
+  const s = net.connect(port, '127.0.0.1')
+  s.on('error', () => {})
+  await new Promise(resolve => s.once('connect', resolve))
+  // The second response waits behind the first, which hangs: Node never gives it the socket.
+  s.write('GET /hang HTTP/1.1\r\nHost: h\r\n\r\nGET /ok HTTP/1.1\r\nHost: h\r\n\r\n')
+  await settle(seen, 2)
+  t.same(seen.events, ['arrive GET /hang', 'arrive GET /ok'])
+  s.destroy()
+  await settle(seen, 4)
+  t.same(seen.events.slice(2).sort(), ['depart /hang 200', 'depart /ok 200'], 'both depart once the connection is gone')
+  release()
+  await new Promise(resolve => setTimeout(resolve, 50))
+  t.equal(seen.events.length, 4, 'and only once')
+})

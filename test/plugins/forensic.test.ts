@@ -126,6 +126,28 @@ t.test('the "+" line is on the wire before the handler runs (immediate)', async 
   t.ok(seenBeforeReply, 'the collector had the "+" line while the handler was still running')
 })
 
+t.test("immediate: 'turn' writes the \"+\" lines of a turn together, before the handler's awaits complete", async t => {
+  let seenBeforeReply = false
+  const { app, port, collector } = await setup(t, { immediate: 'turn' }, app => {
+    app.get('/slow', async request => {
+      seenBeforeReply = await waitUntil(() => collector.lines().some(l => l === `+${request.waf.id}|GET /slow HTTP/1.1|Host:h`), 3000)
+      return 'done'
+    })
+  })
+  const ch = app.wafTransport.channel('forensic')
+  const counted = { now: 0, soon: 0 }
+  const flush = ch.flush.bind(ch)
+  const flushSoon = ch.flushSoon?.bind(ch)
+  ch.flush = () => { counted.now++; flush() }
+  ch.flushSoon = () => { counted.soon++; flushSoon?.() }
+  // Three requests in one packet: parsed, and their "+" lines queued, in one turn.
+  const reply = await rawRequest(port, 'GET /slow HTTP/1.1\r\nHost: h\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n')
+  t.equal(reply.status, 200)
+  t.ok(seenBeforeReply, 'the collector had the "+" line while the handler was still running')
+  t.same(counted, { now: 0, soon: 3 }, 'each "+" line asks for a write at the end of the turn, never at once')
+  t.equal(plus(await collector.waitForLines(3)).length, 3)
+})
+
 t.test('immediate: false leaves "+" lines to the channel batching', async t => {
   const collector = await tcpCollector()
   const app = Fastify()
