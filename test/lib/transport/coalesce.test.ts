@@ -2,6 +2,7 @@ import t from 'tap'
 import { QueueChannel } from '../../../lib/transport/channel.js'
 import { resolveChannel } from '../../../lib/transport/options.js'
 import { BatchSink } from '../../../lib/transport/sink.js'
+import type { Write } from '../../../lib/transport/sink.js'
 import { SocketTransport } from '../../../lib/transport/transport.js'
 import { tcpCollector } from '../../helpers/collector.js'
 import { invariantHolds } from './invariant.js'
@@ -22,7 +23,7 @@ class RecordingSink extends BatchSink {
 
   kick (): void {
     if (this.inflight !== null || !this.takeNext()) return
-    this.writes.push((this.inflight as { data: string }).data)
+    this.writes.push((this.inflight as Write | null)?.data ?? '')
     if (!this.holding) this.complete()
   }
 
