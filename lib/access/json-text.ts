@@ -3,7 +3,8 @@ import { asText } from './escape.js'
 /**
  * JSON string literals for the access line, exactly as `JSON.stringify` (and the json writer's
  * U+2028/U+2029 escapes) would write them. Most values are printable ASCII without `"` or `\`:
- * one scan proves it and the literal is the value in quotes; anything else takes the full path.
+ * one scan proves it and the literal is the value itself; anything else takes the full path.
+ * The `Inner` forms leave out the quotes, for writers that hold them in their constant pieces.
  */
 
 function plain (s: string): boolean {
@@ -28,4 +29,14 @@ export function jsonString (s: string): string {
 /** The JSON literal of the text of a byte string (see `asText`). */
 export function jsonText (s: string): string {
   return plain(s) ? '"' + s + '"' : stringify(asText(s))
+}
+
+/** `jsonString(s)` without its quotes. */
+export function jsonInner (s: string): string {
+  return plain(s) ? s : stringify(s).slice(1, -1)
+}
+
+/** `jsonText(s)` without its quotes. */
+export function jsonTextInner (s: string): string {
+  return plain(s) ? s : stringify(asText(s)).slice(1, -1)
 }

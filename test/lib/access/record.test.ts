@@ -57,7 +57,6 @@ const tokenName = fc.stringMatching(/^[a-z0-9!#$%&'*+.^_`|~-]{1,12}$/)
 
 const arbitrarySource = fc.record({
   url: fc.oneof(fc.constant('/'), fc.string({ maxLength: 30 }).map(s => '/' + s), byteString.map(s => '/' + s)),
-  method: fc.constantFrom('GET', 'POST', 'M-SEARCH'),
   headers: fc.dictionary(tokenName, fc.oneof(byteString, fc.array(byteString, { minLength: 2, maxLength: 3 })), { maxKeys: 6 }),
   response: fc.array(fc.tuple(tokenName, byteString.map(s => s.replace(/[\r\n]/g, ''))), { maxLength: 5 }),
   status: fc.integer({ min: 100, max: 599 }),
@@ -66,13 +65,31 @@ const arbitrarySource = fc.record({
   requestMs: fc.oneof(fc.double({ min: 0, max: 1e7, noNaN: true }), fc.constant(Number.NaN)),
   domain: byteString,
   error: fc.option(fc.constantFrom('HPE_INVALID_METHOD', 'HPE_HEADER_OVERFLOW'), { nil: undefined }),
-  bot: fc.boolean()
+  bot: fc.boolean(),
+  cc: fc.boolean(),
+  attacks: fc.integer({ min: 0, max: 3 }),
+  wafMs: fc.double({ min: 0, max: 50, noNaN: true }),
+  mode: fc.constantFrom('block' as const, 'detect' as const, 'off' as const),
+  action: fc.constantFrom('pass' as const, 'log' as const, 'deny' as const),
+  method: fc.oneof(fc.constantFrom('GET', 'POST', 'M-SEARCH'), byteString),
+  httpVersion: fc.constantFrom('1.1', '1.0', '2.0')
 })
 
 t.test('the direct JSON serializer writes exactly JSON.stringify of the built record', async t => {
   fc.assert(fc.property(arbitrarySource, a => {
     const block = 'HTTP/1.1 ' + String(a.status) + ' X\r\n' + a.response.map(([k, v]) => k + ': ' + v + '\r\n').join('') + '\r\n'
-    const src = fakeSource({ method: a.method, url: a.url, headers: a.headers, status: a.status, responseBlock: block, redact: a.redact, requestMs: a.requestMs, ctx: { upstream: a.upstream, domain: a.domain, bot: a.bot } })
+    const attack = { ruleId: '1', msg: 'm', detectType: 'sqli', severity: 'critical', tags: [], location: 'ARGS:q', payload: 'x', action: 'log' as const }
+    const src = fakeSource({
+      method: a.method,
+      url: a.url,
+      httpVersion: a.httpVersion,
+      headers: a.headers,
+      status: a.status,
+      responseBlock: block,
+      redact: a.redact,
+      requestMs: a.requestMs,
+      ctx: { upstream: a.upstream, domain: a.domain, bot: a.bot, cc: a.cc, wafMs: a.wafMs, action: a.action, policy: { mode: a.mode, rules: true }, attacks: Array.from({ length: a.attacks }, () => attack) }
+    })
     if (a.error !== undefined) src.error = a.error
     const built = jsonLine(buildAccessRecord(src, 2))
     const direct = accessJson(src, 2)
