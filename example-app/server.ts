@@ -31,12 +31,16 @@ function banner (config: GatewayConfig, port: number, upstream: string, demo: bo
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host
   const host = (h: string): string => h.includes(':') ? `[${h}]` : h
   const where = `http://${host(shown)}:${port}`
-  print(`fastify-waflog gateway listening on http://${host(config.host)}:${port} (${config.workers} worker${config.workers === 1 ? '' : 's'}, mode ${config.mode})`)
-  print(`  config:   ${config.source}`)
-  print(`  upstream: ${upstream}${demo ? ' (the bundled demo upstream)' : ''}`)
-  for (const [name, url] of Object.entries(config.channels)) print(`  ${(name + ' log:').padEnd(14)}${url}`)
-  print(`  status:   ${where}${config.status.path} (from ${config.status.allow.join(', ')})`)
-  print(`  try:      curl '${where}/?q=1%27%20or%201=1'   # 403, and a line in the attack log`)
+  const lines = [
+    `fastify-waflog gateway listening on http://${host(config.host)}:${port} (${config.workers} worker${config.workers === 1 ? '' : 's'}, mode ${config.mode})`,
+    `  config:   ${config.source}`,
+    `  upstream: ${upstream}${demo ? ' (the bundled demo upstream)' : ''}`
+  ]
+  for (const [name, url] of Object.entries(config.channels)) lines.push(`  ${(name + ' log:').padEnd(14)}${url}`)
+  lines.push(`  status:   ${where}${config.status.path} (from ${config.status.allow.join(', ')})`)
+  lines.push(`  try:      curl '${where}/?q=1%27%20or%201=1'   # 403, and a line in the attack log`)
+  // One write: a reader that sees the first line (a test, a supervisor) sees the whole banner.
+  print(lines.join('\n'))
 }
 
 /** Creates the log folder for the file channels that write into it. */
