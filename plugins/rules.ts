@@ -10,7 +10,8 @@ import type { PrefixOptions, RouteToggle, RouteWafConfig } from '../lib/switches
 import { defaultRulesDir } from '../lib/rules/default-rules.js'
 import { RuleEngine } from '../lib/rules/engine.js'
 import type { CheckOptions, CheckResult } from '../lib/rules/engine.js'
-import type { RequestInput } from '../lib/rules/input.js'
+import type { BodyInput, RequestInput } from '../lib/rules/input.js'
+import { BodyCapture, readBody, teeBody } from '../lib/rules/body-capture.js'
 import { loadRules } from '../lib/rules/loaders/index.js'
 import type { CompiledRule } from '../lib/rules/model.js'
 import { bodyInput, inputFromIncoming } from '../lib/rules/node-input.js'
@@ -62,11 +63,23 @@ const FORM = 'application/x-www-form-urlencoded'
 const kTx = Symbol('waf.rules.tx')
 const kDeny = Symbol('waf.rules.deny')
 const kRawForm = Symbol('waf.rules.rawForm')
+const kBody = Symbol('waf.rules.body')
+/** Methods Fastify reads no body for; ModSecurity inspects one all the same, so the plugin reads it. */
+const BODYLESS = new Set(['GET', 'HEAD', 'TRACE'])
 
 interface RulesRequest extends FastifyRequest {
+  /** Phase 2 still to run (null once it has, or when the rules are off for the request). */
   [kTx]: Transaction | null
   [kDeny]: number | null
   [kRawForm]: string | null
+  [kBody]: BodyCapture | null
+}
+
+/** Whether the request says a body follows. */
+function hasBody (request: FastifyRequest): boolean {
+  const h = request.headers
+  const length = h['content-length']
+  return h['transfer-encoding'] !== undefined || (length !== undefined && length !== '0' && length !== '')
 }
 
 async function buildEngine (opts: WafRulesOptions): Promise<{ engine: RuleEngine, seclang: SecLangReport | undefined }> {
@@ -122,12 +135,49 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
   }
 
   // Declared on the request class, so that setting them per request keeps its shape stable.
-  for (const k of [kTx, kDeny, kRawForm]) if (!app.hasRequestDecorator(k)) app.decorateRequest(k, null)
+  for (const k of [kTx, kDeny, kRawForm, kBody]) if (!app.hasRequestDecorator(k)) app.decorateRequest(k, null)
+
+  /** The body phase 2 reads: what the framework parsed, or the bytes kept when it parsed nothing. */
+  function bodyOf (request: FastifyRequest, parsed: boolean): BodyInput | undefined {
+    const r = request as RulesRequest
+    // `?? null`: a request Fastify answered before routing (the early path) has no decorators.
+    const capture = r[kBody] ?? null
+    const type = request.headers['content-type']
+    if (!parsed || BODYLESS.has(request.method)) {
+      return capture === null || capture.size === 0 ? undefined : bodyInput(capture.bytes(), undefined, type)
+    }
+    const body = bodyInput(request.body, r[kRawForm] ?? undefined, type)
+    // A parsed JSON body: REQUEST_BODY is the body as sent, not the object written back.
+    if (body?.json !== undefined && body.raw === undefined && capture !== null && capture.ended && capture.size === capture.seen) {
+      body.raw = capture.bytes().toString('latin1')
+    }
+    return body
+  }
+
+  /** Runs phase 2 once, and records what it found. */
+  function bodyPhase (request: FastifyRequest, ctx: WafContext, parsed: boolean): Transaction | undefined {
+    const r = request as RulesRequest
+    const tx = r[kTx] ?? null
+    if (tx === null) return undefined
+    r[kTx] = null
+    if (tx.interrupted !== undefined) return undefined
+    const started = performance.now()
+    engine.body(tx, bodyOf(request, parsed))
+    engine.phase(tx, 2)
+    settle(ctx, tx, started)
+    return tx
+  }
 
   const participant: WafParticipant = {
     key: 'rules',
     order: DEPART_ORDER.rules,
     enabled: (routeUrl, url, cfg) => sw.enabled(routeUrl, url, cfg as RouteWafConfig | undefined),
+    // A request that never reached the body phase (Fastify answered first: a malformed URL, a
+    // body its parser rejected, an error) still gets it, on the body bytes kept, before it is
+    // logged: only the deny is not possible any more.
+    depart (request: FastifyRequest, _reply: FastifyReply, ctx: WafContext) {
+      bodyPhase(request, ctx, false)
+    },
     arrive (request: FastifyRequest, _reply: FastifyReply, ctx: WafContext, early: boolean) {
       // A domain without its own policy gets this registration's mode: two registrations in
       // two scopes (prefixes) may differ, while the default policy object is app-wide.
@@ -149,34 +199,52 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
   app.addHook('onRequest', core.onRequestHook(participant))
 
   app.addHook('preParsing', function wafRulesDeny (request, reply, payload, done) {
-    const status = (request as RulesRequest)[kDeny]
-    if (status === null) {
+    const r = request as RulesRequest
+    const status = r[kDeny]
+    if (status !== null) {
+      // Not calling done: the body is never read and the handler never runs.
+      deny(reply, status, request.waf.id)
+      return
+    }
+    if (r[kTx] === null || !hasBody(request)) {
       done(null, payload)
       return
     }
-    // Not calling done: the body is never read and the handler never runs.
-    deny(reply, status, request.waf.id)
+    // One byte past the limit, so that the check sees the body was longer and records the cut.
+    const capture = new BodyCapture(engine.limits.bodyBytes + 1)
+    r[kBody] = capture
+    if (BODYLESS.has(request.method)) {
+      readBody(payload, capture)
+      done(null, payload)
+      return
+    }
+    done(null, teeBody(payload, capture))
   })
 
   app.addHook('preHandler', function wafRulesBody (request, reply, done) {
     const r = request as RulesRequest
-    const tx = r[kTx]
-    if (tx === null || tx.interrupted !== undefined) {
+    if (r[kTx] === null) {
       done()
       return
     }
-    const started = performance.now()
-    engine.body(tx, bodyInput(request.body, r[kRawForm] ?? undefined, request.headers['content-type']))
-    engine.phase(tx, 2)
-    r[kTx] = null
-    settle(request.waf, tx, started)
-    const stop = interruptionOf(tx)
+    const capture = r[kBody]
+    if (capture !== null && !capture.ended && BODYLESS.has(request.method)) {
+      // Fastify did not read this body: the handler waits until the plugin has.
+      capture.whenEnded(() => { bodyPhaseThenHandler(request, reply, done) })
+      return
+    }
+    bodyPhaseThenHandler(request, reply, done)
+  })
+
+  function bodyPhaseThenHandler (request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+    const tx = bodyPhase(request, request.waf, true)
+    const stop = tx === undefined ? undefined : interruptionOf(tx)
     if (stop === undefined) {
       done()
       return
     }
     deny(reply, stop.status, request.waf.id)
-  })
+  }
 
   // Fastify has no urlencoded parser; without one a form post is answered 415 and its body is
   // never inspected. This one keeps the raw text for REQUEST_BODY and parses like

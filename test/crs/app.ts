@@ -2,7 +2,7 @@ import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
 import { join } from 'node:path'
 import '../../lib/rules/seclang/index.js'
-import { wafServerOptions } from '../../plugins/core.js'
+import { coreOf, wafServerOptions } from '../../plugins/core.js'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { wafSocket } from '../../plugins/socket.js'
@@ -44,7 +44,17 @@ interface PluginModule { [name: string]: Parameters<FastifyInstance['register']>
 export async function buildCrsApp (dir: string, rules: string[]): Promise<CrsApp> {
   const { wafRules } = await import(new URL('../../plugins/rules.js', import.meta.url).href) as PluginModule
   const { wafAttackLog } = await import(new URL('../../plugins/attack-log.js', import.meta.url).href) as PluginModule
-  const app = Fastify({ ...wafServerOptions(), bodyLimit: 4 * 1024 * 1024 })
+  const server = wafServerOptions()
+  const app = Fastify({
+    ...server,
+    bodyLimit: 4 * 1024 * 1024,
+    // Requests Fastify answers before routing (a malformed URL) run no app hook: the id goes on
+    // their response here, from the context the waf plugins will use.
+    frameworkErrors (err, request, reply) {
+      void reply.header('x-waf-id', coreOf(app).context(request).id)
+      server.frameworkErrors?.call(app, err, request, reply)
+    }
+  })
   await app.register(wafSocket, { channels: { attack: `file://${join(dir, 'attack.log')}` } })
   await app.register(wafRules as never, { rules, defaultRules: false, mode: 'detect' })
   await app.register(wafAttackLog as never)
@@ -55,8 +65,9 @@ export async function buildCrsApp (dir: string, rules: string[]): Promise<CrsApp
     const r = rec as unknown as AttackRecord
     records.set(r.id, r)
   })
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.waf !== undefined) void reply.header('x-waf-id', request.waf.id)
+  // onSend, not onRequest: requests Fastify answers before routing (a malformed URL) carry it too.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.waf != null) void reply.header('x-waf-id', request.waf.id)
   })
   // Registered after the waf plugins, so it runs after their onResponse work (the attack line).
   app.addHook('onResponse', async request => {
