@@ -14,7 +14,9 @@ export default async function (): Promise<void> {
       { name: 'fastify (bare)', module: 'servers/hello.js' },
       { name: 'fastify logger: true (pino, /dev/null)', module: 'servers/hello.js', args: { logger: true } },
       { name: 'logging suite (forensic+access+heartbeat)', module: 'servers/suite.js', args: { collector: collector.url } },
-      { name: 'full suite (+ default rules, attack log)', module: 'servers/suite.js', args: { collector: collector.url, rules: true } }
+      { name: 'logging suite, forensic batched', module: 'servers/suite.js', args: { collector: collector.url, batched: true } },
+      { name: 'full suite (+ default rules, attack log)', module: 'servers/suite.js', args: { collector: collector.url, rules: true } },
+      { name: 'full suite, forensic batched', module: 'servers/suite.js', args: { collector: collector.url, rules: true, batched: true } }
     ]
     const results = await throughput(scenarios, { durationSec: Number(process.env.BENCH_SECONDS ?? 5), rounds: Number(process.env.BENCH_ROUNDS ?? 3) })
     printRatios('hello world, 50 connections (median of interleaved rounds)', results, 'fastify (bare)')

@@ -5,13 +5,15 @@ import { waf, wafServerOptions } from '../../plugins/index.js'
 /**
  * Hello world with the umbrella plugin, every channel to one loopback TCP collector. `rules: false`
  * is the logging suite (forensic + access + heartbeat); `rules: true` adds the rule check with the
- * default rules and the attack log.
+ * default rules and the attack log. `batched: true` writes the forensic lines in batches like the
+ * other channels, instead of one write each event-loop turn (the umbrella's default).
  */
-export async function build (args: { collector: string, rules?: boolean }): Promise<FastifyInstance> {
+export async function build (args: { collector: string, rules?: boolean, batched?: boolean }): Promise<FastifyInstance> {
   const app = Fastify({ ...wafServerOptions() })
   const url = args.collector
   await app.register(waf, {
     transport: { channels: { forensic: url, access: url, attack: url, heart: url } },
+    forensic: args.batched === true ? { immediate: false } : {},
     rules: args.rules === true ? {} : false,
     attack: args.rules === true ? {} : false
   })
