@@ -74,6 +74,7 @@ export const wafHeartbeat = fp<WafHeartbeatOptions>(async function wafHeartbeat 
   }
   const log = core.log
   const transport = core.transport
+  const reportChannel = transport.channel(o.channel)
   // Graphite lines are preformatted: one record per line (so UDP sends one line per datagram).
   log.addFilter('heartbeat', { name: 'default', channel: o.channel, writer: o.format === 'graphite' ? 'raw' : 'json' })
   const heartbeat = new Heartbeat({
@@ -83,7 +84,13 @@ export const wafHeartbeat = fp<WafHeartbeatOptions>(async function wafHeartbeat 
     format: o.format,
     maxDomains: o.maxDomains,
     graphitePrefix: o.graphitePrefix,
-    write: rec => log.write('heartbeat', rec),
+    // A report is sent when it is made, not at the channel's next periodic flush: it is the
+    // liveness signal, and its `t` says when it was taken.
+    write: rec => {
+      const accepted = log.write('heartbeat', rec)
+      reportChannel.flushSoon?.()
+      return accepted
+    },
     transportStats: () => transport.stats(),
     onError: err => app.log.error({ err, plugin: OWNER }, 'waf heartbeat report failed')
   })

@@ -96,3 +96,24 @@ t.test('report() between ticks sends now and the next tick starts from zero', as
   t.equal(r.domains['now.example'].ac, 1)
   t.same(app.wafHeartbeat.snapshot().domains, {})
 })
+
+t.test('a report is sent when it is made, not at the channel\'s next periodic flush (UDP and TCP)', async t => {
+  const { udpCollector } = await import('../helpers/collector.js')
+  const u = await udpCollector()
+  const c = await tcpCollector()
+  t.teardown(async () => { await u.close(); await c.close() })
+  for (const [kind, col] of [['udp', u], ['tcp', c]] as const) {
+    const app = Fastify()
+    // A flush interval far longer than the test: only an explicit flush gets the report out.
+    await app.register(wafSocket, { channels: { heart: { url: col.url, flushInterval: 600_000 } } })
+    await app.register(wafHeartbeat, { interval: 600_000, workerId: 3, ip: '192.0.2.10' })
+    await app.ready()
+    const before = col.lines().length
+    app.wafHeartbeat.report()
+    const deadline = Date.now() + 3000
+    while (col.lines().length === before && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 10))
+    t.equal(col.lines().length, before + 1, `${kind}: the report arrived before the channel's flush interval`)
+    t.equal((JSON.parse(col.lines()[before]) as HeartbeatRecord).wid, 3)
+    await app.close()
+  }
+})
