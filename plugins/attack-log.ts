@@ -3,6 +3,9 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { WafContext } from '../lib/context.js'
 import { DEPART_ORDER } from '../lib/lifecycle.js'
+import type { ClientErrorInfo } from '../lib/lifecycle.js'
+import { parseRefusedRequest } from '../lib/access/source.js'
+import { inputFromRawHead } from '../lib/rules/node-input.js'
 import { plainAddress } from '../lib/access/request-parts.js'
 import type { LogFramework } from '../lib/log/framework.js'
 import { PluginSwitch, validateRouteToggles } from '../lib/switches.js'
@@ -73,6 +76,18 @@ export const wafAttackLog = fp<WafAttackLogOptions>(async function wafAttackLog 
     depart (request: FastifyRequest, _reply: FastifyReply, ctx: WafContext) {
       if (ctx.attacks.length === 0) return
       log.write('attack', buildAttackRecord(request.raw, ctx, plainAddress(request.ip ?? request.raw.socket?.remoteAddress) ?? '', o))
+    },
+    clientError (info: ClientErrorInfo) {
+      const ctx = info.ctx
+      if (ctx.attacks.length === 0) return
+      const req = parseRefusedRequest(info.rawPacket, info.remoteAddress, info.remotePort)
+      if (req.method === undefined && info.requestLine !== undefined) {
+        // A request line the parser could not read: its words as received, leniently.
+        const words = inputFromRawHead(info.requestLine, [], undefined)
+        req.method = words.method
+        req.url = words.url
+      }
+      log.write('attack', buildAttackRecord(req, ctx, plainAddress(info.remoteAddress) ?? '', o))
     }
   }
   app.addHook('onRequest', core.onRequestHook(participant))

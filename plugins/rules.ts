@@ -5,6 +5,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { WafContext } from '../lib/context.js'
 import { DEPART_ORDER } from '../lib/lifecycle.js'
+import type { ClientErrorInfo } from '../lib/lifecycle.js'
 import { PluginSwitch, validateRouteToggles } from '../lib/switches.js'
 import type { PrefixOptions, RouteToggle, RouteWafConfig } from '../lib/switches.js'
 import { defaultRulesDir } from '../lib/rules/default-rules.js'
@@ -14,7 +15,8 @@ import type { BodyInput, RequestInput } from '../lib/rules/input.js'
 import { BodyCapture, readBody, teeBody } from '../lib/rules/body-capture.js'
 import { loadRules } from '../lib/rules/loaders/index.js'
 import type { CompiledRule } from '../lib/rules/model.js'
-import { bodyInput, inputFromIncoming } from '../lib/rules/node-input.js'
+import { bodyInput, inputFromIncoming, inputFromRawHead } from '../lib/rules/node-input.js'
+import { readRawHead } from '../lib/forensic/raw-head.js'
 import { validateRulesOptions } from '../lib/rules/options.js'
 import type { RulesOptions } from '../lib/rules/options.js'
 import { RuleSetBuilder } from '../lib/rules/ruleset.js'
@@ -179,12 +181,7 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
       bodyPhase(request, ctx, false)
     },
     arrive (request: FastifyRequest, _reply: FastifyReply, ctx: WafContext, early: boolean) {
-      // A domain without its own policy gets this registration's mode: two registrations in
-      // two scopes (prefixes) may differ, while the default policy object is app-wide.
-      if (ownMode !== undefined && ctx.policy === core.factory.defaultPolicy && ctx.policy.mode !== ownMode) {
-        ctx.policy = { ...ctx.policy, mode: ownMode }
-      }
-      if (!ctx.policy.rules || ctx.policy.mode === 'off') return
+      if (!checks(ctx)) return
       const started = performance.now()
       const tx = engine.begin(inputFromIncoming(request.raw, request.ip), ctx.policy.mode)
       engine.phase(tx, 1)
@@ -194,7 +191,29 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
       // The deny goes out in preParsing, once every onRequest hook (the forensic "+" line) has
       // run; requests Fastify already answered (early) are only recorded.
       if (!early && tx.interrupted !== undefined) r[kDeny] = tx.interrupted.status
+    },
+    // A request Node's HTTP parser refused (answered 400 before Fastify saw it) is checked on the
+    // head it received, in detect mode: every rule runs and is logged, none can deny any more.
+    clientErrorArrive (info: ClientErrorInfo) {
+      const ctx = info.ctx
+      if (!checks(ctx) || info.rawPacket === undefined) return
+      const head = readRawHead(info.rawPacket.toString('latin1'))
+      if (head === undefined) return
+      const started = performance.now()
+      const tx = engine.begin(inputFromRawHead(head.requestLine, head.rawHeaders, info.remoteAddress), 'detect')
+      engine.phase(tx, 1)
+      settle(ctx, tx, started)
     }
+  }
+
+  /** Whether the rules run for this request; settles the mode of a domain without a policy. */
+  function checks (ctx: WafContext): boolean {
+    // A domain without its own policy gets this registration's mode: two registrations in
+    // two scopes (prefixes) may differ, while the default policy object is app-wide.
+    if (ownMode !== undefined && ctx.policy === core.factory.defaultPolicy && ctx.policy.mode !== ownMode) {
+      ctx.policy = { ...ctx.policy, mode: ownMode }
+    }
+    return ctx.policy.rules && ctx.policy.mode !== 'off'
   }
   app.addHook('onRequest', core.onRequestHook(participant))
 

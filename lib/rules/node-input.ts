@@ -17,6 +17,25 @@ export function inputFromIncoming (req: IncomingMessage, remoteAddress: string |
   }
 }
 
+/**
+ * The engine's input from the head of a request Node's HTTP parser refused (a bad header byte,
+ * a non-ASCII target): the request line split leniently, since it may be what the parser choked
+ * on. Method is its first word, the protocol its last when that is `HTTP/…`, the target what lies
+ * between.
+ */
+export function inputFromRawHead (requestLine: string, rawHeaders: string[], remoteAddress: string | undefined): RequestInput {
+  const first = requestLine.indexOf(' ')
+  const last = requestLine.lastIndexOf(' ')
+  const hasProtocol = last > first && requestLine.startsWith('HTTP/', last + 1)
+  return {
+    method: first === -1 ? requestLine : requestLine.slice(0, first),
+    url: first === -1 ? '' : requestLine.slice(first + 1, hasProtocol ? last : requestLine.length),
+    protocol: hasProtocol ? requestLine.slice(last + 1) : '',
+    rawHeaders,
+    remoteAddress
+  }
+}
+
 /** The media type of a Content-Type value: lowercased, parameters and spaces cut. */
 function mediaType (contentType: string | undefined): string {
   if (contentType === undefined) return ''

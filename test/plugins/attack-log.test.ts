@@ -136,3 +136,31 @@ t.test('hostile bytes never forge a line', async t => {
   t.equal(rec.request.headers?.['user-agent'], '\u00ff\u00fe"}', 'invalid UTF-8 kept as latin1 characters, JSON-escaped')
   t.ok(rec.attacks.some(a => a.payload.includes('\r\n')), 'CR LF inside a payload stay inside the JSON string')
 })
+
+t.test('a request Node\'s HTTP parser refuses is still checked and logged (action log: Node answered 400)', async t => {
+  const s = await setup(t)
+  // A control byte in a header value: Node answers 400 before Fastify sees the request.
+  const raw = 'GET /search?q=1%27%20or%201=1 HTTP/1.1\r\nHost: shop.example\r\nAuthorization: Bearer s3cret\r\nX-Bad: a\u0001b\r\n\r\n'
+  const r = await rawRequest(s.port, raw)
+  t.equal(r.status, 400, 'Node\'s own answer')
+  const rec = JSON.parse((await s.attack.waitForLines(1))[0]) as AttackRecord
+  t.equal(rec.action, 'log', 'recorded, not denied: the parser had answered already')
+  t.equal(rec.mode, 'block')
+  t.equal(rec.request.method, 'GET')
+  t.equal(rec.request.uri, '/search?q=1%27%20or%201=1')
+  t.equal(rec.request.headers?.authorization, 'REDACTED')
+  t.ok(rec.attacks.some(a => a.detect_type === 'sqli' && a.location === 'ARGS:q'), 'the sqli rule on ARGS:q')
+  const forensic = await s.forensic.waitForLines(2)
+  t.equal(forensic[1], `-${rec.id}`, 'same id as the forensic "+"/"-" pair, the "-" line last')
+  const access = JSON.parse((await s.access.waitForLines(1))[0]) as { id: string, response: { status: number } }
+  t.equal(access.id, rec.id)
+  t.equal(access.response.status, 400)
+
+  // A request line Node cannot read at all (a space inside the target): its words, leniently.
+  const bad = await rawRequest(s.port, 'GET /a b?f=../../etc/passwd HTTP/1.1\r\nHost: shop.example\r\n\r\n')
+  t.equal(bad.status, 400)
+  const rec2 = JSON.parse((await s.attack.waitForLines(2))[1]) as AttackRecord
+  t.equal(rec2.request.method, 'GET')
+  t.equal(rec2.request.uri, '/a b?f=../../etc/passwd')
+  t.ok(rec2.attacks.some(a => a.detect_type === 'lfi'), 'the path traversal in the target')
+})
