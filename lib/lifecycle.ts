@@ -1,4 +1,5 @@
 import type { PluginKey, WafContext } from './context.js'
+import type { RawHead } from './forensic/raw-head.js'
 
 /**
  * The order in which the log plugins finish a request. The attack and access lines come before
@@ -58,6 +59,8 @@ export interface ClientErrorInfo {
   rawPacket: Buffer | undefined
   /** The first line of `rawPacket` (latin1, without CRLF), when there is one. */
   requestLine: string | undefined
+  /** `rawPacket` read as a request head, when it starts with a request line (read once, for every participant). */
+  head: RawHead | undefined
   remoteAddress: string | undefined
   remotePort: number | undefined
 }

@@ -9,6 +9,7 @@ import type { ClientErrorInfo, Participant } from '../lib/lifecycle.js'
 import type { RouteWafConfig } from '../lib/switches.js'
 import { pathOf, underPrefix } from '../lib/switches.js'
 import { settleRefusedSizes, settleSizes } from '../lib/sizes.js'
+import { readRawHead } from '../lib/forensic/raw-head.js'
 import { LogFramework } from '../lib/log/framework.js'
 import type { Transport } from '../lib/transport/types.js'
 
@@ -212,6 +213,7 @@ export class WafCore {
       code: err.code ?? 'ERR_CLIENT',
       rawPacket: raw,
       requestLine,
+      head: raw === undefined ? undefined : readRawHead(head),
       remoteAddress: socket.remoteAddress,
       remotePort: socket.remotePort
     }

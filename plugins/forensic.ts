@@ -6,7 +6,6 @@ import { DEPART_ORDER } from '../lib/lifecycle.js'
 import type { ClientErrorInfo } from '../lib/lifecycle.js'
 import { formatMinusLine, formatPlusLine, formatRequestPlusLine } from '../lib/forensic/line.js'
 import { HeaderNameSet } from '../lib/forensic/headers.js'
-import { readRawHead } from '../lib/forensic/raw-head.js'
 import type { LogStream } from '../lib/log/stream.js'
 import type { LogRecord } from '../lib/log/types.js'
 import type { Channel } from '../lib/transport/types.js'
@@ -239,7 +238,7 @@ export const wafForensic = fp<WafForensicOptions>(async function wafForensic (ap
     },
     clientErrorArrive (info: ClientErrorInfo): void {
       const ctx = info.ctx
-      const head = clientErrors && info.rawPacket !== undefined ? readRawHead(info.rawPacket.toString('latin1')) : undefined
+      const head = clientErrors ? info.head : undefined
       if (head === undefined) {
         ctx.enabled.forensic = false
         return

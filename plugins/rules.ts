@@ -16,7 +16,6 @@ import { BodyCapture, readBody, teeBody } from '../lib/rules/body-capture.js'
 import { loadRules } from '../lib/rules/loaders/index.js'
 import type { CompiledRule } from '../lib/rules/model.js'
 import { bodyInput, inputFromIncoming, inputFromRawHead } from '../lib/rules/node-input.js'
-import { readRawHead } from '../lib/forensic/raw-head.js'
 import { validateRulesOptions } from '../lib/rules/options.js'
 import type { RulesOptions } from '../lib/rules/options.js'
 import { RuleSetBuilder } from '../lib/rules/ruleset.js'
@@ -196,9 +195,8 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
     // head it received, in detect mode: every rule runs and is logged, none can deny any more.
     clientErrorArrive (info: ClientErrorInfo) {
       const ctx = info.ctx
-      if (!checks(ctx) || info.rawPacket === undefined) return
-      const head = readRawHead(info.rawPacket.toString('latin1'))
-      if (head === undefined) return
+      const head = info.head
+      if (!checks(ctx) || head === undefined) return
       const started = performance.now()
       const tx = engine.begin(inputFromRawHead(head.requestLine, head.rawHeaders, info.remoteAddress), 'detect')
       engine.phase(tx, 1)
