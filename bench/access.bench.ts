@@ -1,6 +1,5 @@
-import { nsPer, printRatios, throughput } from './harness.js'
-import { startCollector } from './collector.js'
-import type { Scenario } from './harness.js'
+import { nsPer } from './harness.js'
+import { againstBareAndPino } from './hello-world.js'
 import { accessJson, buildAccessRecord } from '../lib/access/record.js'
 import { jsonLine } from '../lib/log/writers/json.js'
 import { compileFormat, COMBINED } from '../lib/access/format.js'
@@ -41,22 +40,10 @@ function sampleSource (): RecordSource {
 }
 
 export default async function (): Promise<void> {
-  const collector = await startCollector()
-  try {
-    const scenarios: Scenario[] = [
-      { name: 'fastify (bare)', module: 'servers/hello.js' },
-      { name: 'fastify logger: true (pino, /dev/null)', module: 'servers/hello.js', args: { logger: true } },
-      { name: 'access log json -> tcp collector', module: 'servers/access.js', args: { format: 'json', collector: collector.url } },
-      { name: 'access log combined -> tcp collector', module: 'servers/access.js', args: { format: 'combined', collector: collector.url } }
-    ]
-    const results = await throughput(scenarios, { durationSec: Number(process.env.BENCH_SECONDS ?? 5), rounds: Number(process.env.BENCH_ROUNDS ?? 3) })
-    printRatios('hello world, 50 connections (median of interleaved rounds)', results, 'fastify (bare)')
-    printRatios('the same, against pino request logging', results, 'fastify logger: true (pino, /dev/null)')
-    const got = await collector.count()
-    process.stdout.write(`  collector received ${got.lines} lines, ${got.bytes} bytes\n`)
-  } finally {
-    await collector.close()
-  }
+  await againstBareAndPino(url => [
+    { name: 'access log json -> tcp collector', module: 'servers/access.js', args: { format: 'json', collector: url } },
+    { name: 'access log combined -> tcp collector', module: 'servers/access.js', args: { format: 'combined', collector: url } }
+  ])
 
   const src = sampleSource()
   const combined = compileFormat(COMBINED)

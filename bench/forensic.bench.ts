@@ -1,6 +1,5 @@
-import { nsPer, printRatios, throughput } from './harness.js'
-import { startCollector } from './collector.js'
-import type { Scenario } from './harness.js'
+import { nsPer } from './harness.js'
+import { againstBareAndPino } from './hello-world.js'
 import { formatPlusLine } from '../lib/forensic/line.js'
 import { HeaderNameSet } from '../lib/forensic/headers.js'
 import { uniqueId } from '../lib/forensic/unique-id.js'
@@ -12,22 +11,10 @@ import { uniqueId } from '../lib/forensic/unique-id.js'
  */
 
 export default async function (): Promise<void> {
-  const collector = await startCollector()
-  try {
-    const scenarios: Scenario[] = [
-      { name: 'fastify (bare)', module: 'servers/hello.js' },
-      { name: 'fastify logger: true (pino, /dev/null)', module: 'servers/hello.js', args: { logger: true } },
-      { name: 'forensic -> tcp collector (immediate)', module: 'servers/forensic.js', args: { collector: collector.url } },
-      { name: 'forensic -> tcp collector (batched)', module: 'servers/forensic.js', args: { collector: collector.url, immediate: false } }
-    ]
-    const results = await throughput(scenarios, { durationSec: Number(process.env.BENCH_SECONDS ?? 5), rounds: Number(process.env.BENCH_ROUNDS ?? 3) })
-    printRatios('hello world, 50 connections (median of interleaved rounds)', results, 'fastify (bare)')
-    printRatios('the same, against pino request logging', results, 'fastify logger: true (pino, /dev/null)')
-    const got = await collector.count()
-    process.stdout.write(`  collector received ${got.lines} lines, ${got.bytes} bytes\n`)
-  } finally {
-    await collector.close()
-  }
+  await againstBareAndPino(url => [
+    { name: 'forensic -> tcp collector (immediate)', module: 'servers/forensic.js', args: { collector: url } },
+    { name: 'forensic -> tcp collector (batched)', module: 'servers/forensic.js', args: { collector: url, immediate: false } }
+  ])
 
   // What autocannon sends, and a browser-like request with hostile bytes to escape.
   const autocannon = ['host', '127.0.0.1:3000', 'user-agent', 'autocannon', 'accept', '*/*', 'connection', 'keep-alive']
