@@ -64,11 +64,3 @@ export function transformed (e: VarEntry, node: TransformNode): string {
   }
   return v
 }
-
-/** A value through a chain, uncached (for keys read in place of a `*_NAMES` collection). */
-export function applyChain (value: string, node: TransformNode): string {
-  if (node.parent === undefined) return value
-  const trigger = node.trigger
-  if (trigger !== undefined && !trigger.test(value)) return value
-  return node.fn(applyChain(value, node.parent))
-}
