@@ -35,6 +35,11 @@ export default async function (): Promise<void> {
     const scenarios: Scenario[] = [
       { name: 'gateway, full waf suite', module: 'servers/gateway.js', args: { upstream: upstream.url, collector: collector.url, waf: true } },
       { name: 'gateway, no waf plugins', module: 'servers/gateway.js', args: { upstream: upstream.url, collector: collector.url, waf: false } },
+      // Where the full suite's cost goes: the lightest plugin alone (the shared context, the id
+      // sent upstream, the upstream timing), the rule check with no log, the logs with no rule check.
+      { name: 'gateway, heartbeat only', module: 'servers/gateway.js', args: { upstream: upstream.url, collector: collector.url, waf: true, only: ['heartbeat'] } },
+      { name: 'gateway, rule check only', module: 'servers/gateway.js', args: { upstream: upstream.url, collector: collector.url, waf: true, only: ['rules'] } },
+      { name: 'gateway, forensic+access+heartbeat only', module: 'servers/gateway.js', args: { upstream: upstream.url, collector: collector.url, waf: true, only: ['forensic', 'access', 'heartbeat'] } },
       { name: 'plain @fastify/reply-from proxy', module: 'servers/proxy.js', args: { upstream: upstream.url } }
     ]
     if (nginxAvailable(false)) {

@@ -1,13 +1,17 @@
 import type { FastifyInstance } from 'fastify'
 import { buildGateway } from '../../example-app/gateway.js'
 import { loadConfig } from '../../example-app/config.js'
+import type { RouteConfig } from '../../example-app/config.js'
+import { PLUGIN_KEYS } from '../../lib/context.js'
+import type { PluginKey } from '../../lib/context.js'
 
 /**
  * The gateway in front of the benchmark's upstream, with every waf plugin on (`waf: true`, every
- * channel to the loopback TCP collector) or with none. Rate limiting is off in both, since the
- * load comes from one client.
+ * channel to the loopback TCP collector) or with none. `only` keeps the listed plugins on and
+ * switches the others off for every path, as a gateway config's `routes` would, to show where
+ * the cost goes. Rate limiting is off throughout, since the load comes from one client.
  */
-export async function build (args: { upstream: string, collector: string, waf: boolean }): Promise<FastifyInstance> {
+export async function build (args: { upstream: string, collector: string, waf: boolean, only?: PluginKey[] }): Promise<FastifyInstance> {
   const { config } = loadConfig({
     WAF_UPSTREAM: args.upstream,
     WAF_RATE_LIMIT_MAX: '0',
@@ -16,5 +20,11 @@ export async function build (args: { upstream: string, collector: string, waf: b
     WAF_CHANNEL_ATTACK: args.collector,
     WAF_CHANNEL_HEART: args.collector
   })
+  const only = args.only
+  if (only !== undefined) {
+    const route: RouteConfig = { prefix: '/' }
+    for (const key of PLUGIN_KEYS) if (!only.includes(key)) route[key] = false
+    config.routes = [route]
+  }
   return await buildGateway(config, { defaultUpstream: args.upstream, logger: false, waf: args.waf })
 }
