@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { RecordSource } from '../log/types.js'
 import { jsonInner, jsonString, jsonText, jsonTextInner } from './json-text.js'
-import { headerBlock, responseHeaders, roundMs } from './record-parts.js'
-import type { HeaderMap } from './record-parts.js'
+import { headerBlock, nextHeaderLine, responseHeaders, roundMs } from './record-parts.js'
+import type { HeaderLine, HeaderMap } from './record-parts.js'
 import { REDACTED } from './variables.js'
 
 /**
@@ -113,6 +113,7 @@ function lowerName (block: string, start: number, end: number): string {
 
 /** Scratch for `responseHeadersJson`: the function is synchronous and calls no user code. */
 const names: string[] = []
+const scratchLine: HeaderLine = { start: 0, colon: -1, value: 0, end: 0 }
 
 /**
  * The JSON of `responseHeaders(block, redact)`, written as the block is read. A block with a
@@ -123,24 +124,16 @@ function responseHeadersJson (block: string | null | undefined, redact: Readonly
   if (typeof block !== 'string') return '{}'
   let out = ''
   let n = 0
-  let at = block.indexOf('\r\n')
-  while (at !== -1) {
-    const start = at + 2
-    const end = block.indexOf('\r\n', start)
-    if (end === -1 || end === start) break
-    const colon = block.indexOf(':', start)
-    if (colon !== -1 && colon < end) {
-      const name = lowerName(block, start, colon)
-      const c = name.charCodeAt(0)
-      if (c >= 48 && c <= 57) return headersJson(responseHeaders(block, redact), undefined, false)
-      for (let i = 0; i < n; i++) if (names[i] === name) return headersJson(responseHeaders(block, redact), undefined, false)
-      names[n] = name
-      let v = colon + 1
-      while (v < end && (block.charCodeAt(v) === 32 || block.charCodeAt(v) === 9)) v++
-      out += keys.piece(name, n === 0 ? -1 : 1, true) + (redact.has(name) ? REDACTED : jsonTextInner(block.slice(v, end)))
-      n++
-    }
-    at = end
+  const line = scratchLine
+  for (let at = block.indexOf('\r\n'); at !== -1 && nextHeaderLine(block, at, line); at = line.end) {
+    if (line.colon === -1) continue
+    const name = lowerName(block, line.start, line.colon)
+    const c = name.charCodeAt(0)
+    if (c >= 48 && c <= 57) return headersJson(responseHeaders(block, redact), undefined, false)
+    for (let i = 0; i < n; i++) if (names[i] === name) return headersJson(responseHeaders(block, redact), undefined, false)
+    names[n] = name
+    out += keys.piece(name, n === 0 ? -1 : 1, true) + (redact.has(name) ? REDACTED : jsonTextInner(block.slice(line.value, line.end)))
+    n++
   }
   return n === 0 ? '{}' : out + '"}'
 }

@@ -12,6 +12,34 @@ export function roundMs (ms: number): number {
 }
 
 /**
+ * One `name: value` line of a header block, as offsets into the block: `colon` is -1 for a line
+ * without one, `value` is where the value starts (after the colon and any spaces or tabs).
+ */
+export interface HeaderLine { start: number, colon: number, value: number, end: number }
+
+/**
+ * Moves `line` to the header line after the CRLF at `at` (the status line's, then each
+ * line's `end`). False at the blank line that ends the block, or where the block stops.
+ */
+export function nextHeaderLine (block: string, at: number, line: HeaderLine): boolean {
+  const start = at + 2
+  const end = block.indexOf('\r\n', start)
+  if (end === -1 || end === start) return false
+  line.start = start
+  line.end = end
+  const colon = block.indexOf(':', start)
+  if (colon === -1 || colon >= end) {
+    line.colon = -1
+    return true
+  }
+  let v = colon + 1
+  while (v < end && (block.charCodeAt(v) === 32 || block.charCodeAt(v) === 9)) v++
+  line.colon = colon
+  line.value = v
+  return true
+}
+
+/**
  * The response headers as they went out: parsed from the header block Node wrote (Fastify sends
  * with `writeHead`, whose headers `getHeaders()` does not hold). Names lowercased; a name sent
  * more than once (Set-Cookie) gives an array.
@@ -19,25 +47,17 @@ export function roundMs (ms: number): number {
 export function responseHeaders (block: string | null | undefined, redact: ReadonlySet<string>): HeaderMap {
   const out: HeaderMap = Object.create(null) as HeaderMap
   if (typeof block !== 'string') return out
-  let at = block.indexOf('\r\n')
-  while (at !== -1) {
-    const start = at + 2
-    const end = block.indexOf('\r\n', start)
-    if (end === -1 || end === start) break
-    const colon = block.indexOf(':', start)
-    if (colon !== -1 && colon < end) {
-      const name = block.slice(start, colon).toLowerCase()
-      let v = colon + 1
-      while (v < end && (block.charCodeAt(v) === 32 || block.charCodeAt(v) === 9)) v++
-      if (redact.has(name)) {
-        out[name] = REDACTED
-      } else {
-        const value = asText(block.slice(v, end))
-        const old = out[name]
-        out[name] = old === undefined ? value : Array.isArray(old) ? [...old, value] : [old, value]
-      }
+  const line: HeaderLine = { start: 0, colon: -1, value: 0, end: 0 }
+  for (let at = block.indexOf('\r\n'); at !== -1 && nextHeaderLine(block, at, line); at = line.end) {
+    if (line.colon === -1) continue
+    const name = block.slice(line.start, line.colon).toLowerCase()
+    if (redact.has(name)) {
+      out[name] = REDACTED
+    } else {
+      const value = asText(block.slice(line.value, line.end))
+      const old = out[name]
+      out[name] = old === undefined ? value : Array.isArray(old) ? [...old, value] : [old, value]
     }
-    at = end
   }
   return out
 }

@@ -87,7 +87,8 @@ t.test('a batch sealed at flushLimit waits for the end of the turn; flushLimit 0
   t.same(now.writes, ['at once\n'])
 })
 
-t.test('a failed write puts each channel\'s lines back in front, in order; the next write has them all', async t => {
+/** Channels `a` and `b` on one sink, each with a line in the one write the sink holds in flight. */
+function twoChannelsInOneHeldWrite (): { sink: RecordingSink, a: QueueChannel, b: QueueChannel } {
   const sink = new RecordingSink()
   const a = channelOn(sink, 'a')
   const b = channelOn(sink, 'b')
@@ -95,6 +96,11 @@ t.test('a failed write puts each channel\'s lines back in front, in order; the n
   a.log('a1')
   b.log('b1')
   a.flush()
+  return { sink, a, b }
+}
+
+t.test('a failed write puts each channel\'s lines back in front, in order; the next write has them all', async t => {
+  const { sink, a, b } = twoChannelsInOneHeldWrite()
   t.same(sink.writes, ['a1\nb1\n'])
   a.log('a2')
   b.log('b2')
@@ -114,13 +120,7 @@ t.test('a failed write puts each channel\'s lines back in front, in order; the n
 })
 
 t.test('a channel that gives up at close leaves the shared write in flight to the others', async t => {
-  const sink = new RecordingSink()
-  const a = channelOn(sink, 'a')
-  const b = channelOn(sink, 'b')
-  sink.holding = true
-  a.log('a1')
-  b.log('b1')
-  a.flush()
+  const { sink, a, b } = twoChannelsInOneHeldWrite()
   const closed = await a.close(0)
   t.equal(closed.dropped.closed, 1, "a's line in the write counts as dropped")
   sink.complete()
