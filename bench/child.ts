@@ -1,24 +1,45 @@
 import type { FastifyInstance } from 'fastify'
+import { Session } from 'node:inspector/promises'
+import { writeFileSync } from 'node:fs'
 
 /**
  * Server side of a benchmark scenario: imports the scenario module, builds its app, listens on an
- * ephemeral loopback port, tells the parent the port, and closes when told.
+ * ephemeral loopback port, tells the parent the port, and closes when told. `profile-start` and
+ * `{ profileStop: file }` run V8's CPU profiler around a measured run only (bench/profile.ts),
+ * without the start-up and the warm-up that `node --cpu-prof` would include.
  */
 const [modulePath, argsJson] = process.argv.slice(2)
 const mod = await import(new URL(modulePath, new URL('./', import.meta.url)).href) as { build: (args: Record<string, unknown>) => Promise<FastifyInstance> }
+let session: Session | undefined
 try {
   const app = await mod.build(JSON.parse(argsJson) as Record<string, unknown>)
   await app.listen({ port: 0, host: '127.0.0.1' })
   const addr = app.server.address()
   process.send?.({ port: typeof addr === 'object' && addr !== null ? addr.port : 0 })
-  process.on('message', m => {
+  process.on('message', (m: unknown) => {
     if (m === 'close') void app.close().then(() => process.exit(0))
-    if (m === 'cpu') {
-      const u = process.cpuUsage()
-      process.send?.({ cpu: u.user + u.system })
+    if (m === 'profile-start') void profileStart().then(() => process.send?.({ profiling: true }))
+    if (typeof m === 'object' && m !== null && 'profileStop' in m) {
+      void profileStop(String((m as { profileStop: string }).profileStop)).then(() => process.send?.({ profiled: true }))
     }
   })
 } catch (err) {
   process.send?.({ error: String((err as Error).stack ?? err) })
   process.exit(1)
+}
+
+async function profileStart (): Promise<void> {
+  session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.setSamplingInterval', { interval: 200 })
+  await session.post('Profiler.start')
+}
+
+async function profileStop (file: string): Promise<void> {
+  if (session === undefined) return
+  const { profile } = await session.post('Profiler.stop')
+  writeFileSync(file, JSON.stringify(profile))
+  session.disconnect()
+  session = undefined
 }

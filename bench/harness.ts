@@ -2,28 +2,40 @@ import { fork } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
-import autocannon from 'autocannon'
+import { chooseLoad } from './load.js'
+import type { Load, LoadRun, Request } from './load.js'
+import { processTreeCpuMicros } from './proc-cpu.js'
 
 /**
- * Throughput measured side by side: every scenario's server runs in its own child process, the
- * load generator runs here, and rounds are interleaved (A B C A B C …) so that drift on the
- * machine hits every scenario alike. Ratios from one run are what the README reports.
+ * Servers measured side by side: every scenario's server runs in its own child process, the load
+ * comes from `wrk` in its own process (see load.ts), and rounds are interleaved (A B C A B C …) so
+ * that drift on the machine hits every scenario alike. Each scenario is measured twice:
+ *
+ * 1. saturated: `wrk -t1 -c50` for a bounded time, req/s as a ratio to the table's baseline;
+ * 2. paced: every scenario at one fixed request rate, the same for all (a share of the slowest
+ *    scenario's saturated rate, so that none of them is saturated), and the server's CPU time
+ *    (user + system from /proc/<pid>/stat) divided by the requests answered. The µs a scenario
+ *    adds over its baseline at that rate is what the budgets are stated in: on a shared two-core
+ *    machine it is far steadier than req/s, which the load generator and the neighbours move.
  */
 
-/** A server the harness does not start itself (nginx): started and stopped by the scenario. */
+/** A server the harness does not fork itself (nginx): started and stopped by the scenario. */
 export interface ExternalServer {
   port: number
+  /** The process whose CPU time (with its descendants') is the server's. */
+  pid: number
   stop: () => Promise<void>
-  /** CPU time (user + system) the server process has used so far, in µs, where it can tell. */
-  cpuMicros?: () => Promise<number>
 }
 
-/**
- * Requests per second per scenario, and the server's CPU µs per request where known. On a
- * two-core machine the load generator can be the bottleneck of a fast server, so the CPU cost per
- * request is the steadier figure of the two.
- */
-export type Results = Map<string, number> & { cpu: Map<string, number> }
+/** What a row must meet; every figure is printed with its verdict beside the measurement. */
+export interface Budget {
+  /** At most this many server CPU µs per request over the table's baseline, at the fixed rate. */
+  addedMicros?: number
+  /** Saturated req/s at least `min` times those of `of` (the table's baseline when absent). */
+  ratio?: { min: number, of?: string }
+  /** Added µs at most `max` times the µs that scenario `of` adds over the baseline. */
+  shareOfAdded?: { max: number, of: string }
+}
 
 export interface Scenario {
   name: string
@@ -37,13 +49,50 @@ export interface Scenario {
   headers?: Record<string, string>
   method?: string
   body?: string
+  budget?: Budget
+  /** Measured saturated only: too slow to set the shared fixed rate (nginx + ModSecurity + CRS). */
+  saturatedOnly?: boolean
 }
 
 export interface LoadOptions {
   durationSec?: number
   connections?: number
   rounds?: number
-  pipelining?: number
+  /** The fixed rate as a share of the slowest scenario's median saturated req/s. */
+  rateShare?: number
+}
+
+export interface Row {
+  rps: number
+  rpsRange: [number, number]
+  /** Server CPU µs per request when saturated. */
+  saturatedMicros?: number
+  /** Server CPU µs per request at the fixed rate: median and range over the rounds. */
+  pacedMicros?: number
+  pacedRange?: [number, number]
+  /** Median achieved rate of the paced runs. */
+  achieved?: number
+  errors: number
+}
+
+export interface Results {
+  rows: Map<string, Row>
+  /** The fixed rate asked for, in req/s. */
+  rate: number
+  load: Load
+  options: Required<LoadOptions>
+  budgets: Map<string, Budget>
+}
+
+/** Rounds and durations from the environment: BENCH_ROUNDS, BENCH_SECONDS, and BENCH_QUICK=1 (1 round of 2 s). */
+export function benchOptions (): Required<LoadOptions> {
+  const quick = process.env.BENCH_QUICK === '1'
+  return {
+    durationSec: Number(process.env.BENCH_SECONDS ?? (quick ? 2 : 5)),
+    rounds: Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 3)),
+    connections: 50,
+    rateShare: Number(process.env.BENCH_RATE_SHARE ?? 0.7)
+  }
 }
 
 const CHILD = fileURLToPath(new URL('./child.js', import.meta.url))
@@ -51,63 +100,111 @@ const CHILD = fileURLToPath(new URL('./child.js', import.meta.url))
 async function start (s: Scenario): Promise<ExternalServer> {
   if (s.external !== undefined) return await s.external()
   if (s.module === undefined) throw new Error(`${s.name}: a scenario needs a module or an external server`)
-  const child: ChildProcess = fork(CHILD, [s.module, JSON.stringify(s.args ?? {})], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const child: ChildProcess = fork(CHILD, [s.module, JSON.stringify(s.args ?? {})], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: childExecArgv() })
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port?: number, error?: string }) => m.port !== undefined ? resolve(m.port) : reject(new Error(m.error)))
     child.once('exit', code => reject(new Error(`${s.name}: server exited with ${String(code)}`)))
   })
   return {
     port,
+    pid: child.pid as number,
     stop: async () => {
       const exited = new Promise(resolve => child.once('exit', resolve))
       child.send('close')
       await exited
-    },
-    cpuMicros: async () => await new Promise<number>(resolve => {
-      child.once('message', (m: { cpu: number }) => resolve(m.cpu))
-      child.send('cpu')
-    })
-  }
-}
-
-async function load (port: number, s: Scenario, o: Required<LoadOptions>): Promise<{ rps: number, total: number }> {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}${s.path ?? '/'}`,
-    connections: o.connections,
-    duration: o.durationSec,
-    pipelining: o.pipelining,
-    method: (s.method ?? 'GET') as 'GET',
-    headers: s.headers,
-    body: s.body
-  })
-  if (result.non2xx > 0 && s.name.indexOf('deny') === -1) process.stderr.write(`${s.name}: ${result.non2xx} non-2xx responses\n`)
-  return { rps: result.requests.average, total: result.requests.total }
-}
-
-/** Requests per second (and server CPU per request) of each scenario: medians over `rounds` interleaved rounds. */
-export async function throughput (scenarios: Scenario[], opts: LoadOptions = {}): Promise<Results> {
-  const o: Required<LoadOptions> = { durationSec: 5, connections: 50, rounds: 3, pipelining: 1, ...opts }
-  const samples = new Map<string, number[]>(scenarios.map(s => [s.name, []]))
-  const cpu = new Map<string, number[]>(scenarios.map(s => [s.name, []]))
-  for (let round = 0; round < o.rounds; round++) {
-    for (const s of scenarios) {
-      const r = await start(s)
-      try {
-        // A short warm-up so the JIT has compiled the hot path before the measured run.
-        await load(r.port, s, { ...o, durationSec: 1 })
-        const before = await r.cpuMicros?.()
-        const measured = await load(r.port, s, o)
-        const after = await r.cpuMicros?.()
-        samples.get(s.name)?.push(measured.rps)
-        if (before !== undefined && after !== undefined && measured.total > 0) cpu.get(s.name)?.push((after - before) / measured.total)
-      } finally {
-        await r.stop()
-      }
     }
   }
-  const results = new Map([...samples].map(([k, v]) => [k, median(v)])) as Results
-  results.cpu = new Map([...cpu].filter(([, v]) => v.length > 0).map(([k, v]) => [k, median(v)]))
-  return results
+}
+
+/** BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) goes to every server process. */
+function childExecArgv (): string[] {
+  const extra = process.env.BENCH_NODE_ARGS
+  return extra === undefined || extra === '' ? [] : extra.split(/\s+/)
+}
+
+function requestOf (s: Scenario): Request {
+  return { path: s.path ?? '/', method: s.method ?? 'GET', headers: s.headers ?? {}, ...(s.body === undefined ? {} : { body: s.body }) }
+}
+
+function expectErrors (s: Scenario, run: LoadRun): number {
+  const bad = (s.name.includes('deny') ? 0 : run.non2xx) + run.errors
+  if (bad > 0) process.stderr.write(`${s.name}: ${run.non2xx} non-2xx responses, ${run.errors} socket errors\n`)
+  return bad
+}
+
+/**
+ * Saturated runs of 1 s until the server has answered WARM_UP_REQUESTS (the JIT optimizes after
+ * a count of calls, not after a time: on a busy machine one second can be a few hundred
+ * requests, all of them in the interpreter), or for at most WARM_UP_SECONDS.
+ */
+const WARM_UP_REQUESTS = 5000
+const WARM_UP_SECONDS = 8
+
+export async function warmUp (port: number, s: Scenario, load: Load, o: Required<LoadOptions>): Promise<void> {
+  let answered = 0
+  for (let t = 0; t < WARM_UP_SECONDS && answered < WARM_UP_REQUESTS; t++) answered += (await load.saturate(port, requestOf(s), o.connections, 1)).total
+}
+
+/**
+ * Measures `run` on a fresh server: a saturated warm-up (the JIT compiles the hot path), then the
+ * run with the server's CPU time around it.
+ */
+async function measured (s: Scenario, load: Load, o: Required<LoadOptions>, run: (port: number) => Promise<LoadRun>): Promise<{ run: LoadRun, micros: number }> {
+  const server = await start(s)
+  try {
+    await warmUp(server.port, s, load, o)
+    const before = processTreeCpuMicros(server.pid)
+    const r = await run(server.port)
+    const after = processTreeCpuMicros(server.pid)
+    return { run: r, micros: r.total > 0 ? (after - before) / r.total : Number.NaN }
+  } finally {
+    await server.stop()
+  }
+}
+
+/** Both measurements of every scenario: medians over `rounds` interleaved rounds of each. */
+export async function throughput (scenarios: Scenario[], opts: LoadOptions = {}): Promise<Results> {
+  const o: Required<LoadOptions> = { ...benchOptions(), ...opts }
+  const load = chooseLoad()
+  const sat = new Map<string, { rps: number[], micros: number[], errors: number }>(scenarios.map(s => [s.name, { rps: [], micros: [], errors: 0 }]))
+  for (let round = 0; round < o.rounds; round++) {
+    for (const s of scenarios) {
+      const m = await measured(s, load, o, async port => await load.saturate(port, requestOf(s), o.connections, o.durationSec))
+      const acc = sat.get(s.name) as { rps: number[], micros: number[], errors: number }
+      acc.rps.push(m.run.rps)
+      acc.micros.push(m.micros)
+      acc.errors += expectErrors(s, m.run)
+    }
+  }
+  const paced = scenarios.filter(s => s.saturatedOnly !== true)
+  const slowest = Math.min(...paced.map(s => median(sat.get(s.name)?.rps ?? [])))
+  const rate = Math.max(100, Math.round(slowest * o.rateShare / 100) * 100)
+  const pace = new Map<string, { micros: number[], achieved: number[], errors: number }>(paced.map(s => [s.name, { micros: [], achieved: [], errors: 0 }]))
+  for (let round = 0; round < o.rounds; round++) {
+    for (const s of paced) {
+      const m = await measured(s, load, o, async port => await load.paced(port, requestOf(s), rate, o.durationSec))
+      const acc = pace.get(s.name) as { micros: number[], achieved: number[], errors: number }
+      acc.micros.push(m.micros)
+      acc.achieved.push(m.run.rps)
+      acc.errors += expectErrors(s, m.run)
+    }
+  }
+  const rows = new Map<string, Row>()
+  for (const s of scenarios) {
+    const a = sat.get(s.name) as { rps: number[], micros: number[], errors: number }
+    const p = pace.get(s.name)
+    rows.set(s.name, {
+      rps: median(a.rps),
+      rpsRange: [Math.min(...a.rps), Math.max(...a.rps)],
+      saturatedMicros: median(a.micros),
+      ...(p === undefined
+        ? {}
+        : { pacedMicros: median(p.micros), pacedRange: [Math.min(...p.micros), Math.max(...p.micros)], achieved: median(p.achieved) }),
+      errors: a.errors + (p?.errors ?? 0)
+    })
+  }
+  const budgets = new Map(scenarios.flatMap(s => s.budget === undefined ? [] : [[s.name, s.budget] as const]))
+  return { rows, rate, load, options: o, budgets }
 }
 
 export function median (xs: number[]): number {
@@ -116,15 +213,55 @@ export function median (xs: number[]): number {
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
-/** Prints a table of scenarios with their ratio to `base`, and the server CPU per request where known. */
-export function printRatios (title: string, results: Results, base: string): void {
-  const b = results.get(base)
+function added (results: Results, name: string, base: string): number | undefined {
+  const a = results.rows.get(name)?.pacedMicros
+  const b = results.rows.get(base)?.pacedMicros
+  return a === undefined || b === undefined ? undefined : a - b
+}
+
+/** The verdicts of a row's budget, e.g. `+6.1 ≤ 8 µs met; 0.81 ≥ 0.75 met`. */
+function verdicts (results: Results, name: string, base: string, budget: Budget): string {
+  const out: string[] = []
+  const verdict = (ok: boolean): string => ok ? 'met' : 'NOT MET'
+  const plus = added(results, name, base)
+  if (budget.addedMicros !== undefined && plus !== undefined) out.push(`+${plus.toFixed(1)} ≤ ${budget.addedMicros} µs ${verdict(plus <= budget.addedMicros)}`)
+  if (budget.ratio !== undefined) {
+    const of = budget.ratio.of ?? base
+    const r = (results.rows.get(name)?.rps ?? 0) / (results.rows.get(of)?.rps ?? Number.NaN)
+    out.push(`${r.toFixed(2)} ≥ ${budget.ratio.min.toFixed(2)} x ${of} ${verdict(r >= budget.ratio.min)}`)
+  }
+  if (budget.shareOfAdded !== undefined && plus !== undefined) {
+    const other = added(results, budget.shareOfAdded.of, base)
+    if (other !== undefined) out.push(`+${plus.toFixed(1)} ≤ ${budget.shareOfAdded.max} x +${other.toFixed(1)} µs (${budget.shareOfAdded.of}) ${verdict(plus <= budget.shareOfAdded.max * other)}`)
+  }
+  return out.join('; ')
+}
+
+/**
+ * One table: per scenario the saturated req/s and its ratio to `base`, the server CPU µs per
+ * request at the fixed rate (median, and the range over the rounds, which shows the noise), the
+ * µs added over `base`, and the budget's verdicts when `budgets` is on.
+ */
+export function printRatios (title: string, results: Results, base: string, opts: { budgets?: boolean } = {}): void {
+  const b = results.rows.get(base)
+  const o = results.options
+  const w = (s: string, n: number): string => s.padStart(n)
   process.stdout.write(`\n${title}\n`)
-  for (const [name, rps] of results) {
-    const ratio = b === undefined || b === 0 ? '' : (rps / b).toFixed(2)
-    const cpu = results.cpu.get(name)
-    const cpuText = cpu === undefined ? '' : `  ${cpu.toFixed(1).padStart(6)} µs server CPU/req`
-    process.stdout.write(`  ${name.padEnd(48)} ${rps.toFixed(0).padStart(9)} req/s  ${ratio.padStart(5)} x ${base}${cpuText}\n`)
+  process.stdout.write(`  load: ${results.load.label}\n`)
+  process.stdout.write(`  saturated: ${o.connections} connections, ${o.durationSec} s; fixed rate: ${results.rate} req/s ` +
+    `(${o.rateShare} of the slowest scenario's saturated rate), ${o.durationSec} s; median of ${o.rounds} interleaved round(s) each\n`)
+  process.stdout.write(`  ${'scenario'.padEnd(46)} ${w('req/s', 8)} ${w('x base', 6)} ${w('µs/req', 7)} ${w('(min–max)', 13)} ${w('added', 7)} ${w('at req/s', 8)} ${w('sat µs', 6)}\n`)
+  for (const [name, row] of results.rows) {
+    const ratio = b === undefined || b.rps === 0 ? '' : (row.rps / b.rps).toFixed(2)
+    const paced = row.pacedMicros === undefined ? '' : row.pacedMicros.toFixed(1)
+    const range = row.pacedRange === undefined ? '' : `${row.pacedRange[0].toFixed(1)}–${row.pacedRange[1].toFixed(1)}`
+    const plus = name === base ? '' : added(results, name, base)?.toFixed(1) ?? ''
+    const achieved = row.achieved === undefined ? '' : row.achieved.toFixed(0)
+    const sat = row.saturatedMicros === undefined || Number.isNaN(row.saturatedMicros) ? '' : row.saturatedMicros.toFixed(1)
+    process.stdout.write(`  ${name.padEnd(46)} ${w(row.rps.toFixed(0), 8)} ${w(ratio, 6)} ${w(paced, 7)} ${w(range, 13)} ${w(plus === '' ? '' : `+${plus}`, 7)} ${w(achieved, 8)} ${w(sat, 6)}\n`)
+  }
+  if (opts.budgets === true) {
+    for (const [name, budget] of results.budgets) process.stdout.write(`  budget, ${name}: ${verdicts(results, name, base, budget)}\n`)
   }
 }
 

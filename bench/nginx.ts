@@ -94,6 +94,7 @@ http {
   await waitForPort(port)
   return {
     port,
+    pid: child.pid as number,
     stop: async () => {
       const exited = new Promise(resolve => child.once('exit', resolve))
       child.kill('SIGQUIT')
