@@ -16,6 +16,7 @@ import type { AccessRecord } from '../lib/access/record.js'
 import { requestSource, refusedSource } from '../lib/access/source.js'
 import { noteArrival, noteDeparture } from '../lib/access/connection.js'
 import { TSV_COLUMNS, TSV_TYPES } from '../lib/access/tsv-columns.js'
+import { DEFAULT_REDACT_REQUEST_HEADERS } from '../lib/redaction.js'
 import { coreOf } from './core.js'
 import type { WafParticipant } from './core.js'
 
@@ -48,7 +49,7 @@ export interface WafAccessLogOptions extends PrefixOptions {
   routes?: RouteToggle[]
 }
 
-export const DEFAULT_REDACT_HEADERS: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie']
+export const DEFAULT_REDACT_HEADERS: readonly string[] = [...DEFAULT_REDACT_REQUEST_HEADERS, 'set-cookie']
 
 const OWNER = 'waf-access-log'
 

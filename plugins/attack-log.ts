@@ -11,6 +11,7 @@ import type { LogFramework } from '../lib/log/framework.js'
 import { PluginSwitch, validateRouteToggles } from '../lib/switches.js'
 import type { PrefixOptions, RouteToggle, RouteWafConfig } from '../lib/switches.js'
 import { buildAttackRecord } from '../lib/rules/attack-record.js'
+import { DEFAULT_REDACT_REQUEST_HEADERS } from '../lib/redaction.js'
 import { coreOf } from './core.js'
 import type { WafParticipant } from './core.js'
 
@@ -27,7 +28,7 @@ export interface WafAttackLogOptions extends PrefixOptions {
   routes?: RouteToggle[]
 }
 
-export const DEFAULT_ATTACK_REDACT: readonly string[] = ['authorization', 'proxy-authorization', 'cookie']
+export const DEFAULT_ATTACK_REDACT: readonly string[] = DEFAULT_REDACT_REQUEST_HEADERS
 
 const OWNER = 'waf-attack-log'
 const KNOWN = new Set(['channel', 'includeHeaders', 'redactHeaders', 'include', 'exclude', 'routes'])

@@ -11,6 +11,7 @@ import type { LogRecord } from '../lib/log/types.js'
 import type { Channel } from '../lib/transport/types.js'
 import { PluginSwitch, validateRouteToggles } from '../lib/switches.js'
 import type { PrefixOptions, RouteToggle, RouteWafConfig } from '../lib/switches.js'
+import { DEFAULT_REDACT_REQUEST_HEADERS } from '../lib/redaction.js'
 import { coreOf } from './core.js'
 import type { WafCore, WafParticipant } from './core.js'
 
@@ -20,7 +21,7 @@ export type ForensicWriteFailure = 'drop' | 'reject' | 'exit'
 export interface WafForensicOptions extends PrefixOptions {
   /** The channel of the `default` filter of the `forensic` stream (`'forensic'`). */
   channel?: string
-  /** Header names whose values are logged as `[REDACTED]` (`authorization`, `proxy-authorization`); `[]` logs every header as received. */
+  /** Header names whose values are logged as `REDACTED` (`authorization`, `proxy-authorization`, `cookie`); `[]` logs every header as received. */
   redact?: string[]
   /** `'drop'` counts and carries on (default); `'reject'` answers 503 without running the handler; `'exit'` ends the process, as httpd does. */
   onWriteFailure?: ForensicWriteFailure
@@ -73,7 +74,7 @@ declare module 'fastify' {
   }
 }
 
-export const DEFAULT_REDACT: readonly string[] = Object.freeze(['authorization', 'proxy-authorization'])
+export const DEFAULT_REDACT: readonly string[] = DEFAULT_REDACT_REQUEST_HEADERS
 
 const KNOWN = new Set(['channel', 'redact', 'onWriteFailure', 'responseHeader', 'immediate', 'clientErrors', 'include', 'exclude', 'routes'])
 const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])

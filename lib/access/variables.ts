@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http'
 import type { RecordSource } from '../log/types.js'
 import { formatIso8601, formatTimeLocal, SecondCache, secondsDotMs } from './clock.js'
 import { argOf, argsOf, basicUser, cookieOf, normalizeUri, pathOf } from './request-parts.js'
+import { REDACTED } from '../redaction.js'
 
 /**
  * nginx variables, read from a record's source. A getter returns `undefined` for a variable that
@@ -20,7 +21,7 @@ export interface Variable {
   raw: boolean
 }
 
-export const REDACTED = 'REDACTED'
+export { REDACTED }
 
 const timeLocal = new SecondCache(formatTimeLocal)
 const timeIso = new SecondCache(formatIso8601)

@@ -1,6 +1,7 @@
 import { forensicEscape } from './escape.js'
 import { asciiLower, sameName } from './headers.js'
 import type { HeaderNameSet } from './headers.js'
+import { REDACTED } from '../redaction.js'
 
 /**
  * The two lines of mod_log_forensic:
@@ -14,7 +15,7 @@ import type { HeaderNameSet } from './headers.js'
  * Cookie and Set-Cookie included. The id is written as it is; everything else is escaped.
  */
 
-export const REDACTED = '[REDACTED]'
+export { REDACTED }
 
 /** Past this many headers, duplicates are found through a Map instead of pairwise comparison. */
 const PAIRWISE_LIMIT = 16
@@ -22,7 +23,7 @@ const PAIRWISE_LIMIT = 16
 /**
  * The "+" line. `requestLine` is `METHOD SP target SP HTTP/x.y` as received; `rawHeaders` is a
  * flat name, value, name, value… list (Node's `IncomingMessage#rawHeaders`), byte strings.
- * Values of names in `redact` are replaced by `[REDACTED]`.
+ * Values of names in `redact` are replaced by `REDACTED`.
  */
 export function formatPlusLine (id: string, requestLine: string, rawHeaders: readonly string[], redact?: HeaderNameSet): string {
   return withHeaders('+' + id + '|' + forensicEscape(requestLine), rawHeaders, redact)

@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { WafAction, WafContext, WafMode } from '../context.js'
-import { asText } from '../access/escape.js'
-import { REDACTED } from '../access/variables.js'
+import { REDACTED } from '../redaction.js'
 import type { LogRecord } from '../log/types.js'
+import { AttackRedactor } from './attack-redaction.js'
+import { asText } from '../access/escape.js'
 
 /** One entry of an attack record (DESIGN.md "Wire formats: attack"). */
 export interface AttackRecordEntry {
@@ -41,6 +42,9 @@ export interface AttackSourceRequest {
   headers: IncomingHttpHeaders
 }
 
+/** Longer locations (a key path deep in a JSON body) are cut to this many characters and `…`. */
+export const MAX_LOCATION = 256
+
 function headersOf (headers: IncomingHttpHeaders, redact: ReadonlySet<string>): Record<string, string | string[]> {
   const out = Object.create(null) as Record<string, string | string[]>
   for (const k in headers) {
@@ -51,9 +55,15 @@ function headersOf (headers: IncomingHttpHeaders, redact: ReadonlySet<string>): 
   return out
 }
 
+function capLocation (location: string): string {
+  return location.length <= MAX_LOCATION ? location : location.slice(0, MAX_LOCATION - 1) + '…'
+}
+
 /**
  * The attack record of a request. Header names are lower-cased, values are text (valid UTF-8
- * decoded), and the redacted ones read `REDACTED`; `includeHeaders: false` leaves them out.
+ * decoded, anything else as latin1 characters, as payloads are), and the redacted ones read `REDACTED`; `includeHeaders: false` leaves them out.
+ * A redacted header's value is kept out of every entry too (see AttackRedactor), and a location
+ * is cut to MAX_LOCATION characters.
  */
 export function buildAttackRecord (
   req: AttackSourceRequest,
@@ -63,6 +73,7 @@ export function buildAttackRecord (
 ): AttackRecord {
   const request: AttackRecord['request'] = { method: req.method ?? '', uri: asText(req.url ?? '') }
   if (o.includeHeaders) request.headers = headersOf(req.headers, o.redact)
+  const redactor = new AttackRedactor(req.headers, o.redact, asText)
   return {
     type: 'attack',
     id: ctx.id,
@@ -84,6 +95,8 @@ export function buildAttackRecord (
         action: a.action
       }
       if (a.score !== undefined) e.score = a.score
+      redactor.apply(e)
+      e.location = capLocation(e.location)
       return e
     }),
     worker: o.worker

@@ -4,7 +4,7 @@ import { parseCtl, parseIdRanges } from './compile.js'
 import { runPhase } from './evaluate.js'
 import type { BodyInput, RequestInput } from './input.js'
 import type { IdRange, Phase, TargetExclusion } from './model.js'
-import { bytesToUtf8 } from './regex.js'
+import { asText } from '../access/escape.js'
 import { DEFAULT_LIMITS } from './request-data.js'
 import type { Cut, RuleLimits } from './request-data.js'
 import type { RuleSet } from './ruleset.js'
@@ -178,18 +178,28 @@ export class RuleEngine {
 }
 
 /**
- * The payload of an entry: the matched value, readable (UTF-8), cut to `max`. A longer value
- * is cut to a window around the matched text when it can be found, so a payload hidden after
- * a long prefix still shows.
+ * The payload of an entry: the matched value, as text (valid UTF-8 decoded, anything else as
+ * latin1 characters, as the logs write header values), cut to `max`. A longer value is cut to a
+ * window around the matched text when it can be found, so a payload hidden after a long prefix
+ * still shows; the window never splits a UTF-8 sequence.
  */
 export function payloadOf (value: string, matched: string | undefined, max: number): string {
-  if (value.length <= max) return bytesToUtf8(value)
+  if (value.length <= max) return asText(value)
   let start = 0
   if (matched !== undefined && matched.length > 0) {
     const at = value.indexOf(matched.length > max ? matched.slice(0, max) : matched)
     if (at > 0) start = Math.max(0, Math.min(at - (max >> 3), value.length - max))
   }
-  return bytesToUtf8(value.slice(start, start + max))
+  let end = start + max
+  while (start < end && isContinuationByte(value, start)) start++
+  while (end > start && end < value.length && isContinuationByte(value, end)) end--
+  return asText(value.slice(start, end))
+}
+
+/** A UTF-8 continuation byte (10xxxxxx) in a byte string. */
+function isContinuationByte (s: string, at: number): boolean {
+  const c = s.charCodeAt(at)
+  return c >= 0x80 && c <= 0xbf
 }
 
 function compileExclusion (e: RuleExclusion, i: number): CompiledExclusion {

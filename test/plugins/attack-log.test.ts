@@ -91,6 +91,30 @@ t.test('one attack line per request with attacks, shaped as DESIGN.md; headers r
   t.equal(s.attack.lines().length, 1, 'no line for the clean request')
 })
 
+t.test('secrets in redacted headers that trigger rules reach no log: payloads, locations and headers read REDACTED', async t => {
+  const s = await setup(t, {}, 'detect')
+  // Shellshock fires on Authorization, JNDI on Proxy-Authorization, SQLi on a cookie value, XSS
+  // on a bare cookie (no "="), which the cookie parser makes a cookie name.
+  const res = await rawRequest(s.port, buildRequest('GET', '/search', [
+    ['Host', 'h'], ['Authorization', 'Bearer () { :; }; SECRET-AUTH-1'], ['Proxy-Authorization', 'Basic ${jndi:ldap://SECRET-PROXY-2}'],
+    ['Cookie', "sid=1' or 1=1-- SECRET-COOKIE-3; <script>SECRET-BARE-4"]
+  ]))
+  t.match(res.response, /^HTTP\/1\.1 200 /)
+  const [line] = await s.attack.waitForLines(1)
+  await s.access.waitForLines(1)
+  await s.forensic.waitForLines(2)
+  const rec = JSON.parse(line) as AttackRecord
+  const locations = rec.attacks.map(a => a.location)
+  for (const l of ['REQUEST_HEADERS:Authorization', 'REQUEST_HEADERS:Proxy-Authorization', 'REQUEST_COOKIES:sid', 'REQUEST_COOKIES_NAMES:REDACTED']) {
+    t.ok(locations.includes(l), `a rule fired on ${l}`)
+  }
+  t.ok(rec.attacks.every(a => a.payload === 'REDACTED'), 'every payload is redacted')
+  for (const [name, c] of [['attack', s.attack], ['access', s.access], ['forensic', s.forensic]] as const) {
+    t.notMatch(c.lines().join('\n'), /SECRET-/, `no secret in the ${name} log`)
+    t.match(c.lines().join('\n'), /REDACTED/, `the ${name} log shows the one marker`)
+  }
+})
+
 t.test('the attack, access and forensic lines of a request share its id', async t => {
   const s = await setup(t, {}, 'detect')
   const res = await rawRequest(s.port, buildRequest('GET', '/search?f=../../etc/passwd', HEADERS))
