@@ -1,11 +1,13 @@
 import Fastify from 'fastify'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import replyFrom from '@fastify/reply-from'
+import type { FastifyReplyFromHooks } from '@fastify/reply-from'
 import rateLimit from '@fastify/rate-limit'
 import { waf, wafServerOptions, wafUpstream, wafRateLimitHooks } from '../plugins/index.js'
 import type { WafOptions } from '../plugins/index.js'
 import { domainOf } from '../lib/context.js'
 import type { WafPolicy } from '../lib/context.js'
+import { dropRequestHopByHop, dropResponseHopByHop } from '../lib/proxy/hop-by-hop.js'
 import type { ChannelName, GatewayConfig } from './config.js'
 
 /**
@@ -112,14 +114,19 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
   const upstreams = new Map<string, string>()
   for (const [domain, d] of Object.entries(config.domains)) upstreams.set(domain, d.upstream ?? opts.defaultUpstream)
 
-  const hooks = {
+  const upstreamHooks = wafUpstream({
+    onError (reply, err) {
+      const status = (err.error as Error & { statusCode?: number }).statusCode === 504 ? 504 : 502
+      void reply.code(status).send({ statusCode: status, error: status === 504 ? 'Gateway Timeout' : 'Bad Gateway', id: (reply.request as FastifyRequest).waf?.id })
+    }
+  })
+  const hooks: FastifyReplyFromHooks = {
     retriesCount: 0,
-    ...wafUpstream({
-      onError (reply, err) {
-        const status = (err.error as Error & { statusCode?: number }).statusCode === 504 ? 504 : 502
-        void reply.code(status).send({ statusCode: status, error: status === 504 ? 'Gateway Timeout' : 'Bad Gateway', id: (reply.request as FastifyRequest).waf?.id })
-      }
-    })
+    ...upstreamHooks,
+    // Hop-by-hop fields stay on their connection, both ways; dropped before the proxy's own
+    // headers are added, so that a client cannot name those in `Connection`.
+    rewriteRequestHeaders: (request, headers) => upstreamHooks.rewriteRequestHeaders(request, dropRequestHopByHop(headers)),
+    rewriteHeaders: headers => dropResponseHopByHop(headers)
   }
 
   if (withWaf) {

@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url'
 import { startDemoUpstream } from '../../example-app/upstream.js'
 import { startGateway } from '../helpers/gateway.js'
 import type { GatewayProcess } from '../helpers/gateway.js'
-import { buildRequest, rawRequest } from '../helpers/raw-http.js'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { buildRequest, openConnection, rawRequest, responseComplete } from '../helpers/raw-http.js'
 
 /**
  * The gateway against clients that do what real (and hostile) clients do: secrets in headers
@@ -28,13 +30,17 @@ interface Run {
   log: (name: string) => string[]
 }
 
-async function run (t: Test, env: Record<string, string> = {}, yaml = ''): Promise<Run> {
+async function run (t: Test, env: Record<string, string> = {}, yaml = '', upstreamUrl?: string): Promise<Run> {
   const dir = t.testdir({})
-  const upstream = await startDemoUpstream()
-  t.teardown(() => { upstream.server.close(); upstream.server.closeAllConnections() })
+  let url = upstreamUrl
+  if (url === undefined) {
+    const upstream = await startDemoUpstream()
+    t.teardown(() => { upstream.server.close(); upstream.server.closeAllConnections() })
+    url = upstream.url
+  }
   if (yaml !== '') writeFileSync(join(dir, 'waf.yaml'), yaml)
   const gw = await startGateway({
-    WAF_UPSTREAM: upstream.url,
+    WAF_UPSTREAM: url,
     WAF_LOG_DIR: join(dir, 'logs'),
     WAF_HEARTBEAT_INTERVAL: '60000',
     WAF_RATE_LIMIT_MAX: '0',
@@ -55,6 +61,34 @@ async function run (t: Test, env: Record<string, string> = {}, yaml = ''): Promi
 function jsonLines (lines: string[]): Json[] {
   return lines.map(l => JSON.parse(l) as Json)
 }
+
+interface Seen { headers: http.IncomingHttpHeaders, body: number }
+
+/**
+ * An upstream that records what it received, and answers with hop-by-hop fields of its own
+ * (which must not reach the client).
+ */
+async function recordingUpstream (t: Test): Promise<{ url: string, seen: Seen[] }> {
+  const seen: Seen[] = []
+  const server = http.createServer((req, res) => {
+    let body = 0
+    req.on('data', (d: Buffer) => { body += d.length })
+    req.on('end', () => {
+      seen.push({ headers: req.headers, body })
+      res.writeHead(200, {
+        // No length: the answer is chunked, with a Trailer field announced.
+        'content-type': 'text/plain', connection: 'keep-alive, X-Up-Private',
+        'keep-alive': 'timeout=5, max=3', 'x-up-private': 'p', upgrade: 'h2c', 'proxy-connection': 'keep-alive', trailer: 'X-T'
+      })
+      res.end('ok')
+    })
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { server.close(); server.closeAllConnections() })
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen }
+}
+
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect']
 
 /** SIGTERM, exit 0, and a forensic log with every "+" matched by its "-". */
 async function stopCleanly (t: Test, r: Run): Promise<void> {
@@ -95,4 +129,90 @@ t.test('secrets in Authorization, Proxy-Authorization and Cookie that trigger ru
       t.notMatch(text, /\[REDACTED\]/, `${mode}: and no other`)
     }
   }
+})
+
+t.test('Expect: 100-continue is answered as nginx does, the body forwarded; hop-by-hop request fields never reach the upstream', async t => {
+  const up = await recordingUpstream(t)
+  const r = await run(t, {}, '', up.url)
+  const body = 'a'.repeat(2048)
+  const c = await openConnection(r.gw.port)
+  c.write(buildRequest('POST', '/upload', [['Host', 'shop.example'], ['Content-Type', 'text/plain'], ['Content-Length', String(body.length)], ['Expect', '100-continue']]))
+  await c.waitFor(s => s.includes('\r\n\r\n'))
+  t.match(c.received(), /^HTTP\/1\.1 100 Continue\r\n\r\n$/, 'the interim 100 comes before the body is sent')
+  c.write(body)
+  const answered = await c.waitFor(s => responseComplete(s.slice(s.indexOf('\r\n\r\n') + 4)))
+  t.match(answered, /HTTP\/1\.1 200 OK/, 'the final answer is the upstream\'s')
+  c.destroy()
+
+  const chunked = await rawRequest(r.gw.port, buildRequest('POST', '/chunked', [['Host', 'shop.example'], ['Content-Type', 'text/plain'], ['Transfer-Encoding', 'chunked'],
+    ['TE', 'trailers'], ['Trailer', 'X-T'], ['Keep-Alive', 'timeout=5'], ['Proxy-Connection', 'keep-alive'], ['Connection', 'keep-alive, X-Client-Private, x-request-id'],
+    ['X-Client-Private', 'secret hop'], ['Upgrade', 'h2c']], '5\r\nhello\r\n0\r\n\r\n'))
+  t.equal(chunked.status, 200, 'Keep-Alive, TE, Trailer, Upgrade, a chunked body: forwarded, no 502')
+  const ka = await rawRequest(r.gw.port, buildRequest('GET', '/ka', [['Host', 'shop.example'], ['Keep-Alive', 'timeout=5'], ['Connection', 'close']]))
+  t.equal(ka.status, 200, 'Keep-Alive alone: no 502')
+
+  t.equal(up.seen.length, 3)
+  t.equal(up.seen[0].body, 2048, 'the upstream got the whole body after the 100')
+  t.equal(up.seen[1].body, 5, 'the chunked body, de-chunked, with its length')
+  t.equal(up.seen[1].headers['content-length'], '5')
+  for (const s of up.seen) {
+    for (const h of [...HOP_BY_HOP, 'x-client-private']) {
+      // The gateway's own connection to the upstream has its own Connection field (undici's).
+      if (h === 'connection') t.equal(s.headers.connection ?? 'keep-alive', 'keep-alive', 'the upstream sees only the gateway\'s own Connection')
+      else t.notOk(h in s.headers, `the upstream never sees ${h}`)
+    }
+    t.match(s.headers['x-request-id'], /^[\w-]{27}$/, 'naming x-request-id in Connection does not remove the gateway\'s own')
+  }
+  await stopCleanly(t, r)
+  const access = jsonLines(r.log('access'))
+  t.same(access.map(a => a.response.status), [200, 200, 200], 'each logged once, as answered')
+})
+
+t.test('WebSocket upgrades are refused: Upgrade is dropped and the request answered as plain HTTP (never 101)', async t => {
+  const up = await recordingUpstream(t)
+  const r = await run(t, {}, '', up.url)
+  const res = await rawRequest(r.gw.port, buildRequest('GET', '/chat', [['Host', 'shop.example'], ['Connection', 'Upgrade'], ['Upgrade', 'websocket'],
+    ['Sec-WebSocket-Version', '13'], ['Sec-WebSocket-Key', 'dGhlIHNhbXBsZSBub25jZQ==']]))
+  t.equal(res.status, 200, 'the upstream\'s plain answer, not 101 Switching Protocols')
+  t.notMatch(res.response, /\r\nupgrade:/i)
+  t.equal(up.seen.length, 1)
+  t.notOk('upgrade' in up.seen[0].headers, 'the upstream is not asked to switch')
+  t.equal(up.seen[0].headers.connection ?? 'keep-alive', 'keep-alive', 'nor told Connection: Upgrade')
+  await stopCleanly(t, r)
+  t.equal(r.log('access').length, 1, 'logged once')
+})
+
+t.test('the upstream\'s hop-by-hop response fields never reach the client; Connection: close and HTTP/1.0 close the connection', async t => {
+  const up = await recordingUpstream(t)
+  const r = await run(t, {}, '', up.url)
+  const head = (s: string): string => s.slice(0, s.indexOf('\r\n\r\n')).toLowerCase()
+  const clients: Array<[string, string]> = [
+    ['Connection: close', buildRequest('GET', '/a', [['Host', 'shop.example'], ['Connection', 'close']])],
+    ['HTTP/1.0', buildRequest('GET', '/b', [['Host', 'shop.example']], '', 'HTTP/1.0')]
+  ]
+  for (const [name, req] of clients) {
+    const c = await openConnection(r.gw.port)
+    c.write(req)
+    const closedInTime = await Promise.race([c.closed.then(() => true), new Promise(resolve => setTimeout(() => resolve(false), 3000))])
+    t.ok(closedInTime, `${name}: the gateway closes the connection after the response`)
+    const got = c.received()
+    t.match(got, /^HTTP\/1\.1 200 /)
+    t.match(got, /ok(\r\n0\r\n\r\n)?$/, `${name}: the whole body`)
+    const h = head(got)
+    t.match(h, /\r\nconnection: close/, `${name}: Connection: close answered`)
+    for (const f of ['keep-alive: timeout=5', 'x-up-private', 'upgrade:', 'proxy-connection', 'trailer:']) t.notOk(h.includes(f), `${name}: no ${f}`)
+    c.destroy()
+  }
+  // A keep-alive client keeps its connection: two requests, one socket.
+  const c = await openConnection(r.gw.port)
+  c.write(buildRequest('GET', '/c', [['Host', 'shop.example']]))
+  await c.waitFor(responseComplete)
+  t.match(head(c.received()), /\r\nconnection: keep-alive/)
+  t.notOk(head(c.received()).includes('x-up-private'))
+  c.write(buildRequest('GET', '/d', [['Host', 'shop.example']]))
+  await c.waitFor(s => s.split('HTTP/1.1 200').length === 3 && s.endsWith('0\r\n\r\n'))
+  t.notOk(c.received().toLowerCase().includes('connection: close'), 'still open after the second')
+  c.destroy()
+  await stopCleanly(t, r)
+  t.equal(r.log('access').length, 4)
 })

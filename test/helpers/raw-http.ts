@@ -63,3 +63,59 @@ export function buildRequest (method: string, target: string, headers: Array<[st
   for (const [k, v] of headers) s += `${k}: ${v}\r\n`
   return s + '\r\n' + body
 }
+
+/** A raw connection kept open: write bytes when the test says, wait for what arrives, see the close. */
+export interface RawConnection {
+  write(data: string | Buffer): void
+  /** Everything received so far (latin1). */
+  received(): string
+  /** Resolves with `received()` once `test` holds for it; rejects after `timeoutMs`. */
+  waitFor(test: (received: string) => boolean, timeoutMs?: number): Promise<string>
+  /** Resolves when the server ended or closed the connection. */
+  closed: Promise<void>
+  destroy(): void
+}
+
+export async function openConnection (port: number, host = '127.0.0.1'): Promise<RawConnection> {
+  const sock = net.connect({ host, port })
+  await new Promise<void>((resolve, reject) => {
+    sock.once('connect', resolve)
+    sock.once('error', reject)
+  })
+  let data = ''
+  const waiters: Array<() => void> = []
+  sock.on('data', (d: Buffer) => {
+    data += d.toString('latin1')
+    for (const w of waiters.splice(0)) w()
+  })
+  sock.on('error', () => {})
+  const closed = new Promise<void>(resolve => {
+    sock.once('end', () => resolve())
+    sock.once('close', () => resolve())
+  })
+  return {
+    write: d => { sock.write(typeof d === 'string' ? Buffer.from(d, 'latin1') : d) },
+    received: () => data,
+    waitFor (test, timeoutMs = 5000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out waiting; received so far: ${JSON.stringify(data.slice(0, 500))}`)), timeoutMs)
+        const check = (): void => {
+          if (test(data)) {
+            clearTimeout(timer)
+            resolve(data)
+            return
+          }
+          if (sock.destroyed || sock.readableEnded) {
+            clearTimeout(timer)
+            reject(new Error(`connection closed; received: ${JSON.stringify(data.slice(0, 500))}`))
+            return
+          }
+          waiters.push(check)
+        }
+        check()
+      })
+    },
+    closed,
+    destroy: () => { sock.destroy() }
+  }
+}

@@ -1,0 +1,23 @@
+import t from 'tap'
+import { connectionOptions, dropRequestHopByHop, dropResponseHopByHop } from '../../../lib/proxy/hop-by-hop.js'
+
+t.test('connectionOptions: comma-separated tokens, any case, each once', async t => {
+  t.same(connectionOptions(' Keep-Alive , X-Private,,x-private'), ['keep-alive', 'x-private'])
+  t.same(connectionOptions(['close', 'Upgrade']), ['close', 'upgrade'])
+  t.same(connectionOptions(undefined), [])
+})
+
+t.test('requests lose every hop-by-hop field of RFC 9110 §7.6.1, Expect, and what Connection names', async t => {
+  const headers = {
+    host: 'up', connection: 'keep-alive, X-Private', 'keep-alive': 'timeout=5', 'proxy-connection': 'keep-alive',
+    te: 'trailers', trailer: 'x', 'transfer-encoding': 'chunked', upgrade: 'websocket', expect: '100-continue',
+    'x-private': '1', 'content-length': '3', 'x-request-id': 'id'
+  }
+  t.same(dropRequestHopByHop(headers), { host: 'up', 'content-length': '3', 'x-request-id': 'id' })
+})
+
+t.test('responses keep Expect (it is no response field) and drop the rest, names in any case', async t => {
+  const headers = { Connection: 'close, X-Up', 'Keep-Alive': 'timeout=5', 'X-Up': '1', Upgrade: 'h2c', 'Transfer-Encoding': 'chunked', 'content-type': 'text/plain', date: 'd' }
+  t.same(dropResponseHopByHop(headers), { 'content-type': 'text/plain', date: 'd' })
+  t.same(dropResponseHopByHop({ 'content-length': '1' }), { 'content-length': '1' }, 'a message without any is untouched')
+})
