@@ -28,6 +28,8 @@ export interface AttackEntry {
   action: WafAction
   /** The anomaly score the rule added, for SecLang rule sets that score. */
   score?: number
+  /** The phase the match was made in: 1–2 the request, 3 the response head, 4 its body, 5 logging. */
+  phase?: number
 }
 
 export interface UpstreamInfo {

@@ -1,4 +1,3 @@
-import { STATUS_CODES } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import querystring from 'node:querystring'
 import fp from 'fastify-plugin'
@@ -22,9 +21,12 @@ import { RuleSetBuilder } from '../lib/rules/ruleset.js'
 import type { RuleSet } from '../lib/rules/ruleset.js'
 import type { Interruption, Transaction } from '../lib/rules/transaction.js'
 // SecLang support: registers the `.conf` loader and the SecLang operators.
-import { configureSecLang, secLangReport, summarize, validateCrsOptions } from '../lib/rules/seclang/index.js'
+import { configureSecLang, secLangReport, secLangResponseSettings, summarize, validateCrsOptions } from '../lib/rules/seclang/index.js'
 import type { CrsOptions, SecLangReport } from '../lib/rules/seclang/index.js'
+import { hasResponseRules } from '../lib/rules/response.js'
+import { ResponseInspection } from '../lib/rules/response-inspect.js'
 import { coreOf } from './core.js'
+import { denyBody, responseHook } from './rules-response.js'
 import type { WafParticipant } from './core.js'
 
 export type { CheckOptions, CheckResult } from '../lib/rules/engine.js'
@@ -56,7 +58,7 @@ declare module 'fastify' {
 }
 
 const OWNER = 'waf-rules'
-const KNOWN = new Set(['rules', 'defaultRules', 'mode', 'policies', 'denyStatus', 'maxPayload', 'limits', 'exclusions', 'crs',
+const KNOWN = new Set(['rules', 'defaultRules', 'mode', 'policies', 'denyStatus', 'maxPayload', 'limits', 'exclusions', 'crs', 'responseBodyTypes',
   'parseUrlencoded', 'include', 'exclude', 'routes'])
 const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
 const FORM = 'application/x-www-form-urlencoded'
@@ -65,6 +67,7 @@ const kTx = Symbol('waf.rules.tx')
 const kDeny = Symbol('waf.rules.deny')
 const kRawForm = Symbol('waf.rules.rawForm')
 const kBody = Symbol('waf.rules.body')
+const kResponse = Symbol('waf.rules.response')
 /** Methods Fastify reads no body for; ModSecurity inspects one all the same, so the plugin reads it. */
 const BODYLESS = new Set(['GET', 'HEAD', 'TRACE'])
 
@@ -74,6 +77,8 @@ interface RulesRequest extends FastifyRequest {
   [kDeny]: number | null
   [kRawForm]: string | null
   [kBody]: BodyCapture | null
+  /** Phases 3–5 still to run (only when the rule set has rules in them). */
+  [kResponse]: ResponseInspection | null
 }
 
 /** Whether the request says a body follows. */
@@ -89,7 +94,12 @@ async function buildEngine (opts: WafRulesOptions): Promise<{ engine: RuleEngine
   if (opts.defaultRules !== false) await loadRules(defaultRulesDir(), builder)
   if (opts.rules !== undefined) await loadRules(opts.rules, builder)
   const report = secLangReport(builder)
+  // The plugin's options win over the SecResponseBody* directives of the files.
+  const response = secLangResponseSettings(builder)
+  if (opts.limits?.responseBodyBytes !== undefined) response.bodyBytes = opts.limits.responseBodyBytes
+  if (opts.responseBodyTypes !== undefined) response.types = new Set(opts.responseBodyTypes.map(t => t.toLowerCase()))
   const engine = new RuleEngine(builder.build(), {
+    response,
     mode: opts.mode,
     denyStatus: opts.denyStatus,
     maxPayload: opts.maxPayload,
@@ -107,8 +117,7 @@ function interruptionOf (tx: Transaction): Interruption | undefined {
 
 /** The small JSON body of a deny: enough for a client (or its support desk) to quote the id. */
 function deny (reply: FastifyReply, status: number, id: string): void {
-  void reply.code(status).header('content-type', 'application/json; charset=utf-8')
-    .send(`{"statusCode":${status},"error":${JSON.stringify(STATUS_CODES[status] ?? 'Denied')},"message":"Request denied by the web application firewall","id":"${id}"}`)
+  void reply.code(status).header('content-type', 'application/json; charset=utf-8').send(denyBody(status, id))
 }
 
 export const wafRules = fp<WafRulesOptions>(async function wafRules (app: FastifyInstance, opts: WafRulesOptions) {
@@ -127,16 +136,18 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
   if (opts.policies !== undefined) core.factory.setPolicies(opts.policies)
 
   /** Copies the transaction's outcome into the request context. */
-  function settle (ctx: WafContext, tx: Transaction, startedAt: number): void {
+  function settle (ctx: WafContext, tx: Transaction, startedAt: number, response?: ResponseInspection): void {
     ctx.wafMs += performance.now() - startedAt
-    if (tx.matches.length > 0 || tx.req.cuts.length > 0) ctx.attacks = engine.attacks(tx)
-    if (tx.interrupted !== undefined) ctx.action = 'deny'
+    if (tx.matches.length > 0 || tx.req.cuts.length > 0 || tx.response !== undefined) ctx.attacks = engine.attacks(tx)
+    // A response deny that came after the headers went out was logged, not applied.
+    if (tx.interrupted !== undefined && response?.unapplied !== true) ctx.action = 'deny'
     else if (ctx.attacks.length > 0) ctx.action = 'log'
     if (tx.bot) ctx.bot = true
   }
+  const responsePhases = hasResponseRules(engine.ruleSet)
 
   // Declared on the request class, so that setting them per request keeps its shape stable.
-  for (const k of [kTx, kDeny, kRawForm, kBody]) if (!app.hasRequestDecorator(k)) app.decorateRequest(k, null)
+  for (const k of [kTx, kDeny, kRawForm, kBody, kResponse]) if (!app.hasRequestDecorator(k)) app.decorateRequest(k, null)
 
   /** The body phase 2 reads: what the framework parsed, or the bytes kept when it parsed nothing. */
   function bodyOf (request: FastifyRequest, parsed: boolean): BodyInput | undefined {
@@ -178,6 +189,13 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
     // logged: only the deny is not possible any more.
     depart (request: FastifyRequest, _reply: FastifyReply, ctx: WafContext) {
       bodyPhase(request, ctx, false)
+      const r = request as RulesRequest
+      const response = r[kResponse] ?? null
+      if (response === null) return
+      r[kResponse] = null
+      const started = performance.now()
+      response.finish()
+      settle(ctx, response.tx, started, response)
     },
     arrive (request: FastifyRequest, _reply: FastifyReply, ctx: WafContext, early: boolean) {
       if (!checks(ctx)) return
@@ -186,6 +204,7 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
       engine.phase(tx, 1)
       const r = request as RulesRequest
       r[kTx] = tx
+      if (responsePhases) r[kResponse] = new ResponseInspection(engine, tx)
       settle(ctx, tx, started)
       // The deny goes out in preParsing, once every onRequest hook (the forensic "+" line) has
       // run; requests Fastify already answered (early) are only recorded.
@@ -272,6 +291,14 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
       ;(request as RulesRequest)[kRawForm] = buf.toString('latin1')
       done(null, querystring.parse(buf.toString('utf8')))
     })
+  }
+
+  // No rule in phases 3–5: no response hook at all, so a response costs nothing.
+  if (responsePhases) {
+    app.addHook('onSend', responseHook((request: FastifyRequest) => {
+      const r = request as RulesRequest
+      return r[kResponse] ?? null
+    }, (request, response, started) => { settle(request.waf, response.tx, started, response) }))
   }
 
   const api: WafRules = {

@@ -17,6 +17,8 @@ export interface AttackRecordEntry {
   action: WafAction
   /** The anomaly score the rule added, for scoring rule sets (the CRS). */
   score?: number
+  /** The phase of the match: 1–2 request, 3 response headers, 4 response body, 5 logging. */
+  phase?: number
 }
 
 export interface AttackRecord extends LogRecord {
@@ -95,6 +97,7 @@ export function buildAttackRecord (
         action: a.action
       }
       if (a.score !== undefined) e.score = a.score
+      if (a.phase !== undefined) e.phase = a.phase
       redactor.apply(e)
       e.location = capLocation(e.location)
       return e

@@ -1,5 +1,7 @@
 import { dirname } from 'node:path'
 import { getCollection } from './collections.js'
+// The response variables are collections like the request's: registered before any rule names one.
+import './response-collections.js'
 import { transformChain } from './chain.js'
 import { ruleError } from './errors.js'
 import type { RuleOrigin } from './errors.js'

@@ -8,6 +8,8 @@ import { asText } from '../access/escape.js'
 import { DEFAULT_LIMITS } from './request-data.js'
 import type { Cut, RuleLimits } from './request-data.js'
 import type { RuleSet } from './ruleset.js'
+import { responseCutEntries, responseSettings } from './response.js'
+import type { ResponseSettings } from './response.js'
 import { Transaction } from './transaction.js'
 import type { EngineMode, RuleMatch } from './transaction.js'
 
@@ -32,6 +34,8 @@ export interface EngineOptions {
   exclusions?: readonly RuleExclusion[]
   /** Payload length kept in attack entries (256). */
   maxPayload?: number
+  /** Response inspection (phases 3 and 4): body access, limit, media types, limit action. */
+  response?: Partial<ResponseSettings>
 }
 
 export interface CheckOptions {
@@ -75,6 +79,7 @@ export class RuleEngine {
   readonly limits: RuleLimits
   readonly limitAction: 'log' | 'deny'
   readonly maxPayload: number
+  readonly response: ResponseSettings
   private readonly exclusions: CompiledExclusion[]
 
   constructor (readonly ruleSet: RuleSet, opts: EngineOptions = {}) {
@@ -89,6 +94,7 @@ export class RuleEngine {
     }
     this.limitAction = opts.limitAction ?? 'log'
     this.maxPayload = opts.maxPayload ?? 256
+    this.response = responseSettings(opts.response)
     this.exclusions = (opts.exclusions ?? []).map((e, i) => compileExclusion(e, i))
   }
 
@@ -158,6 +164,7 @@ export class RuleEngine {
         action: this.limitAction
       })
     }
+    if (tx.response !== undefined) out.push(...responseCutEntries(tx.response))
     return out
   }
 
@@ -170,7 +177,8 @@ export class RuleEngine {
       tags: m.rule.tags,
       location: m.location,
       payload: payloadOf(m.value, m.matched, this.maxPayload),
-      action: m.deny ? 'deny' : 'log'
+      action: m.deny ? 'deny' : 'log',
+      phase: m.rule.phase
     }
     if (m.score > 0) e.score = m.score
     return e

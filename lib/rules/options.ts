@@ -17,7 +17,9 @@ export interface RulesOptions {
   /** Payload length kept in attack entries (256). */
   maxPayload?: number
   /** What is inspected; `action` says what a cut does (`log`, the default, or `deny`). */
-  limits?: Partial<RuleLimits> & { action?: 'log' | 'deny' }
+  limits?: Partial<RuleLimits> & { action?: 'log' | 'deny', responseBodyBytes?: number }
+  /** Media types whose response bodies phase 4 reads (default text/plain, text/html, text/xml, application/json). */
+  responseBodyTypes?: string[]
   exclusions?: RuleExclusion[]
   /** Register a parser for urlencoded bodies when the app has none (default true). */
   parseUrlencoded?: boolean
@@ -49,12 +51,16 @@ export function validateRulesOptions (o: RulesOptions): void {
   if (o.limits !== undefined) {
     if (o.limits === null || typeof o.limits !== 'object') throw new TypeError(`${OWNER}: option "limits" must be an object`)
     for (const k of Object.keys(o.limits)) {
-      if (!['args', 'valueBytes', 'bodyBytes', 'action'].includes(k)) throw new TypeError(`${OWNER}: option "limits.${k}" is not a limit (args, valueBytes, bodyBytes, action)`)
+      if (!['args', 'valueBytes', 'bodyBytes', 'responseBodyBytes', 'action'].includes(k)) throw new TypeError(`${OWNER}: option "limits.${k}" is not a limit (args, valueBytes, bodyBytes, responseBodyBytes, action)`)
     }
     positiveInt(o.limits.args, 'limits.args')
     positiveInt(o.limits.valueBytes, 'limits.valueBytes')
     positiveInt(o.limits.bodyBytes, 'limits.bodyBytes')
+    positiveInt(o.limits.responseBodyBytes, 'limits.responseBodyBytes')
     if (o.limits.action !== undefined && o.limits.action !== 'log' && o.limits.action !== 'deny') throw new TypeError(`${OWNER}: option "limits.action" must be "log" or "deny"`)
+  }
+  if (o.responseBodyTypes !== undefined && (!Array.isArray(o.responseBodyTypes) || o.responseBodyTypes.some(t => typeof t !== 'string' || !/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i.test(t)))) {
+    throw new TypeError(`${OWNER}: option "responseBodyTypes" must be an array of media types ("text/html")`)
   }
   if (o.exclusions !== undefined && !Array.isArray(o.exclusions)) throw new TypeError(`${OWNER}: option "exclusions" must be an array of { ruleId, target?, prefix? }`)
   if (o.policies !== undefined && typeof o.policies !== 'function') {

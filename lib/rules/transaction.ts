@@ -5,6 +5,7 @@ import { expandMacro } from './macro.js'
 import type { CompiledRule, HookTransaction, IdRange, Macro, MacroRef, MatchContext, Phase, TargetExclusion } from './model.js'
 import type { Regex } from './regex.js'
 import { RequestData } from './request-data.js'
+import type { ResponseData } from './response-data.js'
 import type { PhaseTable } from './ruleset.js'
 import type { RuleLimits } from './request-data.js'
 import { entryMask, VarEntry } from './variables.js'
@@ -50,6 +51,8 @@ interface TargetRemoval {
  */
 export class Transaction implements MatchContext, HookTransaction {
   readonly req: RequestData
+  /** The response, from phase 3 on (./response.ts). */
+  response: ResponseData | undefined = undefined
   readonly cols: BuiltinSlots = BUILTIN_SLOTS
   mode: EngineMode
   phase: Phase = 1
@@ -141,6 +144,11 @@ export class Transaction implements MatchContext, HookTransaction {
     for (let i = 0; i < this.built.length; i++) {
       if (this.built[i] !== undefined && isBodySlot(i)) this.built[i] = undefined
     }
+  }
+
+  /** Drops a collection's built entries: the response's arrive after the request phases. */
+  forget (col: RegisteredCollection): void {
+    this.built[col.index] = undefined
   }
 
   startPhase (phase: Phase, table: PhaseTable): void {

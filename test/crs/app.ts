@@ -6,6 +6,7 @@ import { coreOf, wafServerOptions } from '../../plugins/core.js'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { wafSocket } from '../../plugins/socket.js'
+import { reflect } from '../helpers/albedo.js'
 import { logLine } from './judge.js'
 import type { StageResult } from './judge.js'
 
@@ -79,6 +80,13 @@ export async function buildCrsApp (dir: string, rules: string[]): Promise<CrsApp
   if (!app.hasContentTypeParser('*')) {
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => { done(null, body) })
   }
+  // The CRS test backend's reflect endpoint (go-ftw's albedo), for the response rules' tests.
+  app.post('/reflect', async (request, reply) => {
+    const body = request.body
+    const r = reflect(Buffer.isBuffer(body) ? body : typeof body === 'string' ? body : JSON.stringify(body ?? null))
+    if (r === undefined) return reply.code(400).type('text/plain; charset=utf-8').send('Invalid JSON in request body')
+    return reply.code(r.status).headers(r.headers).send(r.body)
+  })
   app.all('/*', async () => 'ok')
   app.all('/', async () => 'ok')
   await app.listen({ port: 0, host: '127.0.0.1' })

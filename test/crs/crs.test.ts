@@ -18,8 +18,8 @@ const here = dirname(fileURLToPath(import.meta.url))
 const corpus = process.env.WAF_CORPUS ?? resolve(here, '../../../shared/corpus')
 const crsDir = join(corpus, 'crs')
 const KNOWN = join(here, 'KNOWN_FAILURES.md')
-/** The rule files that must pass 90% of their tests. */
-const GATED = /^REQUEST-9(3\d|4[0-4])-/
+/** The rule files that must pass 90% of their tests: the attack files and the response files. */
+const GATED = /^(REQUEST-9(3\d|4[0-4])|RESPONSE-95\d)-/
 const CONCURRENCY = 32
 /**
  * What the CRS test setup's environment writes into crs-setup.conf (BLOCKING_PARANOIA=4 and the

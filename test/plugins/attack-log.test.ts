@@ -83,7 +83,8 @@ t.test('one attack line per request with attacks, shaped as DESIGN.md; headers r
   t.equal(rec.worker, 0)
   t.ok(rec.attacks.length >= 1)
   const a = rec.attacks[0]
-  t.same(Object.keys(a).sort(), ['action', 'detect_type', 'location', 'msg', 'payload', 'rule_id', 'severity', 'tags'])
+  t.same(Object.keys(a).sort(), ['action', 'detect_type', 'location', 'msg', 'payload', 'phase', 'rule_id', 'severity', 'tags'])
+  t.equal(a.phase, 1, 'the phase of the match')
   t.same([a.detect_type, a.location, a.payload, a.action, a.severity], ['sqli', 'ARGS:q', "1' or 1=1--", 'deny', 'critical'])
   t.match(a.rule_id, /^1001\d\d$/)
   t.type(a.msg, 'string')

@@ -4,6 +4,7 @@ import type { RuleSpec, TargetInput } from '../compile.js'
 import { RuleLoadError } from '../errors.js'
 import type { CompiledRule, Disruptive } from '../model.js'
 import { parseTargetText } from '../compile.js'
+import { responsePhase, responseTargetTooEarly } from '../response-collections.js'
 
 /**
  * The YAML / JSON rule format (DESIGN.md "Rules"): a list of plain objects, one per rule.
@@ -61,7 +62,9 @@ function stringList (file: string, obj: Record<string, unknown>, line: number | 
 }
 
 /** Phase 2 when a target can only be read with the body, else 1. */
-function defaultPhase (targets: TargetInput[]): 1 | 2 {
+function defaultPhase (targets: TargetInput[]): 1 | 2 | 3 | 4 {
+  const response = responsePhase(targets)
+  if (response !== undefined) return response
   for (const t of targets) {
     const col = getCollection(t.collection)
     if (col !== undefined && col.body && col.name !== 'ARGS' && col.name !== 'ARGS_NAMES' && col.name !== 'ARGS_COMBINED_SIZE') return 2
@@ -104,12 +107,14 @@ function toSpec (file: string, obj: Record<string, unknown>, line: number | unde
   if (typeof action !== 'string' || ACTIONS[action] === undefined) fail(file, obj, line, 'action', `must be one of ${Object.keys(ACTIONS).join(', ')}`)
   const detectType = obj.detect_type === undefined ? 'custom' : obj.detect_type
   if (typeof detectType !== 'string' || !(DETECT_TYPES as readonly string[]).includes(detectType)) fail(file, obj, line, 'detect_type', `must be one of ${DETECT_TYPES.join(', ')}`)
-  if (obj.phase !== undefined && obj.phase !== 1 && obj.phase !== 2) fail(file, obj, line, 'phase', 'must be 1 (request line and headers) or 2 (body)')
+  if (obj.phase !== undefined && ![1, 2, 3, 4].includes(obj.phase as number)) fail(file, obj, line, 'phase', 'must be 1 (request line and headers), 2 (body), 3 (response headers) or 4 (response body)')
   for (const k of ['msg', 'logdata'] as const) if (obj[k] !== undefined && typeof obj[k] !== 'string') fail(file, obj, line, k, 'must be a string')
   if (obj.severity !== undefined && typeof obj.severity !== 'string') fail(file, obj, line, 'severity', 'must be a string')
   if (obj.status !== undefined && action !== 'deny') fail(file, obj, line, 'status', 'only a deny has a status')
   if (obj.id !== undefined && typeof obj.id !== 'number' && typeof obj.id !== 'string') fail(file, obj, line, 'id', 'must be a number')
-  const phase = (obj.phase as 1 | 2 | undefined) ?? defaultPhase(targets)
+  const phase = (obj.phase as 1 | 2 | 3 | 4 | undefined) ?? defaultPhase(targets)
+  const early = responseTargetTooEarly(targets, phase)
+  if (early !== undefined) fail(file, obj, line, 'targets', early)
   return {
     ...spec,
     id: obj.id as string | number | undefined,

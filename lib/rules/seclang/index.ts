@@ -11,6 +11,7 @@ import './operators/index.js'
 registerRuleLoader(['.conf'], loadSecLangRules)
 
 export { loadSecLangRules, configureSecLang, secLangReport } from './loader.js'
+export { secLangResponseSettings } from './response-directives.js'
 export { validateCrsOptions, crsSetVars, CRS_OPTIONS_RULE_ID } from './options.js'
 export type { CrsOptions } from './options.js'
 export { summarize, reportLines, emptyReport } from './report.js'

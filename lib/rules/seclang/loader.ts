@@ -20,6 +20,7 @@ import type { ReportItem, SecLangReport } from './report.js'
 import { translateRule } from './translate.js'
 import type { Inherited } from './translate.js'
 import { parseVariables } from './variables.js'
+import { responseDirective } from './response-directives.js'
 
 /**
  * The SecLang loader: parses `.conf` text and adds its rules to a RuleSetBuilder. State that
@@ -100,21 +101,10 @@ function item (d: { loc: { file: string, line: number } }, reason: string, id?: 
   return i
 }
 
-function phaseOf (actions: ActionRef[]): number {
-  const v = actions.find(a => a.name === 'phase')?.value
-  if (v === undefined) return 2
-  return PHASE_NAMES[v.toLowerCase()] ?? Number(v)
-}
-
 const PHASE_NAMES: Record<string, number> = { request: 2, response: 4, logging: 5 }
 
 function addRule (s: LoaderState, builder: RuleSetBuilder, d: SecRuleDirective | SecActionDirective): void {
   const id = idOf(d.actions)
-  const phase = phaseOf(d.actions)
-  if (phase >= 3 && phase <= 5) {
-    s.report.skipped.push(item(d, `phase ${phase}: ${phase === 5 ? 'the logging phase is' : 'responses are'} not inspected`, id))
-    return
-  }
   const t = translateRule(d, p => inherited(s, p))
   for (const a of t.ignoredActions) s.report.ignoredActions[a] = (s.report.ignoredActions[a] ?? 0) + 1
   if (t.spec === undefined) {
@@ -313,6 +303,9 @@ const CONFIG_IGNORED: Record<string, string> = {
 function config (s: LoaderState, builder: RuleSetBuilder, d: ConfigDirective): void {
   const name = d.name.toLowerCase()
   if (name === 'include' || name === 'includeoptional') return include(s, builder, d, name === 'includeoptional')
+  const response = responseDirective(builder, name, d.args)
+  if (response === '') return
+  if (response !== undefined) return void s.report.ignored.push(item(d, `${d.name}: ${response}`))
   const why = CONFIG_IGNORED[name] ?? (name.startsWith('sec') ? 'engine setting with no meaning here' : 'unknown directive')
   s.report.ignored.push(item(d, `${d.name} ${d.args.join(' ')}: ${why}`.trim()))
 }
