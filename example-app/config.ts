@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parse as parseYaml } from 'yaml'
+import { DEFAULT_GRAPHITE_PREFIX, graphitePrefixProblem } from '../lib/heartbeat/graphite.js'
+import { NODE_NAME_RULE, defaultNodeName, isNodeName } from '../lib/node-name.js'
 
 /**
  * The gateway's configuration: a YAML file (`WAF_CONFIG`) overridden by `WAF_*` environment
@@ -32,6 +34,8 @@ export interface GatewayConfig {
   host: string
   port: number
   workers: number
+  /** This machine's name in the records and heartbeats (`node`); the host name by default. */
+  node: string
   /** The upstream for domains without their own; undefined starts the bundled demo upstream. */
   upstream: string | undefined
   mode: Mode
@@ -41,7 +45,7 @@ export interface GatewayConfig {
   channels: Record<ChannelName, string>
   rules: { files: string[], defaultRules: boolean, crs: { paranoia?: number, detectionParanoia?: number, anomalyThreshold?: number } | undefined }
   access: { format: string }
-  heartbeat: { interval: number, format: 'json' | 'graphite' }
+  heartbeat: { interval: number, format: 'json' | 'graphite', graphitePrefix: string }
   rateLimit: { max: number, timeWindow: number } | false
   /** TLS toward https upstreams: verified against the system store unless `ca` or `rejectUnauthorized: false` says otherwise. */
   upstreamTls: { ca: string | undefined, rejectUnauthorized: boolean }
@@ -126,7 +130,7 @@ class Reader {
   }
 }
 
-const TOP_KEYS = ['listen', 'workers', 'upstream', 'upstreamTls', 'mode', 'domains', 'routes', 'logDir', 'channels', 'rules', 'access', 'heartbeat', 'rateLimit', 'status'] as const
+const TOP_KEYS = ['listen', 'workers', 'node', 'upstream', 'upstreamTls', 'mode', 'domains', 'routes', 'logDir', 'channels', 'rules', 'access', 'heartbeat', 'rateLimit', 'status'] as const
 const CHANNEL_PROTOCOLS = ['tcp:', 'tls:', 'udp:', 'unix:', 'file:', 'stdout:'] as const
 const UPSTREAM_PROTOCOLS = ['http:', 'https:'] as const
 const ROUTE_KEYS = ['prefix', 'forensic', 'rules', 'access', 'attack', 'heartbeat'] as const
@@ -137,6 +141,7 @@ export const ENV_SETTINGS: Readonly<Record<string, string>> = {
   WAF_HOST: 'listen.host',
   WAF_PORT: 'listen.port',
   WAF_WORKERS: 'workers',
+  WAF_NODE: 'node',
   WAF_UPSTREAM: 'upstream',
   WAF_MODE: 'mode',
   WAF_LOG_DIR: 'logDir',
@@ -180,6 +185,7 @@ function applyEnv (raw: Obj, env: NodeJS.ProcessEnv): string[] {
   set('WAF_HOST', v => { section('listen').host = v })
   if (envInt(env, 'WAF_PORT') !== undefined) section('listen').port = envInt(env, 'WAF_PORT')
   if (envInt(env, 'WAF_WORKERS') !== undefined) raw.workers = envInt(env, 'WAF_WORKERS')
+  set('WAF_NODE', v => { raw.node = v })
   set('WAF_UPSTREAM', v => { raw.upstream = v })
   set('WAF_MODE', v => { raw.mode = v })
   set('WAF_LOG_DIR', v => { raw.logDir = v })
@@ -289,9 +295,14 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
   const access = r.obj(raw.access, 'access')
   r.keys(access, 'access', ['format'])
   const heartbeat = r.obj(raw.heartbeat, 'heartbeat')
-  r.keys(heartbeat, 'heartbeat', ['interval', 'format'])
+  r.keys(heartbeat, 'heartbeat', ['interval', 'format', 'graphitePrefix'])
   const hbFormat = heartbeat.format ?? 'json'
   if (hbFormat !== 'json' && hbFormat !== 'graphite') return r.fail('heartbeat.format', 'json or graphite', hbFormat)
+  const graphitePrefix = r.str(heartbeat.graphitePrefix, 'heartbeat.graphitePrefix') ?? DEFAULT_GRAPHITE_PREFIX
+  const prefixProblem = graphitePrefixProblem(graphitePrefix)
+  if (prefixProblem !== undefined) r.fail('heartbeat.graphitePrefix', prefixProblem.replace(/^must be /, ''), graphitePrefix)
+  const node = r.str(raw.node, 'node') ?? defaultNodeName()
+  if (!isNodeName(node)) r.fail('node', NODE_NAME_RULE, node)
 
   let rateLimit: GatewayConfig['rateLimit']
   if (raw.rateLimit === false) {
@@ -327,6 +338,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
     host: r.str(listen.host, 'listen.host') ?? '0.0.0.0',
     port: r.int(listen.port, 'listen.port', 0, 65535) ?? 8080,
     workers: r.int(raw.workers, 'workers', 1, 256) ?? 1,
+    node,
     upstream: r.url(raw.upstream, 'upstream', UPSTREAM_PROTOCOLS),
     mode: r.mode(raw.mode, 'mode') ?? 'block',
     domains,
@@ -341,7 +353,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
     access: { format: r.str(access.format, 'access.format') ?? 'json' },
     heartbeat: {
       interval: r.int(heartbeat.interval, 'heartbeat.interval', 100, 3_600_000) ?? 10_000,
-      format: hbFormat
+      format: hbFormat,
+      graphitePrefix
     },
     rateLimit,
     upstreamTls: { ca, rejectUnauthorized: r.bool(upstreamTls.rejectUnauthorized, 'upstreamTls.rejectUnauthorized') ?? true },

@@ -59,8 +59,9 @@ export function wafOptionsOf (config: GatewayConfig): WafOptions {
     },
     attack: {},
     access: { format: config.access.format },
-    heartbeat: { interval: config.heartbeat.interval, format: config.heartbeat.format },
-    routes: config.routes
+    heartbeat: { interval: config.heartbeat.interval, format: config.heartbeat.format, graphitePrefix: config.heartbeat.graphitePrefix },
+    routes: config.routes,
+    node: config.node
   }
 }
 

@@ -17,6 +17,7 @@ import { requestSource, refusedSource } from '../lib/access/source.js'
 import { noteArrival, noteDeparture } from '../lib/access/connection.js'
 import { TSV_COLUMNS, TSV_TYPES } from '../lib/access/tsv-columns.js'
 import { DEFAULT_REDACT_REQUEST_HEADERS } from '../lib/redaction.js'
+import { resolveNodeName } from '../lib/node-name.js'
 import { coreOf } from './core.js'
 import type { WafParticipant } from './core.js'
 
@@ -45,6 +46,8 @@ export interface WafAccessLogOptions extends PrefixOptions {
   customFields?: (request: FastifyRequest, reply: FastifyReply) => Record<string, unknown>
   /** Header names (any case) whose values are written `REDACTED`, in requests and responses. */
   redactHeaders?: string[]
+  /** The record's `node`: the machine's name. Default the host name (`os.hostname()`). */
+  node?: string
   /** Set by the umbrella `waf` plugin. */
   routes?: RouteToggle[]
 }
@@ -116,7 +119,7 @@ export const wafAccessLog = fp<WafAccessLogOptions>(async function wafAccessLog 
 
   const redact: ReadonlySet<string> = new Set((opts.redactHeaders ?? DEFAULT_REDACT_HEADERS).map(h => h.toLowerCase()))
   const worker = cluster.isWorker && cluster.worker !== undefined ? cluster.worker.id : 0
-  const producer: RecordProducer<AccessRecord> = accessProducer(worker)
+  const producer: RecordProducer<AccessRecord> = accessProducer(worker, resolveNodeName(OWNER, opts.node))
   const condition = opts.condition
   const customFields = opts.customFields
   const sw = new PluginSwitch('access', OWNER, opts, validateRouteToggles(OWNER, opts.routes))

@@ -12,6 +12,7 @@ import { PluginSwitch, validateRouteToggles } from '../lib/switches.js'
 import type { PrefixOptions, RouteToggle, RouteWafConfig } from '../lib/switches.js'
 import { buildAttackRecord } from '../lib/rules/attack-record.js'
 import { DEFAULT_REDACT_REQUEST_HEADERS } from '../lib/redaction.js'
+import { resolveNodeName } from '../lib/node-name.js'
 import { coreOf } from './core.js'
 import type { WafParticipant } from './core.js'
 
@@ -24,6 +25,8 @@ export interface WafAttackLogOptions extends PrefixOptions {
   includeHeaders?: boolean
   /** Header names (any case) whose values are written `REDACTED`. Default: authorization, proxy-authorization, cookie. */
   redactHeaders?: string[]
+  /** The record's `node`: the machine's name. Default the host name (`os.hostname()`). */
+  node?: string
   /** Set by the umbrella `waf` plugin. */
   routes?: RouteToggle[]
 }
@@ -31,7 +34,7 @@ export interface WafAttackLogOptions extends PrefixOptions {
 export const DEFAULT_ATTACK_REDACT: readonly string[] = DEFAULT_REDACT_REQUEST_HEADERS
 
 const OWNER = 'waf-attack-log'
-const KNOWN = new Set(['channel', 'includeHeaders', 'redactHeaders', 'include', 'exclude', 'routes'])
+const KNOWN = new Set(['channel', 'includeHeaders', 'redactHeaders', 'node', 'include', 'exclude', 'routes'])
 const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
 const defaultChannels = new WeakMap<LogFramework, string>()
 
@@ -66,7 +69,8 @@ export const wafAttackLog = fp<WafAttackLogOptions>(async function wafAttackLog 
   const o = {
     redact: new Set((opts.redactHeaders ?? DEFAULT_ATTACK_REDACT).map(h => h.toLowerCase())) as ReadonlySet<string>,
     includeHeaders: opts.includeHeaders !== false,
-    worker: cluster.isWorker && cluster.worker !== undefined ? cluster.worker.id : 0
+    worker: cluster.isWorker && cluster.worker !== undefined ? cluster.worker.id : 0,
+    node: resolveNodeName(OWNER, opts.node)
   }
   const sw = new PluginSwitch('attack', OWNER, opts, validateRouteToggles(OWNER, opts.routes))
 

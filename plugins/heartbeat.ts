@@ -70,6 +70,7 @@ export const wafHeartbeat = fp<WafHeartbeatOptions>(async function wafHeartbeat 
   const identity = {
     e: o.edition ?? await packageVersion(),
     ip: o.ip ?? firstExternalIPv4() ?? '127.0.0.1',
+    node: o.node,
     wid: o.workerId ?? clusterWorkerId()
   }
   const log = core.log

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { resolveNodeName } from '../lib/node-name.js'
 import { validateRouteToggles } from '../lib/switches.js'
 import type { RouteToggle } from '../lib/switches.js'
 import { wafSocket } from './socket.js'
@@ -33,10 +34,15 @@ export interface WafOptions {
   heartbeat?: Section<WafHeartbeatOptions>
   /** Per-prefix switches: the longest matching prefix decides, per plugin. */
   routes?: RouteToggle[]
+  /**
+   * The machine's name in the access and attack records (`node`) and the heartbeat (`node`, and
+   * the graphite paths). Default the host name; a section's own `node` wins.
+   */
+  node?: string
 }
 
 const SECTIONS = ['forensic', 'rules', 'attack', 'access', 'heartbeat'] as const
-const KNOWN = new Set<string>(['transport', 'routes', ...SECTIONS])
+const KNOWN = new Set<string>(['transport', 'routes', 'node', ...SECTIONS])
 /** Options Fastify itself adds to what a plugin receives. */
 const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
 
@@ -74,13 +80,16 @@ export const waf = fp<WafOptions>(async function waf (app: FastifyInstance, opts
   const access = section<WafAccessLogOptions>(opts, 'access')
   const heartbeat = section<WafHeartbeatOptions>(opts, 'heartbeat')
 
+  // Checked here too, so that an error names the umbrella's option rather than a section's.
+  const node = opts.node === undefined ? {} : { node: resolveNodeName('waf', opts.node) }
+
   await app.register(wafSocket, opts.transport)
   // 'turn': one write per event-loop turn for the "+" lines (see WafForensicOptions.immediate).
   if (forensic !== false) await app.register(wafForensic, { immediate: 'turn', ...forensic, routes })
   if (rules !== false) await app.register(wafRules, { ...rules, routes })
-  if (attack !== false) await app.register(wafAttackLog, { ...attack, routes })
-  if (access !== false) await app.register(wafAccessLog, { ...access, routes })
-  if (heartbeat !== false) await app.register(wafHeartbeat, { ...heartbeat, routes })
+  if (attack !== false) await app.register(wafAttackLog, { ...node, ...attack, routes })
+  if (access !== false) await app.register(wafAccessLog, { ...node, ...access, routes })
+  if (heartbeat !== false) await app.register(wafHeartbeat, { ...node, ...heartbeat, routes })
 }, { name: 'waf', fastify: '5.x' })
 
 export default waf

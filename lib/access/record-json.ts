@@ -7,7 +7,7 @@ import { REDACTED } from './variables.js'
 
 /**
  * The access record's JSON line, written straight from its source without building the object:
- * exactly `jsonLine(buildAccessRecord(src, worker))` (a property test holds the two together).
+ * exactly `jsonLine(buildAccessRecord(src, worker, node))` (a property test holds the two together).
  *
  * It is the hot path of the access log, and what costs is the number of pieces concatenated (each
  * is a node of a rope that is copied again when the line is flattened), so the line is built from
@@ -155,8 +155,20 @@ function wafJson (mode: string, action: string, attacks: number, bot: boolean, c
   return s
 }
 
-/** The JSON line of `buildAccessRecord(src, worker)`, written without building the object. */
-export function accessJson (src: RecordSource, worker: number): string {
+/** `,"node":"…"` of the last node name asked for: one machine name per process, in practice. */
+let lastNode = ''
+let lastNodeJson = ',"node":""'
+
+function nodeJson (node: string): string {
+  if (node !== lastNode) {
+    lastNodeJson = ',"node":' + jsonString(node)
+    lastNode = node
+  }
+  return lastNodeJson
+}
+
+/** The JSON line of `buildAccessRecord(src, worker, node)`, written without building the object. */
+export function accessJson (src: RecordSource, worker: number, node: string): string {
   const { req, ctx } = src
   const url = req.url ?? ''
   const q = url.indexOf('?')
@@ -183,6 +195,6 @@ export function accessJson (src: RecordSource, worker: number): string {
     ms(src.requestMs) +
     ',"proxy":' + proxy +
     ',"waf":' + ms(ctx.wafMs) +
-    wafJson(ctx.policy.mode, ctx.action, ctx.attacks.length, ctx.bot, ctx.cc) + num(worker) +
+    wafJson(ctx.policy.mode, ctx.action, ctx.attacks.length, ctx.bot, ctx.cc) + num(worker) + nodeJson(node) +
     (src.error === undefined ? '}' : ',"error":' + jsonString(src.error) + '}')
 }

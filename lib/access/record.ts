@@ -17,7 +17,7 @@ export type { HeaderMap } from './record-parts.js'
  * The access record (DESIGN.md "Wire formats: access", Kong tcp-log style), built two ways from
  * the same source: as an object for filters, listeners and `condition`, and straight into its
  * JSON line for the default filter, which is the hot path. The two are kept equal byte for byte
- * (a property test checks `accessJson(src, w) === jsonLine(buildAccessRecord(src, w))`).
+ * (a property test checks `accessJson(src, w, n) === jsonLine(buildAccessRecord(src, w, n))`).
  *
  * Header values are text: bytes that form valid UTF-8 are decoded, other bytes stay the latin1
  * characters U+0080–U+00FF (lossless). Redacted headers read `REDACTED`.
@@ -56,6 +56,8 @@ export interface AccessRecord extends LogRecord {
   waf: { mode: WafMode, action: WafAction, attacks: number, bot: boolean, cc: boolean }
   /** The cluster worker id, or 0. */
   worker: number
+  /** The machine (the host name unless configured). */
+  node: string
   /** Only for a request the HTTP parser refused: the parser's error code. */
   error?: string
   [kSource]?: RecordSource
@@ -71,7 +73,7 @@ function requestHeaders (headers: IncomingHttpHeaders, redact: ReadonlySet<strin
   return out
 }
 
-export function buildAccessRecord (src: RecordSource, worker: number): AccessRecord {
+export function buildAccessRecord (src: RecordSource, worker: number, node: string): AccessRecord {
   const { req, ctx } = src
   const url = req.url ?? ''
   const up = ctx.upstream
@@ -99,17 +101,18 @@ export function buildAccessRecord (src: RecordSource, worker: number): AccessRec
     upstream: up === undefined ? null : { addr: up.addr, status: up.status, response_time: roundMs(up.durationMs) },
     latencies: { request: roundMs(src.requestMs), proxy: up === undefined ? 0 : roundMs(up.durationMs), waf: roundMs(ctx.wafMs) },
     waf: { mode: ctx.policy.mode, action: ctx.action, attacks: ctx.attacks.length, bot: ctx.bot, cc: ctx.cc },
-    worker
+    worker,
+    node
   }
   if (src.error !== undefined) rec.error = src.error
   rec[kSource] = src
   return rec
 }
 
-/** The access stream's producer for one worker id. */
-export function accessProducer (worker: number): RecordProducer<AccessRecord> {
+/** The access stream's producer for one worker of one machine. */
+export function accessProducer (worker: number, node: string): RecordProducer<AccessRecord> {
   return {
-    build: src => buildAccessRecord(src, worker),
-    json: src => accessJson(src, worker)
+    build: src => buildAccessRecord(src, worker, node),
+    json: src => accessJson(src, worker, node)
   }
 }

@@ -8,7 +8,7 @@ export const TSV_COLUMNS: readonly string[] = [
   'response.status', 'response.size',
   'upstream.addr', 'upstream.status',
   'latencies.request', 'latencies.proxy', 'latencies.waf',
-  'waf.mode', 'waf.action', 'waf.attacks', 'worker'
+  'waf.mode', 'waf.action', 'waf.attacks', 'worker', 'node'
 ]
 
 export const TSV_TYPES: Readonly<Record<string, TsvType>> = {
@@ -33,5 +33,6 @@ export const TSV_TYPES: Readonly<Record<string, TsvType>> = {
   'waf.mode': 'string',
   'waf.action': 'string',
   'waf.attacks': 'count',
-  worker: 'count'
+  worker: 'count',
+  node: 'string'
 }

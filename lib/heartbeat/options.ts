@@ -1,5 +1,6 @@
 import net from 'node:net'
-import { isGraphitePrefix } from './graphite.js'
+import { DEFAULT_GRAPHITE_PREFIX, graphitePrefixProblem } from './graphite.js'
+import { resolveNodeName } from '../node-name.js'
 
 export type HeartbeatFormat = 'json' | 'graphite'
 
@@ -15,13 +16,18 @@ export interface HeartbeatOptions {
   ip?: string
   /** `wid`: default the `node:cluster` worker id, or 0. */
   workerId?: number
+  /** `node`: the machine's name. Default the host name (`os.hostname()`). */
+  node?: string
   /** The longest JSON line of one report part. Default the channel's `maxDatagram` for UDP, else 65000. */
   maxPacketBytes?: number
   /** `'json'` (default) or `'graphite'` (carbon plaintext lines). */
   format?: HeartbeatFormat
   /** Distinct domains counted per interval before new ones go to `_other`. Default 10000. */
   maxDomains?: number
-  /** The first node of every graphite path. Default `'waf'`. */
+  /**
+   * The start of every graphite path, a template with `{node}` and `{wid}`. Default
+   * `'waf.{node}.{wid}'`: every machine and worker writes its own series.
+   */
   graphitePrefix?: string
 }
 
@@ -31,6 +37,7 @@ export interface ResolvedHeartbeatOptions {
   edition: string | undefined
   ip: string | undefined
   workerId: number | undefined
+  node: string
   maxPacketBytes: number | undefined
   format: HeartbeatFormat
   maxDomains: number
@@ -42,7 +49,7 @@ export const HEARTBEAT_DEFAULTS = Object.freeze({
   intervalMs: 10000,
   maxPacketBytes: 65000,
   maxDomains: 10000,
-  graphitePrefix: 'waf'
+  graphitePrefix: DEFAULT_GRAPHITE_PREFIX
 })
 
 /** Below this a part could not hold the base fields and one domain of 253 bytes. */
@@ -75,15 +82,17 @@ export function resolveHeartbeatOptions (owner: string, opts: HeartbeatOptions):
   const maxDomains = opts.maxDomains === undefined ? HEARTBEAT_DEFAULTS.maxDomains : opts.maxDomains
   if (!Number.isSafeInteger(maxDomains) || maxDomains < 1 || maxDomains > 1_000_000) fail('maxDomains', 'a whole number from 1 to 1000000')
   const graphitePrefix = opts.graphitePrefix === undefined ? HEARTBEAT_DEFAULTS.graphitePrefix : opts.graphitePrefix
-  if (typeof graphitePrefix !== 'string' || !isGraphitePrefix(graphitePrefix)) {
-    fail('graphitePrefix', 'dot-separated nodes of A-Z a-z 0-9 _ - (such as "waf" or "edge.waf")')
-  }
+  if (typeof graphitePrefix !== 'string') fail('graphitePrefix', 'a string such as "waf.{node}.{wid}"')
+  const problem = graphitePrefixProblem(graphitePrefix)
+  if (problem !== undefined) throw new TypeError(`${owner}: option "graphitePrefix" ${problem}, got ${JSON.stringify(graphitePrefix)}`)
+  const node = resolveNodeName(owner, opts.node)
   return {
     channel,
     intervalMs,
     edition: opts.edition,
     ip: opts.ip,
     workerId: opts.workerId,
+    node,
     maxPacketBytes: opts.maxPacketBytes,
     format,
     maxDomains,

@@ -10,6 +10,8 @@ export interface HeartbeatIdentity {
   e: string
   /** The worker's address (the first external IPv4 unless configured). */
   ip: string
+  /** The machine's name (the host name unless configured). */
+  node: string
   /** The cluster worker id, 0 outside a cluster. */
   wid: number
 }
@@ -28,6 +30,7 @@ export interface HeartbeatRecord {
   type: 'heartbeat'
   e: string
   ip: string
+  node: string
   /** Epoch seconds. */
   t: number
   wid: number
@@ -167,6 +170,7 @@ function record (input: ReportInput, domainNum: number, part: number, parts: num
     type: 'heartbeat',
     e: input.identity.e,
     ip: input.identity.ip,
+    node: input.identity.node,
     t: input.t,
     wid: input.identity.wid,
     interval: input.interval,

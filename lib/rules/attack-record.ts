@@ -35,6 +35,8 @@ export interface AttackRecord extends LogRecord {
   attacks: AttackRecordEntry[]
   /** The cluster worker id, or 0. */
   worker: number
+  /** The machine (the host name unless configured). */
+  node: string
 }
 
 /** The request as the attack record needs it (an IncomingMessage is one). */
@@ -71,7 +73,7 @@ export function buildAttackRecord (
   req: AttackSourceRequest,
   ctx: WafContext,
   clientIp: string,
-  o: { redact: ReadonlySet<string>, includeHeaders: boolean, worker: number }
+  o: { redact: ReadonlySet<string>, includeHeaders: boolean, worker: number, node: string }
 ): AttackRecord {
   const request: AttackRecord['request'] = { method: req.method ?? '', uri: asText(req.url ?? '') }
   if (o.includeHeaders) request.headers = headersOf(req.headers, o.redact)
@@ -102,6 +104,7 @@ export function buildAttackRecord (
       e.location = capLocation(e.location)
       return e
     }),
-    worker: o.worker
+    worker: o.worker,
+    node: o.node
   }
 }

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { loadConfig, ConfigError } from '../../example-app/config.js'
@@ -19,7 +20,16 @@ t.test('no file and no environment: the embedded defaults', async t => {
     heart: pathToFileURL(join(cwd, 'logs', 'heartbeat.log')).href
   })
   t.same(config.rateLimit, { max: 1000, timeWindow: 60000 })
+  t.equal(config.node, hostname(), 'the node is the host name')
+  t.equal(config.heartbeat.graphitePrefix, 'waf.{node}.{wid}')
   t.same(warnings, [])
+})
+
+t.test('node and the graphite prefix, from the file and WAF_NODE', async t => {
+  const dir = t.testdir({ 'waf.yaml': 'node: edge-1.dc.example\nheartbeat: { format: graphite, graphitePrefix: "dc1.{node}.w{wid}" }\n' })
+  t.equal(loadConfig({ WAF_CONFIG: 'waf.yaml' }, dir).config.node, 'edge-1.dc.example')
+  t.equal(loadConfig({ WAF_CONFIG: 'waf.yaml' }, dir).config.heartbeat.graphitePrefix, 'dc1.{node}.w{wid}')
+  t.equal(loadConfig({ WAF_CONFIG: 'waf.yaml', WAF_NODE: 'edge-2' }, dir).config.node, 'edge-2')
 })
 
 t.test('the shipped example file is valid', async t => {
@@ -65,6 +75,9 @@ const bad: Array<[string, string, RegExp]> = [
   ['zero workers', 'workers: 0\n', /"workers" must be a whole number from 1 to 256/],
   ['a paranoia level of 5', 'rules: { crs: { paranoia: 5 } }\n', /"rules.crs.paranoia" must be a whole number from 1 to 4/],
   ['an unknown CRS setting', 'rules: { crs: { level: 2 } }\n', /"rules.crs.level" is not a known setting/],
+  ['a node with a space', 'node: "edge 1"\n', /"node" must be 1 to 253 printable ASCII characters without spaces/],
+  ['a graphite prefix with an unknown placeholder', 'heartbeat: { graphitePrefix: "waf.{host}" }\n', /"heartbeat.graphitePrefix" must be a template with the placeholders \{node\} and \{wid\} only, not \{host\}/],
+  ['a graphite prefix that makes an empty node', 'heartbeat: { graphitePrefix: "waf..{wid}" }\n', /"heartbeat.graphitePrefix" must be dot-separated nodes/],
   ['broken YAML', 'mode: [\n', /not valid YAML/],
   ['a list at top level', '- a\n', /must hold a mapping/]
 ]

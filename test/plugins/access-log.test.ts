@@ -2,7 +2,7 @@ import t from 'tap'
 import type { Test } from 'tap'
 import net from 'node:net'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
@@ -66,6 +66,7 @@ t.test('one JSON line per request, valid against the schema, sizes as measured a
     t.equal(rec.client_ip, '127.0.0.1')
     t.equal(rec.upstream, null)
     t.ok(rec.latencies.request > 0)
+    t.equal(rec.node, hostname(), 'the node is the host name by default')
   })
   t.equal(recs[0].request.uri, '/hello?q=1')
   t.equal(recs[0].request.path, '/hello')
@@ -223,15 +224,16 @@ t.test('hostile values never split or forge a line, whatever the format', async 
 })
 
 t.test('tsv format: the Zeek header, then one line per request', async t => {
-  const { port, collector } = await build(t, { format: 'tsv' })
+  const { port, collector } = await build(t, { format: 'tsv', node: 'edge-7' })
   await rawRequest(port, GET('/hello', [['User-Agent', 'tab\there'], ['Referer', '-']]))
   const lines = await collector.waitForLines(9)
   t.equal(lines[0], '#separator \\x09')
   t.equal(lines[4], '#path\taccess')
-  t.equal(lines[6], '#fields\tstarted_at\tid\thost\tclient_ip\tclient_port\trequest.method\trequest.uri\trequest.http_version\trequest.size\trequest.headers.referer\trequest.headers.user-agent\tresponse.status\tresponse.size\tupstream.addr\tupstream.status\tlatencies.request\tlatencies.proxy\tlatencies.waf\twaf.mode\twaf.action\twaf.attacks\tworker')
-  t.equal(lines[7], '#types\ttime\tstring\tstring\taddr\tport\tstring\tstring\tstring\tcount\tstring\tstring\tcount\tcount\tstring\tcount\tdouble\tdouble\tdouble\tstring\tstring\tcount\tcount')
+  t.equal(lines[6], '#fields\tstarted_at\tid\thost\tclient_ip\tclient_port\trequest.method\trequest.uri\trequest.http_version\trequest.size\trequest.headers.referer\trequest.headers.user-agent\tresponse.status\tresponse.size\tupstream.addr\tupstream.status\tlatencies.request\tlatencies.proxy\tlatencies.waf\twaf.mode\twaf.action\twaf.attacks\tworker\tnode')
+  t.equal(lines[7], '#types\ttime\tstring\tstring\taddr\tport\tstring\tstring\tstring\tcount\tstring\tstring\tcount\tcount\tstring\tcount\tdouble\tdouble\tdouble\tstring\tstring\tcount\tcount\tstring')
   const cells = lines[8].split('\t')
-  t.equal(cells.length, 22)
+  t.equal(cells.length, 23)
+  t.equal(cells[22], 'edge-7', 'the node, last')
   t.match(cells[0], /^\d{10}\.\d{6}$/)
   t.same(cells.slice(2, 4), ['shop.example', '127.0.0.1'])
   t.same(cells.slice(5, 8), ['GET', '/hello', '1.1'])

@@ -1,5 +1,6 @@
 import t from 'tap'
 import type { Test } from 'tap'
+import { hostname } from 'node:os'
 import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
 import { wafSocket } from '../../plugins/socket.js'
@@ -49,6 +50,7 @@ t.test('options are checked at register time, naming the option', async t => {
     [{ channel: 'nope' }, /option "channel" names "nope", which is not a channel/],
     [{ includeHeaders: 'yes' }, /option "includeHeaders" must be true or false/],
     [{ redactHeaders: 'cookie' }, /option "redactHeaders" must be an array/],
+    [{ node: 'edge 1' }, /waf-attack-log: option "node" must be 1 to 253 printable ASCII characters/],
     [{ colour: 1 }, /option "colour" is not an option/]
   ]
   for (const [opts, re] of cases) {
@@ -81,6 +83,8 @@ t.test('one attack line per request with attacks, shaped as DESIGN.md; headers r
   t.equal(rec.mode, 'block')
   t.equal(rec.action, 'deny')
   t.equal(rec.worker, 0)
+  t.equal(rec.node, hostname(), 'the node is the host name by default')
+  t.same(Object.keys(rec).slice(-2), ['worker', 'node'])
   t.ok(rec.attacks.length >= 1)
   const a = rec.attacks[0]
   t.same(Object.keys(a).sort(), ['action', 'detect_type', 'location', 'msg', 'payload', 'phase', 'rule_id', 'severity', 'tags'])

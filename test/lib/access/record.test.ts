@@ -15,7 +15,7 @@ t.test('the record has DESIGN.md\'s shape and validates against the schema', asy
     responseBlock: 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nX-Up: \xc3\xa9\r\n\r\n',
     ctx: { wafMs: 0.2104, upstream: { addr: '127.0.0.1:3000', status: 200, startedAt: 1763764800125, durationMs: 11.8049 } }
   })
-  const rec = buildAccessRecord(src, 3)
+  const rec = buildAccessRecord(src, 3, 'edge-1')
   t.same(JSON.parse(JSON.stringify(rec)), {
     type: 'access',
     id: src.ctx.id,
@@ -28,15 +28,16 @@ t.test('the record has DESIGN.md\'s shape and validates against the schema', asy
     upstream: { addr: '127.0.0.1:3000', status: 200, response_time: 11.805 },
     latencies: { request: 13.2, proxy: 11.805, waf: 0.21 },
     waf: { mode: 'block', action: 'pass', attacks: 0, bot: false, cc: false },
-    worker: 3
+    worker: 3,
+    node: 'edge-1'
   })
   t.equal(rec[kSource], src, 'the record carries its source under a symbol')
   t.same(accessRecordErrors(JSON.parse(jsonLine(rec))), [])
-  t.equal(accessJson(src, 3), jsonLine(rec))
+  t.equal(accessJson(src, 3, 'edge-1'), jsonLine(rec))
 })
 
 t.test('no upstream: null, proxy latency 0; no query: args empty', async t => {
-  const rec = buildAccessRecord(fakeSource({ url: '/x' }), 0)
+  const rec = buildAccessRecord(fakeSource({ url: '/x' }), 0, 'edge-1')
   t.equal(rec.upstream, null)
   t.equal(rec.latencies.proxy, 0)
   t.equal(rec.request.args, '')
@@ -72,7 +73,9 @@ const arbitrarySource = fc.record({
   mode: fc.constantFrom('block' as const, 'detect' as const, 'off' as const),
   action: fc.constantFrom('pass' as const, 'log' as const, 'deny' as const),
   method: fc.oneof(fc.constantFrom('GET', 'POST', 'M-SEARCH'), byteString),
-  httpVersion: fc.constantFrom('1.1', '1.0', '2.0')
+  httpVersion: fc.constantFrom('1.1', '1.0', '2.0'),
+  // Printable ASCII, quotes and backslashes included: the serializer escapes what it must.
+  node: fc.constantFrom('edge-1', 'edge-1.dc.example', 'a"b\\c')
 })
 
 t.test('the direct JSON serializer writes exactly JSON.stringify of the built record', async t => {
@@ -91,8 +94,8 @@ t.test('the direct JSON serializer writes exactly JSON.stringify of the built re
       ctx: { upstream: a.upstream, domain: a.domain, bot: a.bot, cc: a.cc, wafMs: a.wafMs, action: a.action, policy: { mode: a.mode, rules: true }, attacks: Array.from({ length: a.attacks }, () => attack) }
     })
     if (a.error !== undefined) src.error = a.error
-    const built = jsonLine(buildAccessRecord(src, 2))
-    const direct = accessJson(src, 2)
+    const built = jsonLine(buildAccessRecord(src, 2, a.node))
+    const direct = accessJson(src, 2, a.node)
     if (built !== direct) throw new Error(`differ:\n${built}\n${direct}`)
     JSON.parse(direct)
     return direct.indexOf('\n') === -1 && direct.indexOf('\u2028') === -1
@@ -108,17 +111,19 @@ t.test('the serializer agrees with the object for repeated and index-like respon
     'HTTP/1.1 200 OK\r\nnocolon\r\nx:\r\n\r\n'
   ]) {
     const src = fakeSource({ responseBlock: block, redact: [] })
-    t.equal(accessJson(src, 0), jsonLine(buildAccessRecord(src, 0)), JSON.stringify(block))
+    t.equal(accessJson(src, 0, 'edge-1'), jsonLine(buildAccessRecord(src, 0, 'edge-1')), JSON.stringify(block))
   }
   const redacted = fakeSource({ responseBlock: 'HTTP/1.1 200 OK\r\nSet-Cookie: a\r\nset-cookie: b\r\n\r\n' })
-  t.equal(accessJson(redacted, 0), jsonLine(buildAccessRecord(redacted, 0)))
-  t.match(accessJson(redacted, 0), /"set-cookie":"REDACTED"/)
+  t.equal(accessJson(redacted, 0, 'edge-1'), jsonLine(buildAccessRecord(redacted, 0, 'edge-1')))
+  t.match(accessJson(redacted, 0, 'edge-1'), /"set-cookie":"REDACTED"/)
 })
 
-t.test('the producer builds and serializes with its worker id', async t => {
-  const p = accessProducer(5)
+t.test('the producer builds and serializes with its worker id and node', async t => {
+  const p = accessProducer(5, 'edge-2.dc.example')
   const src = fakeSource()
   t.equal(p.build(src).worker, 5)
+  t.equal(p.build(src).node, 'edge-2.dc.example')
+  t.match(p.json?.(src), /,"worker":5,"node":"edge-2\.dc\.example"\}$/)
   t.equal(p.json?.(src), jsonLine(p.build(src)))
 })
 
@@ -138,12 +143,12 @@ t.test('a request the parser refused: parsed as far as it goes, with the error c
   ctx.bytesIn = raw.length
   ctx.bytesOut = 150
   const src = refusedSource({ ctx, status: 400, code: 'HPE_INVALID_HEADER_TOKEN', rawPacket: raw, requestLine: 'GET /x?a=1 HTTP/1.1', head: undefined, remoteAddress: '::ffff:10.0.0.1', remotePort: 4000 }, new Set(['cookie']))
-  const rec = buildAccessRecord(src, 0)
+  const rec = buildAccessRecord(src, 0, 'edge-1')
   t.equal(rec.response.status, 400)
   t.equal(rec.error, 'HPE_INVALID_HEADER_TOKEN')
   t.equal(rec.client_ip, '10.0.0.1')
   t.equal(rec.request.headers.cookie, 'REDACTED')
   t.same(rec.response.headers, {})
   t.same(accessRecordErrors(JSON.parse(jsonLine(rec))), [])
-  t.equal(accessJson(src, 0), jsonLine(rec))
+  t.equal(accessJson(src, 0, 'edge-1'), jsonLine(rec))
 })

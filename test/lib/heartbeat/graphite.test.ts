@@ -1,8 +1,8 @@
 import t from 'tap'
 import { CounterTable } from '../../../lib/heartbeat/counters.js'
-import { graphiteLines, graphiteNode, isGraphitePrefix } from '../../../lib/heartbeat/graphite.js'
+import { DEFAULT_GRAPHITE_PREFIX, expandGraphitePrefix, graphiteLines, graphiteNode, graphitePrefixProblem, isGraphitePrefix } from '../../../lib/heartbeat/graphite.js'
 
-const identity = { e: '0.1.0', ip: '10.0.0.5', wid: 2 }
+const identity = { e: '0.1.0', ip: '10.0.0.5', node: 'edge-1.dc.example', wid: 2 }
 
 t.test('one line per counter per domain, then the worker metrics', async t => {
   const table = new CounterTable(10)
@@ -54,4 +54,28 @@ t.test('nodes and prefixes', async t => {
   t.ok(isGraphitePrefix('waf'))
   t.ok(isGraphitePrefix('edge.waf-1'))
   for (const p of ['', '.waf', 'waf.', 'a..b', 'a b', 'waf\n']) t.notOk(isGraphitePrefix(p), JSON.stringify(p))
+})
+
+t.test('the default template: one subtree per machine and worker, the node made one path node', async t => {
+  t.same(expandGraphitePrefix(DEFAULT_GRAPHITE_PREFIX, identity), { prefix: 'waf.edge-1_dc_example.2', worker: 'waf.edge-1_dc_example.2._worker' })
+  t.same(expandGraphitePrefix('waf', identity), { prefix: 'waf', worker: 'waf._worker.2' }, 'without {wid}, the worker metrics keep the worker id')
+  t.same(expandGraphitePrefix('dc1.{node}', { ...identity, node: 'a b/c' }), { prefix: 'dc1.a_b_c', worker: 'dc1.a_b_c._worker.2' })
+  const table = new CounterTable(10)
+  table.count({ domain: 'shop.example', status: 200, bytesIn: 1, bytesOut: 2, upstreamStatus: 0, forwarded: false, attacked: false, bot: false, cc: false })
+  const one = graphiteLines({ prefix: DEFAULT_GRAPHITE_PREFIX, identity, t: 9, counts: table.snapshot(), transport: {} })
+  const other = graphiteLines({ prefix: DEFAULT_GRAPHITE_PREFIX, identity: { ...identity, wid: 3 }, t: 9, counts: table.snapshot(), transport: {} })
+  const machine = graphiteLines({ prefix: DEFAULT_GRAPHITE_PREFIX, identity: { ...identity, node: 'edge-2' }, t: 9, counts: table.snapshot(), transport: {} })
+  t.ok(one.includes('waf.edge-1_dc_example.2.shop_example.ac 1 9'))
+  t.ok(one.includes('waf.edge-1_dc_example.2._worker.alive 1 9'))
+  const paths = (lines: string[]): Set<string> => new Set(lines.map(l => l.split(' ')[0]))
+  for (const [name, lines] of [['another worker', other], ['another machine', machine]] as const) {
+    const mine = paths(one)
+    t.equal([...paths(lines)].filter(p => mine.has(p)).length, 0, `${name} writes none of the same paths`)
+  }
+})
+
+t.test('a template is checked with its placeholders filled in', async t => {
+  for (const ok of [DEFAULT_GRAPHITE_PREFIX, 'waf', 'edge.waf', '{node}', 'dc1.{node}_w{wid}']) t.equal(graphitePrefixProblem(ok), undefined, ok)
+  t.match(graphitePrefixProblem('waf.{host}'), /\{node\} and \{wid\} only, not \{host\}/)
+  for (const bad of ['', 'waf.', '.{node}', 'waf.{node}..x', 'waf {wid}', 'waf.{node', 'waf.}']) t.match(graphitePrefixProblem(bad), /must/, JSON.stringify(bad))
 })

@@ -13,7 +13,7 @@ function engine (over: Partial<HeartbeatEngineOptions> = {}): { hb: Heartbeat, o
   const out: LogRecord[] = []
   const events = new EventEmitter()
   const hb = new Heartbeat({
-    identity: { e: '0.1.0', ip: '192.0.2.1', wid: 0 },
+    identity: { e: '0.1.0', ip: '192.0.2.1', node: 'edge-1', wid: 0 },
     intervalMs: 40,
     maxPacketBytes: 65000,
     format: 'json',
@@ -52,7 +52,7 @@ t.test('reports arrive on every tick, even idle, and the counters reset after ea
   const [first] = await next(events)
   t.same(first.domains, { 'a.example': { ub: 20, db: 40, ac: 2, '4x': 0, '5x': 0, u4: 0, u5: 0, at: 0, b: 0, cc: 0, acu: 0 } })
   t.same(first.transport, { heart: { sent: 2, dropped: 0, reconnects: 0, queued: 1 } })
-  t.match(first, { type: 'heartbeat', e: '0.1.0', ip: '192.0.2.1', wid: 0, domain_num: 1, part: 1, parts: 1 })
+  t.match(first, { type: 'heartbeat', e: '0.1.0', ip: '192.0.2.1', node: 'edge-1', wid: 0, domain_num: 1, part: 1, parts: 1 })
   t.ok(first.interval > 0.02 && first.interval < 1, `interval ${first.interval} s`)
   const nowS = Date.now() / 1000
   t.ok(first.t <= nowS && first.t > nowS - 2, 't is epoch seconds')

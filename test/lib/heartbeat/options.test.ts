@@ -1,11 +1,12 @@
+import os from 'node:os'
 import t from 'tap'
 import { resolveHeartbeatOptions, HEARTBEAT_DEFAULTS } from '../../../lib/heartbeat/options.js'
 import type { HeartbeatOptions } from '../../../lib/heartbeat/options.js'
 
 t.test('defaults', async t => {
   t.same(resolveHeartbeatOptions('waf-heartbeat', {}), {
-    channel: 'heart', intervalMs: 10000, edition: undefined, ip: undefined, workerId: undefined, maxPacketBytes: undefined,
-    format: 'json', maxDomains: HEARTBEAT_DEFAULTS.maxDomains, graphitePrefix: 'waf'
+    channel: 'heart', intervalMs: 10000, edition: undefined, ip: undefined, workerId: undefined, node: os.hostname(), maxPacketBytes: undefined,
+    format: 'json', maxDomains: HEARTBEAT_DEFAULTS.maxDomains, graphitePrefix: 'waf.{node}.{wid}'
   })
 })
 
@@ -19,7 +20,9 @@ t.test('every bad option is named in the error', async t => {
     ['maxPacketBytes', 511], ['maxPacketBytes', 1e9], ['maxPacketBytes', 1000.5],
     ['format', 'xml'], ['format', null],
     ['maxDomains', 0], ['maxDomains', null], ['maxDomains', 2e6], ['maxDomains', Infinity],
-    ['graphitePrefix', ''], ['graphitePrefix', 'a b'], ['graphitePrefix', 'waf.']
+    ['graphitePrefix', ''], ['graphitePrefix', 'a b'], ['graphitePrefix', 'waf.'], ['graphitePrefix', 3],
+    ['graphitePrefix', 'waf.{host}.{wid}'], ['graphitePrefix', 'waf.{node}..{wid}'], ['graphitePrefix', 'waf.{node'], ['graphitePrefix', '{wid}.'],
+    ['node', ''], ['node', 'edge 1'], ['node', 'é'], ['node', 'x'.repeat(254)], ['node', 1]
   ]
   for (const [k, v] of bad) {
     t.throws(() => resolveHeartbeatOptions('waf-heartbeat', { [k]: v } as unknown as HeartbeatOptions),
@@ -28,6 +31,7 @@ t.test('every bad option is named in the error', async t => {
 })
 
 t.test('good values pass through', async t => {
-  const r = resolveHeartbeatOptions('x', { channel: 'hb', interval: 10, edition: '1.2.3-rc.1', ip: '::1', workerId: 0, maxPacketBytes: 512, format: 'graphite', maxDomains: 1, graphitePrefix: 'edge.waf' })
-  t.same(r, { channel: 'hb', intervalMs: 10, edition: '1.2.3-rc.1', ip: '::1', workerId: 0, maxPacketBytes: 512, format: 'graphite', maxDomains: 1, graphitePrefix: 'edge.waf' })
+  const r = resolveHeartbeatOptions('x', { channel: 'hb', interval: 10, edition: '1.2.3-rc.1', ip: '::1', workerId: 0, node: 'edge-1.dc.example', maxPacketBytes: 512, format: 'graphite', maxDomains: 1, graphitePrefix: 'edge.waf' })
+  t.same(r, { channel: 'hb', intervalMs: 10, edition: '1.2.3-rc.1', ip: '::1', workerId: 0, node: 'edge-1.dc.example', maxPacketBytes: 512, format: 'graphite', maxDomains: 1, graphitePrefix: 'edge.waf' })
+  t.equal(resolveHeartbeatOptions('x', { graphitePrefix: 'dc1.{node}_w{wid}' }).graphitePrefix, 'dc1.{node}_w{wid}')
 })

@@ -8,7 +8,7 @@ import type { HeartbeatRecord, ReportInput, TransportSummary } from '../../../li
 import { jsonLine } from '../../../lib/log/writers/json.js'
 import { OTHER_DOMAIN, INVALID_DOMAIN } from '../../../lib/heartbeat/domain-key.js'
 
-const identity = { e: '0.1.0', ip: '10.0.0.5', wid: 3 }
+const identity = { e: '0.1.0', ip: '10.0.0.5', node: 'edge-1.dc.example', wid: 3 }
 
 function counts (domains: string[], each = 1, maxDomains = 1_000_000): IntervalCounts {
   const table = new CounterTable(maxDomains, 0)
@@ -34,7 +34,7 @@ function checkParts (t: Test, parts: HeartbeatRecord[], c: IntervalCounts, maxBy
   const seen = new Map<string, number>()
   parts.forEach((p, i) => {
     t.ok(size(p) <= maxBytes, `part ${i + 1} is ${size(p)} <= ${maxBytes} bytes`)
-    t.match(p, { type: 'heartbeat', e: identity.e, ip: identity.ip, t: 1763764800, wid: identity.wid, interval: 10, domain_num: c.domains.size, overflow: c.overflow, part: i + 1, parts: parts.length })
+    t.match(p, { type: 'heartbeat', e: identity.e, ip: identity.ip, node: identity.node, t: 1763764800, wid: identity.wid, interval: 10, domain_num: c.domains.size, overflow: c.overflow, part: i + 1, parts: parts.length })
     if (i === 0) t.ok(p.transport !== undefined, 'part 1 carries the transport stats')
     else t.equal(p.transport, undefined, `part ${i + 1} carries no transport stats`)
     for (const [k, v] of Object.entries(p.domains)) {
