@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { WafContext } from './context.js'
+import { socketState } from './socket-state.js'
 
 /**
  * Request and response sizes as nginx counts them: `$request_length` (request line, headers and
@@ -12,18 +13,11 @@ import type { WafContext } from './context.js'
  * the raw request line and headers.
  */
 
-const kReadMark = Symbol('waf.readMark')
-const kWriteMark = Symbol('waf.writeMark')
-
-interface MarkedSocket extends Socket {
-  [kReadMark]?: number
-  [kWriteMark]?: number
-}
 
 /** Fills `ctx.bytesIn` and `ctx.bytesOut` once; later calls for the same context do nothing. */
 export function settleSizes (ctx: WafContext, req: IncomingMessage, res: ServerResponse): void {
   if (ctx.bytesOut !== 0) return
-  const socket = req.socket as MarkedSocket | null
+  const socket = req.socket as Socket | null
   const read = socket?.bytesRead
   const written = socket?.bytesWritten
   if (socket == null || typeof read !== 'number' || typeof written !== 'number' || written === 0) {
@@ -31,10 +25,11 @@ export function settleSizes (ctx: WafContext, req: IncomingMessage, res: ServerR
     ctx.bytesOut = estimateResponseBytes(res)
     return
   }
-  ctx.bytesIn = read - (socket[kReadMark] ?? 0)
-  ctx.bytesOut = written - (socket[kWriteMark] ?? 0)
-  socket[kReadMark] = read
-  socket[kWriteMark] = written
+  const state = socketState(socket)
+  ctx.bytesIn = read - state.readMark
+  ctx.bytesOut = written - state.writeMark
+  state.readMark = read
+  state.writeMark = written
 }
 
 /**
@@ -42,11 +37,11 @@ export function settleSizes (ctx: WafContext, req: IncomingMessage, res: ServerR
  * socket read since the previous response ended, and the `responseBytes` about to be sent.
  */
 export function settleRefusedSizes (ctx: WafContext, socket: Socket, responseBytes: number): void {
-  const s = socket as MarkedSocket
-  const read = typeof s.bytesRead === 'number' ? s.bytesRead : 0
-  ctx.bytesIn = Math.max(0, read - (s[kReadMark] ?? 0))
+  const read = typeof socket.bytesRead === 'number' ? socket.bytesRead : 0
+  const state = socketState(socket)
+  ctx.bytesIn = Math.max(0, read - state.readMark)
   ctx.bytesOut = responseBytes
-  s[kReadMark] = read
+  state.readMark = read
 }
 
 /** The request line and headers as they would be framed on the wire, plus a declared body. */

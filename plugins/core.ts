@@ -9,6 +9,7 @@ import type { ClientErrorInfo, Participant } from '../lib/lifecycle.js'
 import type { RouteWafConfig } from '../lib/switches.js'
 import { pathOf, underPrefix } from '../lib/switches.js'
 import { settleRefusedSizes, settleSizes } from '../lib/sizes.js'
+import { existingSocketState, socketState } from '../lib/socket-state.js'
 import { readRawHead } from '../lib/forensic/raw-head.js'
 import { LogFramework } from '../lib/log/framework.js'
 import type { Transport } from '../lib/transport/types.js'
@@ -43,10 +44,6 @@ const kJoined = Symbol('waf.joined')
 const kRouteConfig = Symbol('waf.routeConfig')
 /** On the response of a request that joined: its Fastify reply, for the shared 'close' listener. */
 const kReply = Symbol('waf.reply')
-/** On a socket: the last request that joined and has not departed yet. */
-const kInFlight = Symbol('waf.inFlight')
-
-type TrackedSocket = Socket & { [kInFlight]?: IncomingMessage | null }
 
 interface RouteConfig { url?: string, waf?: RouteWafConfig }
 type CoreRequest = FastifyRequest & { [kJoined]: number, [kRouteConfig]: RouteConfig | null }
@@ -134,9 +131,9 @@ export class WafCore {
     res[kReply] = reply
     res.on('close', this.responseClosed)
     const raw = request.raw
-    const socket = raw.socket as TrackedSocket | null
+    const socket = raw.socket
     if (socket == null) return
-    socket[kInFlight] = raw
+    socketState(socket).inFlight = raw
     // A pipelined request whose response waits behind an earlier one has no socket yet, and Node
     // never closes that response if the connection goes first: its request's 'close' is the
     // only sign (the rare path, so a closure is fine).
@@ -160,8 +157,11 @@ export class WafCore {
     if (mask === 0 || this.joined.departed(mask)) return
     r[kJoined] = this.joined.markDeparted(mask)
     const raw = request.raw
-    const socket = raw.socket as TrackedSocket | null
-    if (socket != null && socket[kInFlight] === raw) socket[kInFlight] = null
+    const socket = raw.socket
+    if (socket != null) {
+      const state = existingSocketState(socket)
+      if (state !== undefined && state.inFlight === raw) state.inFlight = null
+    }
     const ctx = request.waf
     settleSizes(ctx, raw, reply.raw)
     const order = this.departures
@@ -186,7 +186,7 @@ export class WafCore {
    * request (the next pipelined request) is a request of its own.
    */
   bodyErrorOfRequestInFlight (socket: Socket): boolean {
-    const req = (socket as TrackedSocket)[kInFlight]
+    const req = existingSocketState(socket)?.inFlight as IncomingMessage | null | undefined
     return req != null && !req.complete
   }
 

@@ -5,24 +5,20 @@
  * set when the request arrives.
  */
 
-const kSerial = Symbol('waf.connSerial')
-const kCount = Symbol('waf.connRequests')
-const kInFlight = Symbol('waf.connInFlight')
-const kIndex = Symbol('waf.requestIndex')
-const kPipelined = Symbol('waf.pipelined')
+import { existingSocketState, socketState } from '../socket-state.js'
+
+/**
+ * On the request: its index on the connection times two, plus one when it was pipelined. One
+ * small integer under one symbol, set once, so every request object takes the same one
+ * hidden-class transition.
+ */
+const kArrival = Symbol('waf.arrival')
 
 let serial = 0
 
-interface TrackedSocket {
-  [kSerial]?: number
-  [kCount]?: number
-  [kInFlight]?: number
-}
-
 interface TrackedRequest {
   socket: object | null
-  [kIndex]?: number
-  [kPipelined]?: boolean
+  [kArrival]?: number
 }
 
 export interface ConnectionFacts {
@@ -34,50 +30,43 @@ export interface ConnectionFacts {
 /** Counts the request on its connection. Call once per request, when it arrives. */
 export function noteArrival (req: object): void {
   const r = req as TrackedRequest
-  const sock = r.socket as TrackedSocket | null
-  if (sock === null || sock === undefined || r[kIndex] !== undefined) return
-  if (sock[kSerial] === undefined) {
-    sock[kSerial] = ++serial
-    sock[kCount] = 0
-    sock[kInFlight] = 0
-  }
-  const count = (sock[kCount] as number) + 1
-  const inFlight = sock[kInFlight] as number
-  sock[kCount] = count
-  sock[kInFlight] = inFlight + 1
-  r[kIndex] = count
-  r[kPipelined] = inFlight > 0
+  const sock = r.socket
+  if (sock === null || sock === undefined || r[kArrival] !== undefined) return
+  const state = socketState(sock)
+  if (state.serial === 0) state.serial = ++serial
+  const count = ++state.requests
+  const pipelined = state.pending > 0
+  state.pending++
+  r[kArrival] = count * 2 + (pipelined ? 1 : 0)
 }
 
 /** Marks the request finished on its connection. Call once per request, when it ends. */
 export function noteDeparture (req: object): void {
   const r = req as TrackedRequest
-  const sock = r.socket as TrackedSocket | null
-  if (sock === null || sock === undefined || r[kIndex] === undefined) return
-  const inFlight = sock[kInFlight] ?? 0
-  if (inFlight > 0) sock[kInFlight] = inFlight - 1
+  const sock = r.socket
+  if (sock === null || sock === undefined || r[kArrival] === undefined) return
+  const state = existingSocketState(sock)
+  if (state !== undefined && state.pending > 0) state.pending--
 }
 
 export function connectionSerial (req: object): number {
-  const sock = (req as TrackedRequest).socket as TrackedSocket | null
-  return sock?.[kSerial] ?? 0
+  const sock = (req as TrackedRequest).socket
+  return sock === null || sock === undefined ? 0 : existingSocketState(sock)?.serial ?? 0
 }
 
 export function requestIndex (req: object): number {
-  return (req as TrackedRequest)[kIndex] ?? 1
+  const a = (req as TrackedRequest)[kArrival]
+  return a === undefined ? 1 : a >> 1
 }
 
 export function wasPipelined (req: object): boolean {
-  return (req as TrackedRequest)[kPipelined] === true
+  const a = (req as TrackedRequest)[kArrival]
+  return a !== undefined && (a & 1) === 1
 }
 
 /** A serial number for a connection that never became a request (a parser refusal). */
 export function nextSerialFor (socket: object): number {
-  const sock = socket as TrackedSocket
-  if (sock[kSerial] === undefined) {
-    sock[kSerial] = ++serial
-    sock[kCount] = 0
-    sock[kInFlight] = 0
-  }
-  return sock[kSerial] as number
+  const state = socketState(socket)
+  if (state.serial === 0) state.serial = ++serial
+  return state.serial
 }
