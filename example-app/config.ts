@@ -4,6 +4,8 @@ import { pathToFileURL } from 'node:url'
 import { parse as parseYaml } from 'yaml'
 import { DEFAULT_GRAPHITE_PREFIX, graphitePrefixProblem } from '../lib/heartbeat/graphite.js'
 import { NODE_NAME_RULE, defaultNodeName, isNodeName } from '../lib/node-name.js'
+import { readAllow, readMetrics } from './config-metrics.js'
+import type { MetricsConfig } from './config-metrics.js'
 
 /**
  * The gateway's configuration: a YAML file (`WAF_CONFIG`) overridden by `WAF_*` environment
@@ -50,6 +52,8 @@ export interface GatewayConfig {
   /** TLS toward https upstreams: verified against the system store unless `ca` or `rejectUnauthorized: false` says otherwise. */
   upstreamTls: { ca: string | undefined, rejectUnauthorized: boolean }
   status: { path: string, allow: string[] }
+  /** The Prometheus endpoint; undefined: none. */
+  metrics: MetricsConfig | undefined
   /** Where the configuration came from, for the start-up banner. */
   source: string
 }
@@ -130,7 +134,7 @@ class Reader {
   }
 }
 
-const TOP_KEYS = ['listen', 'workers', 'node', 'upstream', 'upstreamTls', 'mode', 'domains', 'routes', 'logDir', 'channels', 'rules', 'access', 'heartbeat', 'rateLimit', 'status'] as const
+const TOP_KEYS = ['listen', 'workers', 'node', 'upstream', 'upstreamTls', 'mode', 'domains', 'routes', 'logDir', 'channels', 'rules', 'access', 'heartbeat', 'rateLimit', 'status', 'metrics'] as const
 const CHANNEL_PROTOCOLS = ['tcp:', 'tls:', 'udp:', 'unix:', 'file:', 'stdout:'] as const
 const UPSTREAM_PROTOCOLS = ['http:', 'https:'] as const
 const ROUTE_KEYS = ['prefix', 'forensic', 'rules', 'access', 'attack', 'heartbeat'] as const
@@ -358,7 +362,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
     },
     rateLimit,
     upstreamTls: { ca, rejectUnauthorized: r.bool(upstreamTls.rejectUnauthorized, 'upstreamTls.rejectUnauthorized') ?? true },
-    status: { path: statusPath, allow: r.strings(status.allow, 'status.allow') ?? ['127.0.0.1', '::1', '::ffff:127.0.0.1'] },
+    status: { path: statusPath, allow: readAllow(r, status.allow, 'status.allow') },
+    metrics: readMetrics(r, raw.metrics),
     source: where
   }
   return { config, warnings }

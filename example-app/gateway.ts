@@ -9,6 +9,9 @@ import { domainOf } from '../lib/context.js'
 import type { WafPolicy } from '../lib/context.js'
 import { dropRequestHopByHop, dropResponseHopByHop } from '../lib/proxy/hop-by-hop.js'
 import type { ChannelName, GatewayConfig } from './config.js'
+import { AllowList } from './allow-list.js'
+import { registerMetricsEndpoint } from './metrics-endpoint.js'
+import { drainGracefully } from './drain.js'
 
 /**
  * The WAF gateway: the waf plugins in front of `@fastify/reply-from`. Request bodies are kept as
@@ -23,6 +26,8 @@ export interface GatewayOptions {
   logger?: boolean
   /** `false` runs the same gateway without the waf plugins: the baseline of the gateway benchmark. */
   waf?: boolean
+  /** In a cluster worker: the whole cluster's metrics, from the primary (see worker.ts). */
+  scrape?: () => Promise<string>
 }
 
 /** File channels flush often, so that `tail -f logs/attack.log` shows an attack at once. */
@@ -59,24 +64,24 @@ export function wafOptionsOf (config: GatewayConfig): WafOptions {
     },
     attack: {},
     access: { format: config.access.format },
-    heartbeat: { interval: config.heartbeat.interval, format: config.heartbeat.format, graphitePrefix: config.heartbeat.graphitePrefix },
+    heartbeat: { interval: config.heartbeat.interval, format: config.heartbeat.format, graphitePrefix: config.heartbeat.graphitePrefix, metrics: config.metrics !== undefined },
     routes: config.routes,
     node: config.node
   }
 }
 
-function isAllowed (allow: readonly string[], addr: string | undefined): boolean {
-  return addr !== undefined && allow.includes(addr)
-}
+/** How long a keep-alive connection may stay idle once the gateway closes, before it is closed. */
+const IDLE_GRACE_MS = 1000
 
 export async function buildGateway (config: GatewayConfig, opts: GatewayOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...wafServerOptions(),
     logger: opts.logger === false ? false : { level: 'warn' },
-    // In-flight requests finish on close; idle keep-alive connections are closed at once.
-    forceCloseConnections: 'idle',
-    return503OnClosing: true
+    // In-flight requests finish on close, and so do requests still sent on open connections
+    // (answered with Connection: close); idle keep-alive connections get a grace (drain.ts).
+    return503OnClosing: false
   })
+  drainGracefully(app, IDLE_GRACE_MS)
 
   // Bodies stay as received, whatever their type: reply-from forwards them byte for byte.
   app.removeAllContentTypeParsers()
@@ -131,8 +136,9 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
   }
 
   if (withWaf) {
+    const statusAllow = new AllowList(config.status.allow, 'status.allow')
     app.get(config.status.path, { config: { waf: { rules: false } }, logLevel: 'warn' }, async function wafStatus (request, reply) {
-      if (!isAllowed(config.status.allow, request.socket.remoteAddress)) return reply.callNotFound()
+      if (!statusAllow.allows(request.socket.remoteAddress)) return reply.callNotFound()
       return {
         pid: process.pid,
         heartbeat: app.wafHeartbeat.snapshot(),
@@ -141,6 +147,7 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
         log: app.wafLog.stats()
       }
     })
+    if (config.metrics !== undefined) registerMetricsEndpoint(app, config.metrics, opts.scrape)
   }
 
   app.all('/*', function forward (request, reply) {

@@ -8,6 +8,9 @@ import type { HeartbeatOptions } from '../lib/heartbeat/options.js'
 import { DEPART_ORDER } from '../lib/lifecycle.js'
 import { PluginSwitch } from '../lib/switches.js'
 import type { PrefixOptions, RouteToggle, RouteWafConfig } from '../lib/switches.js'
+import { RequestMetrics } from '../lib/metrics/request-metrics.js'
+import { heartbeatFamilies, transportFamilies } from '../lib/metrics/sources.js'
+import type { MetricFamily } from '../lib/metrics/families.js'
 import { coreOf } from './core.js'
 import type { WafParticipant } from './core.js'
 
@@ -15,10 +18,17 @@ export type { HeartbeatReportResult, HeartbeatSnapshot } from '../lib/heartbeat/
 export type { HeartbeatFormat } from '../lib/heartbeat/options.js'
 export type { HeartbeatRecord } from '../lib/heartbeat/report.js'
 export type { CounterValues } from '../lib/heartbeat/counters.js'
+export type { MetricFamily, MetricSample, MetricType } from '../lib/metrics/families.js'
 
 export interface WafHeartbeatOptions extends HeartbeatOptions, PrefixOptions {
   /** Set by the umbrella `waf` plugin: per-prefix switches. */
   routes?: RouteToggle[]
+  /**
+   * `true` also counts, per request, what Prometheus wants beyond the heartbeat counters
+   * (responses by status class, rule matches by rule id, upstream and rule-check latency
+   * histograms) for `wafHeartbeat.metrics()`. Default `false`.
+   */
+  metrics?: boolean
 }
 
 /** `fastify.wafHeartbeat`. */
@@ -27,6 +37,12 @@ export interface WafHeartbeatApi {
   snapshot(): HeartbeatSnapshot
   /** Sends a report now and starts a new interval; the timer keeps its rhythm. */
   report(): HeartbeatReportResult
+  /**
+   * Metric families (prom-client's JSON shape) of this worker since it started: the heartbeat
+   * counters per domain, the transport's channel counters and, with option `metrics`, the request
+   * metrics. Built on call from counters kept anyway.
+   */
+  metrics(): MetricFamily[]
 }
 
 declare module 'fastify' {
@@ -66,6 +82,8 @@ export const wafHeartbeat = fp<WafHeartbeatOptions>(async function wafHeartbeat 
       throw new TypeError(`${OWNER}: option "maxPacketBytes" defaults to channel ${JSON.stringify(o.channel)}'s line limit of ${channelLimit} bytes, below the ${MIN_PACKET_BYTES} a report part needs; raise the channel's maxDatagram`)
     }
   }
+  if (opts.metrics !== undefined && typeof opts.metrics !== 'boolean') throw new TypeError(`${OWNER}: option "metrics" must be true or false`)
+  const requestMetrics = opts.metrics === true ? new RequestMetrics() : undefined
   const sw = new PluginSwitch('heartbeat', OWNER, opts, opts.routes)
   const identity = {
     e: o.edition ?? await packageVersion(),
@@ -102,10 +120,13 @@ export const wafHeartbeat = fp<WafHeartbeatOptions>(async function wafHeartbeat 
     order: DEPART_ORDER.heartbeat,
     enabled: (routeUrl, url, config) => sw.enabled(routeUrl, url, config as RouteWafConfig | undefined),
     depart (_request, reply, ctx) {
-      table.countContext(ctx, statusSent(reply))
+      const status = statusSent(reply)
+      table.countContext(ctx, status)
+      if (requestMetrics !== undefined) requestMetrics.record(ctx, status)
     },
     clientError (info) {
       table.countContext(info.ctx, info.status)
+      if (requestMetrics !== undefined) requestMetrics.record(info.ctx, info.status)
     }
   }
   // The context's prefix scopes the early path (requests answered before routing) like the hooks.
@@ -113,7 +134,12 @@ export const wafHeartbeat = fp<WafHeartbeatOptions>(async function wafHeartbeat 
 
   app.decorate('wafHeartbeat', {
     snapshot: () => heartbeat.snapshot(),
-    report: () => heartbeat.report()
+    report: () => heartbeat.report(),
+    metrics: () => [
+      ...heartbeatFamilies(heartbeat.cumulative()),
+      ...transportFamilies(transport.stats()),
+      ...(requestMetrics === undefined ? [] : requestMetrics.families())
+    ]
   } satisfies WafHeartbeatApi)
 
   app.addHook('onReady', async function wafHeartbeatStart () {

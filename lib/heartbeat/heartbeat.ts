@@ -3,6 +3,8 @@ import type { LogRecord } from '../log/types.js'
 import { CounterTable, counterValues } from './counters.js'
 import type { CounterValues } from './counters.js'
 import { graphiteLines } from './graphite.js'
+import { CounterTotals } from './totals.js'
+import { METRIC_MAX_DOMAINS } from '../metrics/request-metrics.js'
 import { buildReport, summarizeTransport } from './report.js'
 import type { HeartbeatIdentity } from './report.js'
 import type { HeartbeatFormat } from './options.js'
@@ -54,6 +56,8 @@ export interface GraphiteRecord extends LogRecord {
  */
 export class Heartbeat {
   readonly table: CounterTable
+  /** Every interval's counters summed, for metrics (fed once per report). */
+  readonly totals: CounterTotals
   private timer: ReturnType<typeof setInterval> | undefined
   private readonly now: () => number
   private readonly tick = (): void => {
@@ -67,6 +71,12 @@ export class Heartbeat {
   constructor (private readonly opts: HeartbeatEngineOptions) {
     this.now = opts.now ?? Date.now
     this.table = new CounterTable(opts.maxDomains, this.now())
+    this.totals = new CounterTotals(Math.min(opts.maxDomains, METRIC_MAX_DOMAINS))
+  }
+
+  /** The counters since start, per domain: every report's and the live interval's. */
+  cumulative (): Map<string, CounterValues> {
+    return this.totals.values(this.table.snapshot())
   }
 
   /** Starts the interval; it never keeps the process alive. Starting twice does nothing. */
@@ -97,6 +107,7 @@ export class Heartbeat {
   report (): HeartbeatReportResult {
     const nowMs = this.now()
     const counts = this.table.drain(nowMs)
+    this.totals.add(counts)
     const t = Math.floor(nowMs / 1000)
     const transport = summarizeTransport(this.opts.transportStats())
     const { identity } = this.opts

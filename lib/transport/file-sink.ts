@@ -19,6 +19,9 @@ const gzip = promisify(zlib.gzip) as (data: string, opts: zlib.ZlibOptions) => P
  *   the file past `size`, the file is renamed to `name.YYYY-MM-DD-HH-MM-SS.ext` (UTC, the time it
  *   was opened) and a new one is started. Empty files are not rotated.
  * A file that cannot be opened or written is retried with backoff; its lines stay queued.
+ * `reopen()` is nginx's `kill -USR1` for logrotate: what is queued when it is called goes to the
+ * file already open (renamed aside by then), and every later write to a file opened anew at the
+ * path. Writes are never split across the two, so no line is lost or written twice.
  */
 export class FileSink extends BatchSink {
   private fh: FileHandle | null = null
@@ -27,6 +30,9 @@ export class FileSink extends BatchSink {
   private running = false
   private closed = false
   private rotateDue = false
+  /** Set by reopen(): the lines queued then go to the old file, then the path is opened again. */
+  private reopenDue = false
+  private reopenWaiters: Array<() => void> = []
   private rotateTimer: NodeJS.Timeout | null = null
   private retryTimer: NodeJS.Timeout | null = null
   private readonly backoff: Backoff
@@ -55,6 +61,8 @@ export class FileSink extends BatchSink {
     try {
       for (;;) {
         if (this.fh === null) {
+          // A failed write closed the file: the next open is a fresh one, which is what reopen asks.
+          if (this.reopenDue) this.reopened()
           if (!this.anyWaiting()) break
           await this.openFile()
         }
@@ -62,7 +70,13 @@ export class FileSink extends BatchSink {
           await this.rotate()
           continue
         }
-        if (!this.takeNext(this.maxBatch)) break
+        if (!this.takeNext(this.maxBatch)) {
+          if (this.reopenDue) {
+            await this.reopenFile()
+            continue
+          }
+          break
+        }
         const b = this.inflight as Write | null
         if (b === null) break
         const buf = this.cfg.gzip === undefined ? Buffer.from(b.data, 'utf8') : await gzip(b.data, { level: this.cfg.gzip })
@@ -99,6 +113,35 @@ export class FileSink extends BatchSink {
       throw err
     }
     this.fh = fh
+  }
+
+  /**
+   * Writes what is queued now to the file open now, then opens the path anew (logrotate has
+   * renamed the old file aside, or removed it). Resolves once the new file is open, or at once
+   * when no file is open: the next write opens the path anyway.
+   */
+  reopen (): Promise<void> {
+    if (this.closed || this.fh === null) return Promise.resolve()
+    this.reopenDue = true
+    // Every line queued by now belongs to the old file: ask for all of it to be written.
+    for (const m of this.members) if (m.queue.waiting()) m.queue.flushWanted = true
+    const done = new Promise<void>(resolve => { this.reopenWaiters.push(resolve) })
+    this.kick()
+    return done
+  }
+
+  private async reopenFile (): Promise<void> {
+    try {
+      await this.closeFile()
+      await this.openFile()
+    } finally {
+      this.reopened()
+    }
+  }
+
+  private reopened (): void {
+    this.reopenDue = false
+    for (const w of this.reopenWaiters.splice(0)) w()
   }
 
   private async closeFile (): Promise<void> {
@@ -156,6 +199,7 @@ export class FileSink extends BatchSink {
     this.retryTimer = null
     await this.idle.catch(noop)
     await this.closeFile()
+    this.reopened()
   }
 }
 

@@ -82,6 +82,19 @@ export class SocketTransport implements Transport {
     return out
   }
 
+  /**
+   * Reopens every file the channels write (logrotate's `postrotate`: the files were renamed
+   * aside). What is queued goes to the old files first; resolves the paths once all are open anew.
+   */
+  async reopen (): Promise<string[]> {
+    const files: Array<[string, FileSink]> = []
+    for (const [key, { sink }] of this.sinks) {
+      if (sink instanceof FileSink && !sink.finished) files.push([key.slice('file:'.length), sink])
+    }
+    await Promise.all(files.map(([, sink]) => sink.reopen()))
+    return files.map(([file]) => file)
+  }
+
   /** Drains every channel within `timeoutMs` (all at once, one deadline), then the final stats. */
   close (timeoutMs = DEFAULT_CLOSE_TIMEOUT): Promise<Record<string, ChannelStats>> {
     if (this.closing === null) this.closing = this.closeAll(timeoutMs)

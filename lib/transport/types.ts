@@ -74,6 +74,11 @@ export interface Transport {
   open(name: string, url: string): Channel
   names(): string[]
   stats(): Record<string, ChannelStats>
+  /**
+   * Reopens every `file://` channel's file, for logrotate (`postrotate kill -USR1`): the lines
+   * queued go to the file open now, later ones to the path opened anew. Resolves the paths.
+   */
+  reopen(): Promise<string[]>
   close(timeoutMs?: number): Promise<Record<string, ChannelStats>>
 }
 
