@@ -83,6 +83,13 @@ export class PluginSwitch {
   private readonly cache = new Map<string, boolean>()
   /** True when no prefix rule exists, so only route config can turn the plugin off. */
   private readonly trivial: boolean
+  /**
+   * True when no prefix holds a `?`: a prefix then matches a request target exactly when it
+   * matches the target's path (`underPrefix` ends a segment at `?` too), so the path need not
+   * be cut out of the target (a new string per plugin and request, on wildcard routes such as
+   * the gateway's).
+   */
+  private readonly targetIsPath: boolean
 
   constructor (readonly key: PluginKey, owner: string, opts: PrefixOptions = {}, routes: RouteToggle[] = []) {
     this.include = validatePrefixes(owner, 'include', opts.include)
@@ -90,6 +97,8 @@ export class PluginSwitch {
     // Longest prefix first, so the first hit is the one that decides.
     this.routes = routes.filter(r => r[key] !== undefined).sort((a, b) => b.prefix.length - a.prefix.length)
     this.trivial = this.include === undefined && this.exclude === undefined && this.routes.length === 0
+    const prefixes = [...(this.include ?? []), ...(this.exclude ?? []), ...this.routes.map(r => r.prefix)]
+    this.targetIsPath = prefixes.every(p => p.indexOf('?') === -1)
   }
 
   /**
@@ -100,7 +109,7 @@ export class PluginSwitch {
     if (config === false) return false
     if (config !== undefined && config[this.key] === false) return false
     if (this.trivial) return true
-    if (routeUrl === undefined || !isStaticPattern(routeUrl)) return this.byPath(pathOf(url))
+    if (routeUrl === undefined || !isStaticPattern(routeUrl)) return this.byPath(this.targetIsPath ? url : pathOf(url))
     let on = this.cache.get(routeUrl)
     if (on === undefined) {
       on = this.byPath(routeUrl)

@@ -81,3 +81,20 @@ t.test('validation names the owner and the option', async t => {
   t.throws(() => validateRouteToggles('waf', [{ prefix: '/x', rules: 'no' }]), /option "routes\[0\]\.rules" must be a boolean/)
   t.same(validateRouteToggles('waf', undefined), [])
 })
+
+t.test('on wildcard routes a target decides as its path does, query string or not', async t => {
+  // The switch matches prefixes against the whole target when no prefix holds a '?', and cuts
+  // the path out first when one does: both ways must give the decision of the bare path.
+  const targets = ['/', '/api', '/api?x=1', '/api/?x', '/api/health?deep=1', '/apix?y', '/a?b', '/a?bc', '/a', '/static/app.js?v=2', '/staticx', '/?q=/api']
+  for (const include of [undefined, ['/api'], ['/a?b'], ['/api/', '/static']]) {
+    for (const exclude of [undefined, ['/api/health'], ['/a?b']]) {
+      for (const routes of [[], [{ prefix: '/api', access: false }], [{ prefix: '/', access: false }, { prefix: '/static', access: true }]]) {
+        const sw = new PluginSwitch('access', 'waf-access-log', { include, exclude }, routes)
+        const byPath = new PluginSwitch('access', 'waf-access-log', { include, exclude }, routes)
+        for (const target of targets) {
+          t.equal(sw.enabled('/*', target, undefined), byPath.enabled('/*', pathOf(target), undefined), `${JSON.stringify({ include, exclude, routes })} ${target}`)
+        }
+      }
+    }
+  }
+})
