@@ -73,6 +73,20 @@ export function wafOptionsOf (config: GatewayConfig): WafOptions {
 /** How long a keep-alive connection may stay idle once the gateway closes, before it is closed. */
 const IDLE_GRACE_MS = 1000
 
+/** The media type reply-from re-encodes (its contentTypesToEncode default). */
+const JSON_TYPE = /^\s*application\/json\s*(?:;|$)/i
+
+/**
+ * reply-from re-encodes an application/json body with JSON.stringify, which turns the bytes the
+ * gateway keeps into {"type":"Buffer",…}: such a body is handed over as the bytes, with its type.
+ */
+function withJsonBytes (request: FastifyRequest, hooks: FastifyReplyFromHooks): FastifyReplyFromHooks {
+  const body = request.body
+  const type = request.headers['content-type']
+  if (!Buffer.isBuffer(body) || type === undefined || !JSON_TYPE.test(type) || request.method === 'GET' || request.method === 'HEAD') return hooks
+  return { ...hooks, body, contentType: type }
+}
+
 export async function buildGateway (config: GatewayConfig, opts: GatewayOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...wafServerOptions(),
@@ -157,12 +171,12 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
 
   if (single) {
     app.all('/*', function forward (request, reply) {
-      return reply.from(request.url, hooks)
+      return reply.from(request.url, withJsonBytes(request, hooks))
     })
   } else {
     app.all('/*', function forward (request, reply) {
       const base = upstreams.get(domainOf(request.headers.host)) ?? opts.defaultUpstream
-      return reply.from(base + request.url, hooks)
+      return reply.from(base + request.url, withJsonBytes(request, hooks))
     })
   }
 

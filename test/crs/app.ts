@@ -59,6 +59,31 @@ export async function buildCrsApp (dir: string, rules: string[]): Promise<CrsApp
   await app.register(wafSocket, { channels: { attack: `file://${join(dir, 'attack.log')}` } })
   await app.register(wafRules as never, { rules, defaultRules: false, mode: 'detect' })
   await app.register(wafAttackLog as never)
+  const outcome = recordOutcomes(app)
+  if (!app.hasContentTypeParser('*')) {
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => { done(null, body) })
+  }
+  // The CRS test backend's reflect endpoint (go-ftw's albedo), for the response rules' tests.
+  app.post('/reflect', async (request, reply) => {
+    const body = request.body
+    const r = reflect(Buffer.isBuffer(body) ? body : typeof body === 'string' ? body : JSON.stringify(body ?? null))
+    if (r === undefined) return reply.code(400).type('text/plain; charset=utf-8').send('Invalid JSON in request body')
+    return reply.code(r.status).headers(r.headers).send(r.body)
+  })
+  app.all('/*', async () => 'ok')
+  app.all('/', async () => 'ok')
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  return { app, port, outcome, close: async () => { await app.close() } }
+}
+
+/**
+ * Records what the CRS runner needs of each request of an app with waf-attack-log: its attack
+ * entries, and when it ended. Each response carries the request's id in `x-waf-id`, so that a
+ * test finds its own line in the attack log. Register after the waf plugins.
+ */
+export function recordOutcomes (app: FastifyInstance): CrsApp['outcome'] {
   const records = new Map<string, AttackRecord>()
   const ended = new Set<string>()
   const waiting = new Map<string, () => void>()
@@ -77,23 +102,7 @@ export async function buildCrsApp (dir: string, rules: string[]): Promise<CrsApp
     ended.add(id)
     waiting.get(id)?.()
   })
-  if (!app.hasContentTypeParser('*')) {
-    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => { done(null, body) })
-  }
-  // The CRS test backend's reflect endpoint (go-ftw's albedo), for the response rules' tests.
-  app.post('/reflect', async (request, reply) => {
-    const body = request.body
-    const r = reflect(Buffer.isBuffer(body) ? body : typeof body === 'string' ? body : JSON.stringify(body ?? null))
-    if (r === undefined) return reply.code(400).type('text/plain; charset=utf-8').send('Invalid JSON in request body')
-    return reply.code(r.status).headers(r.headers).send(r.body)
-  })
-  app.all('/*', async () => 'ok')
-  app.all('/', async () => 'ok')
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  const port = typeof address === 'object' && address !== null ? address.port : 0
-
-  const outcome = async (id: string | undefined, timeoutMs: number): Promise<Pick<StageResult, 'ids' | 'logLines'>> => {
+  return async (id: string | undefined, timeoutMs: number): Promise<Pick<StageResult, 'ids' | 'logLines'>> => {
     if (id === undefined) return { ids: [], logLines: [] }
     if (!ended.has(id)) {
       await new Promise<void>(resolve => {
@@ -108,5 +117,4 @@ export async function buildCrsApp (dir: string, rules: string[]): Promise<CrsApp
     const attacks = rec?.attacks ?? []
     return { ids: attacks.map(a => a.rule_id), logLines: attacks.map(logLine) }
   }
-  return { app, port, outcome, close: async () => { await app.close() } }
 }

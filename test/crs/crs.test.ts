@@ -1,12 +1,12 @@
 import t from 'tap'
-import { copyFileSync, existsSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildCrsApp, pluginsPresent } from './app.js'
 import { sendRaw } from './client.js'
 import { readFtwTests } from './ftw-yaml.js'
 import { readKnownFailures } from './known-failures.js'
 import { percent, rates, runTests } from './runner.js'
+import { corpusMissing, crsTestRules, CRS_DIR } from './setup.js'
 
 /**
  * The CRS regression tests (go-ftw YAML, ../shared/corpus/crs/tests) over real HTTP against an
@@ -15,36 +15,23 @@ import { percent, rates, runTests } from './runner.js'
  * ARG_LENGTH 400, TOTAL_ARG_LENGTH 6400, MAX_FILE_SIZE 64100, COMBINED_FILE_SIZES 65535.
  */
 const here = dirname(fileURLToPath(import.meta.url))
-const corpus = process.env.WAF_CORPUS ?? resolve(here, '../../../shared/corpus')
-const crsDir = join(corpus, 'crs')
+const crsDir = CRS_DIR
 const KNOWN = join(here, 'KNOWN_FAILURES.md')
 /** The rule files that must pass 90% of their tests: the attack files and the response files. */
 const GATED = /^(REQUEST-9(3\d|4[0-4])|RESPONSE-95\d)-/
 const CONCURRENCY = 32
-/**
- * What the CRS test setup's environment writes into crs-setup.conf (BLOCKING_PARANOIA=4 and the
- * rest): loaded after crs-setup.conf, before the rules.
- */
-const TEST_SETUP = `SecAction "id:900000,phase:1,pass,nolog,\\
-  setvar:tx.blocking_paranoia_level=4,setvar:tx.detection_paranoia_level=4,\\
-  setvar:tx.crs_validate_utf8_encoding=1,setvar:tx.arg_length=400,setvar:tx.total_arg_length=6400,\\
-  setvar:tx.max_file_size=64100,setvar:tx.combined_file_sizes=65535,setvar:tx.max_num_args=255,setvar:tx.arg_name_length=100"
-`
 const missing = pluginsPresent()
 
-if (!existsSync(join(crsDir, 'tests')) || !existsSync(join(crsDir, 'rules'))) {
-  t.plan(0, `the CRS corpus is absent (${crsDir}); set WAF_CORPUS or provide ../shared/corpus/crs`)
+const absent = corpusMissing()
+
+if (absent !== undefined) {
+  t.plan(0, absent)
 } else if (missing !== undefined) {
   t.plan(0, `${missing} is not in this tree yet: the CRS runner needs waf-rules and waf-attack-log`)
 } else {
   t.test('CRS go-ftw regression tests at PL4 in detect mode', async t => {
     const dir = t.testdir()
-    // crs-setup.conf.example is copied to crs-setup.conf, as the CRS install (and its test setup) does.
-    const setup = join(dir, 'crs-setup.conf')
-    copyFileSync(join(crsDir, 'crs-setup.conf.example'), setup)
-    const testSetup = join(dir, 'crs-test-setup.conf')
-    writeFileSync(testSetup, TEST_SETUP)
-    const app = await buildCrsApp(dir, [setup, testSetup, join(crsDir, 'rules')])
+    const app = await buildCrsApp(dir, crsTestRules(dir))
     t.teardown(() => app.close())
     const files = readFtwTests(join(crsDir, 'tests'))
     const started = Date.now()
