@@ -26,7 +26,7 @@ export type ToPrimary =
   /** The IPC channel is up: send the configuration. */
   | { waf: 'hello' }
   /** The gateway is built (rules compiled, plugins ready) and waits for `listen`. */
-  | { waf: 'ready' }
+  | { waf: 'ready', /** The one-line rules summary (rulesSummary), printed once per generation. */ rules?: string }
   | { waf: 'listening', port: number }
   /** Building or listening failed: the message names the file, setting or rule and the reason. */
   | { waf: 'failed', message: string }

@@ -6,6 +6,8 @@ import rateLimit from '@fastify/rate-limit'
 import { waf, wafServerOptions, wafUpstream, wafRateLimitHooks } from '../plugins/index.js'
 import type { WafOptions } from '../plugins/index.js'
 import { domainOf } from '../lib/context.js'
+import { cautiousMode } from '../lib/rules/rule-set-settings.js'
+import { summarize } from '../lib/rules/seclang/report.js'
 import type { WafPolicy } from '../lib/context.js'
 import { dropRequestHopByHop, dropResponseHopByHop } from '../lib/proxy/hop-by-hop.js'
 import type { ChannelName, GatewayConfig } from './config.js'
@@ -181,4 +183,13 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
   }
 
   return app
+}
+
+/** `rules: 540 rules, mode detect (SecRuleEngine at /etc/nginx/modsecurity.conf:7); SecLang: 523 rules loaded …`. */
+export function rulesSummary (app: FastifyInstance): string {
+  if (!app.hasDecorator('wafRules')) return 'rules: off'
+  const { rules, engine, seclang } = app.wafRules
+  const set = engine.settings.mode
+  return `rules: ${rules.length} rules, mode ${cautiousMode(engine.mode, set?.value)}${set === undefined ? '' : ` (SecRuleEngine at ${set.where})`}` +
+    (seclang === undefined ? '' : `; ${summarize(seclang)}`)
 }

@@ -72,6 +72,8 @@ interface Generation {
   /** Every worker of it was told to listen: a replacement worker listens as soon as it is built. */
   live: boolean
   port: number
+  /** Its rules summary was printed. */
+  rulesShown?: boolean
 }
 
 export class Supervisor {
@@ -254,6 +256,11 @@ export class Supervisor {
         return
       case 'ready':
         if (m.state === 'starting') m.state = 'ready'
+        // What the rule set is, and what of it does not run: once per generation (start, reload).
+        if (msg.rules !== undefined && m.gen.rulesShown !== true) {
+          m.gen.rulesShown = true
+          process.stderr.write(`fastify-waflog gateway: ${msg.rules}\n`)
+        }
         m.ready.resolve()
         // A replacement in a generation that serves already: it listens at once.
         if (m.gen.live && m.state === 'ready') this.send(worker, { waf: 'listen' })

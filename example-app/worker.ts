@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { isToWorker } from './cluster-messages.js'
 import type { ToPrimary, ToWorker } from './cluster-messages.js'
 import type { GatewayConfig } from './config.js'
-import { buildGateway } from './gateway.js'
+import { buildGateway, rulesSummary } from './gateway.js'
 
 /**
  * A gateway worker (node:cluster): it gets its configuration from the primary, builds the
@@ -87,7 +87,7 @@ export function runWorker (): void {
           fail(err)
           return
         }
-        await send({ waf: 'ready' })
+        await send({ waf: 'ready', rules: rulesSummary(app) })
         return
       case 'listen':
         if (app === undefined || config === undefined || closing) return

@@ -25,11 +25,26 @@ export interface AttackEntry {
   location: string
   /** The matched value, cut to the rules plugin's `maxPayload`. */
   payload: string
+  /** What was done: `deny` for the match that denied the request, `log` for every other (detect mode included). */
   action: WafAction
+  /** The rule's own disruptive action (`deny`, `drop`, `pass`, `allow`; `block` resolved by SecDefaultAction), whatever the mode made of it. */
+  disruptive?: string
   /** The anomaly score the rule added, for SecLang rule sets that score. */
   score?: number
   /** The phase the match was made in: 1–2 the request, 3 the response head, 4 its body, 5 logging. */
   phase?: number
+  /** The rule's logdata, macros expanded (`Matched Data: … found within ARGS:q: …`). */
+  logdata?: string
+  /** The rule's CRS paranoia level (its `paranoia-level/N` tag). */
+  paranoia?: number
+  /** The rule file and line. */
+  file?: string
+  line?: number
+  /** ModSecurity metadata of the rule, for the modsec-json audit record. */
+  ver?: string
+  rev?: string
+  maturity?: string
+  accuracy?: string
 }
 
 export interface UpstreamInfo {

@@ -21,7 +21,7 @@ import { RuleSetBuilder } from '../lib/rules/ruleset.js'
 import type { RuleSet } from '../lib/rules/ruleset.js'
 import type { Interruption, Transaction } from '../lib/rules/transaction.js'
 // SecLang support: registers the `.conf` loader and the SecLang operators.
-import { configureSecLang, secLangReport, secLangResponseSettings, summarize, validateCrsOptions } from '../lib/rules/seclang/index.js'
+import { configureSecLang, secLangReport, secLangResponseSettings, summarize, validateCrsOptions, warningLines } from '../lib/rules/seclang/index.js'
 import type { CrsOptions, SecLangReport } from '../lib/rules/seclang/index.js'
 import { hasResponseRules } from '../lib/rules/response.js'
 import { ResponseInspection } from '../lib/rules/response-inspect.js'
@@ -91,8 +91,11 @@ function hasBody (request: FastifyRequest): boolean {
 async function buildEngine (opts: WafRulesOptions): Promise<{ engine: RuleEngine, seclang: SecLangReport | undefined }> {
   const builder = new RuleSetBuilder()
   if (opts.crs !== undefined) configureSecLang(builder, validateCrsOptions(opts.crs))
-  if (opts.defaultRules !== false) await loadRules(defaultRulesDir(), builder)
+  // The operator's files first: their exclusion rules (ctl:ruleRemoveById in phase 1, as the
+  // CRS's REQUEST-900 files write them) then run before every default rule, and their
+  // SecRuleRemove* / SecRuleUpdate* reach the defaults loaded after them.
   if (opts.rules !== undefined) await loadRules(opts.rules, builder)
+  if (opts.defaultRules !== false) await loadRules(defaultRulesDir(), builder)
   const report = secLangReport(builder)
   // The plugin's options win over the SecResponseBody* directives of the files.
   const response = secLangResponseSettings(builder)
@@ -129,7 +132,11 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
   validateRulesOptions(opts)
   const sw = new PluginSwitch('rules', OWNER, opts, validateRouteToggles(OWNER, opts.routes))
   const { engine, seclang } = await buildEngine(opts)
-  if (seclang !== undefined) app.log.info({ seclang: { loaded: seclang.loaded, unsupported: seclang.unsupported.length } }, summarize(seclang))
+  if (seclang !== undefined) {
+    app.log.info({ seclang: { loaded: seclang.loaded, unsupported: seclang.unsupported.length } }, summarize(seclang))
+    // What does not run as written is for the operator to see: at warn, which a production logger shows.
+    for (const line of warningLines(seclang)) app.log.warn(line)
+  }
 
   const ownMode = opts.mode
   if (opts.mode !== undefined) core.factory.defaultPolicy.mode = opts.mode
@@ -201,6 +208,8 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
       if (!checks(ctx)) return
       const started = performance.now()
       const tx = engine.begin(inputFromIncoming(request.raw, request.ip), ctx.policy.mode)
+      // SecRuleEngine DetectionOnly (or Off) made the mode more cautious: the records say so.
+      if (tx.mode !== ctx.policy.mode) ctx.policy = { ...ctx.policy, mode: tx.mode }
       engine.phase(tx, 1)
       const r = request as RulesRequest
       r[kTx] = tx

@@ -14,11 +14,20 @@ export interface AttackRecordEntry {
   tags: string[]
   location: string
   payload: string
+  /** What was done: `deny` for the match that denied the request, else `log` (detect mode included). */
   action: WafAction
+  /** The rule's own disruptive action (`deny`, `pass` …), whatever the mode made of it. */
+  disruptive?: string
   /** The anomaly score the rule added, for scoring rule sets (the CRS). */
   score?: number
   /** The phase of the match: 1–2 request, 3 response headers, 4 response body, 5 logging. */
   phase?: number
+  /** The rule's logdata, macros expanded (at most 512 bytes). */
+  logdata?: string
+  /** The CRS paranoia level of the rule. */
+  paranoia?: number
+  file?: string
+  line?: number
 }
 
 export interface AttackRecord extends LogRecord {
@@ -98,8 +107,13 @@ export function buildAttackRecord (
         payload: a.payload,
         action: a.action
       }
+      if (a.disruptive !== undefined) e.disruptive = a.disruptive
       if (a.score !== undefined) e.score = a.score
       if (a.phase !== undefined) e.phase = a.phase
+      if (a.logdata !== undefined) e.logdata = asText(a.logdata)
+      if (a.paranoia !== undefined) e.paranoia = a.paranoia
+      if (a.file !== undefined) e.file = a.file
+      if (a.line !== undefined) e.line = a.line
       redactor.apply(e)
       e.location = capLocation(e.location)
       return e

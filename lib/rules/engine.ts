@@ -6,6 +6,10 @@ import type { BodyInput, RequestInput } from './input.js'
 import type { IdRange, Phase, TargetExclusion } from './model.js'
 import { asText } from '../access/escape.js'
 import { DEFAULT_LIMITS } from './request-data.js'
+import { addRuleFacts } from './attack-facts.js'
+import { limitBody } from './body-limits.js'
+import { cautiousMode } from './rule-set-settings.js'
+import type { RuleSetSettings } from './rule-set-settings.js'
 import type { Cut, RuleLimits } from './request-data.js'
 import type { RuleSet } from './ruleset.js'
 import { responseCutEntries, responseSettings } from './response.js'
@@ -80,19 +84,26 @@ export class RuleEngine {
   readonly limitAction: 'log' | 'deny'
   readonly maxPayload: number
   readonly response: ResponseSettings
+  readonly settings: Readonly<RuleSetSettings>
+  /** Bytes of a body without files inspected (SecRequestBodyNoFilesLimit). */
+  readonly noFilesBytes: number
   private readonly exclusions: CompiledExclusion[]
 
   constructor (readonly ruleSet: RuleSet, opts: EngineOptions = {}) {
     this.mode = opts.mode ?? 'block'
     this.denyStatus = opts.denyStatus ?? 403
     const l = opts.limits ?? {}
-    // An option given as undefined keeps its default.
+    const set = ruleSet.settings
+    this.settings = set
+    // An option given as undefined keeps its default; the plugin's options win over the rule
+    // files' SecArgumentsLimit / SecRequestBodyLimit / SecRequestBodyLimitAction.
     this.limits = {
-      args: l.args ?? DEFAULT_LIMITS.args,
+      args: l.args ?? set.argsLimit ?? DEFAULT_LIMITS.args,
       valueBytes: l.valueBytes ?? DEFAULT_LIMITS.valueBytes,
-      bodyBytes: l.bodyBytes ?? DEFAULT_LIMITS.bodyBytes
+      bodyBytes: l.bodyBytes ?? set.bodyLimit ?? DEFAULT_LIMITS.bodyBytes
     }
-    this.limitAction = opts.limitAction ?? 'log'
+    this.noFilesBytes = l.bodyBytes !== undefined || set.noFilesLimit === undefined ? this.limits.bodyBytes : Math.min(set.noFilesLimit, this.limits.bodyBytes)
+    this.limitAction = opts.limitAction ?? (set.bodyLimitAction === 'reject' ? 'deny' : 'log')
     this.maxPayload = opts.maxPayload ?? 256
     this.response = responseSettings(opts.response)
     this.exclusions = (opts.exclusions ?? []).map((e, i) => compileExclusion(e, i))
@@ -100,7 +111,7 @@ export class RuleEngine {
 
   /** A transaction for one request, with the exclusions that apply to its path. */
   begin (input: RequestInput, mode: EngineMode = this.mode): Transaction {
-    const tx = new Transaction(input, this.limits, mode)
+    const tx = new Transaction(input, this.limits, cautiousMode(mode, this.settings.mode?.value))
     tx.matchedFrom = this.maxPayload
     if (this.exclusions.length > 0) {
       const path = tx.req.url.path
@@ -116,12 +127,14 @@ export class RuleEngine {
   phase (tx: Transaction, phase: Phase): void {
     runPhase(tx, this.ruleSet, phase, this.denyStatus)
     if (this.limitAction === 'deny' && tx.req.cuts.length > 0 && tx.mode === 'block' && tx.interrupted === undefined) {
-      tx.interrupted = { rule: undefined, status: this.denyStatus }
+      // SecRequestBodyLimitAction Reject answers as ModSecurity does: 413 for a body over the limit.
+      const tooLarge = this.settings.bodyLimitAction === 'reject' && tx.req.cuts.some(c => c.kind === 'body')
+      tx.interrupted = { rule: undefined, status: tooLarge ? 413 : this.denyStatus }
     }
   }
 
   body (tx: Transaction, body: BodyInput | undefined): void {
-    tx.setBody(body)
+    tx.setBody(this.settings.requestBodyAccess === false ? undefined : limitBody(body, this.noFilesBytes, tx))
   }
 
   /** Runs phases 1 and 2 (the body, if the input has one). */
@@ -152,6 +165,7 @@ export class RuleEngine {
   attacks (tx: Transaction): AttackEntry[] {
     const out: AttackEntry[] = []
     for (const m of tx.matches) if (m.log) out.push(this.entry(m))
+    const limitAction = this.limitAction === 'deny' && tx.mode === 'block' ? 'deny' : 'log'
     for (const c of tx.req.cuts) {
       out.push({
         ruleId: LIMIT_RULE_IDS[c.kind],
@@ -161,7 +175,7 @@ export class RuleEngine {
         tags: ['limit'],
         location: c.location,
         payload: String(c.size),
-        action: this.limitAction
+        action: limitAction
       })
     }
     if (tx.response !== undefined) out.push(...responseCutEntries(tx.response))
@@ -177,10 +191,12 @@ export class RuleEngine {
       tags: m.rule.tags,
       location: m.location,
       payload: payloadOf(m.value, m.matched, this.maxPayload),
-      action: m.deny ? 'deny' : 'log',
+      action: m.denied ? 'deny' : 'log',
+      disruptive: m.disruptive,
       phase: m.rule.phase
     }
     if (m.score > 0) e.score = m.score
+    addRuleFacts(e, m)
     return e
   }
 }

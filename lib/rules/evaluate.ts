@@ -394,7 +394,8 @@ function finish (tx: Transaction, x: ExecRule, first: FirstMatch, set: RuleSet, 
     status ??= def?.status
   }
   const deny = d === 'deny' || d === 'drop'
-  if (deny && tx.mode === 'block') tx.interrupted = { rule, status: status ?? denyStatus }
+  const denied = deny && tx.mode === 'block'
+  if (denied) tx.interrupted = { rule, status: status ?? denyStatus }
   else if (d === 'allow') tx.allowed = a.allowScope
   if (a.bot || rule.detectType === 'scanner') tx.bot = true
   tx.matches.push({
@@ -405,6 +406,8 @@ function finish (tx: Transaction, x: ExecRule, first: FirstMatch, set: RuleSet, 
     msg: rule.msg === undefined ? '' : tx.expand(rule.msg),
     logdata: rule.logdata === undefined ? '' : tx.expand(rule.logdata),
     deny,
+    disruptive: d ?? 'pass',
+    denied,
     log: a.log,
     score: tx.scoreAcc
   })

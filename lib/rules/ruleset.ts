@@ -2,6 +2,8 @@ import { getCollection } from './collections.js'
 import type { RegisteredCollection } from './collections.js'
 import { chainStages, IDENTITY } from './chain.js'
 import { RuleLoadError } from './errors.js'
+import { emptySettings } from './rule-set-settings.js'
+import type { RuleSetSettings } from './rule-set-settings.js'
 import type { CompiledRule, DefaultAction, Phase, RuleItem, RuleSetData, TargetExclusion, TargetSpec, TransformNode } from './model.js'
 import { buildSets, joinSeparator } from './prefilter.js'
 import type { PrefilterSet } from './prefilter.js'
@@ -151,7 +153,9 @@ export class RuleSet implements RuleSetData {
   constructor (
     readonly items: readonly RuleItem[],
     readonly defaultActions: Readonly<Partial<Record<Phase, DefaultAction>>>,
-    opts: RuleSetOptions = {}
+    opts: RuleSetOptions = {},
+    /** Engine settings the rule files set (SecRuleEngine, SecRequestBodyLimit …). */
+    readonly settings: Readonly<RuleSetSettings> = emptySettings()
   ) {
     const byId = new Map<string, CompiledRule>()
     for (const it of items) if (it.kind === 'rule') byId.set(it.id, it)
@@ -450,9 +454,17 @@ function layLanes (parts: readonly TextPart[], rawParts: ReadonlyArray<{ parts: 
 export class RuleSetBuilder {
   readonly items: RuleItem[] = []
   readonly defaultActions: Partial<Record<Phase, DefaultAction>> = {}
+  readonly settings: RuleSetSettings = emptySettings()
+  /** Rules removed so far, by `remove` and by removals that also apply to later rules. */
+  removed = 0
+  private readonly removals: Array<(rule: CompiledRule) => boolean> = []
   private readonly ids = new Map<string, CompiledRule>()
 
   add (rule: CompiledRule): this {
+    if (this.removals.some(drop => drop(rule))) {
+      this.removed++
+      return this
+    }
     if (rule.id === '') throw new RuleLoadError(rule.file, undefined, 'id', 'a rule needs an id (only chain links have none)', rule.line)
     const first = this.ids.get(rule.id)
     if (first !== undefined) {
@@ -472,8 +484,17 @@ export class RuleSetBuilder {
     return this.ids.has(id)
   }
 
-  /** Removes the rules `drop` selects (SecRuleRemoveById and friends); returns how many. */
-  remove (drop: (rule: CompiledRule) => boolean): number {
+  get (id: string): CompiledRule | undefined {
+    return this.ids.get(id)
+  }
+
+  /**
+   * Removes the rules `drop` selects (SecRuleRemoveById and friends); returns how many. With
+   * `later`, rules added afterwards that it selects are dropped too (counted in `removed`), so
+   * a removal works whatever the load order.
+   */
+  remove (drop: (rule: CompiledRule) => boolean, later = false): number {
+    if (later) this.removals.push(drop)
     let n = 0
     for (let i = this.items.length - 1; i >= 0; i--) {
       const it = this.items[i]
@@ -483,6 +504,7 @@ export class RuleSetBuilder {
         n++
       }
     }
+    this.removed += n
     return n
   }
 
@@ -500,6 +522,6 @@ export class RuleSetBuilder {
   }
 
   build (opts: RuleSetOptions = {}): RuleSet {
-    return new RuleSet([...this.items], { ...this.defaultActions }, opts)
+    return new RuleSet([...this.items], { ...this.defaultActions }, opts, { ...this.settings, components: [...this.settings.components] })
   }
 }

@@ -26,6 +26,10 @@ export interface RuleMatch {
   logdata: string
   /** Whether the rule's disruptive action was a deny (or drop, or a block that means deny). */
   deny: boolean
+  /** The rule's disruptive action, `block` resolved by SecDefaultAction (`pass` without one). */
+  disruptive: string
+  /** Whether this match interrupted the request (a deny in block mode). */
+  denied: boolean
   /** Whether the match is logged (not `nolog`). */
   log: boolean
   /** The anomaly score the rule added (sum of `=+` on TX variables named *anomaly_score*). */

@@ -69,11 +69,15 @@ export interface SecMarkerDirective {
   loc: SourceLocation
 }
 
-/** `SecRuleUpdateTargetById 942100 "!ARGS:foo"` (optionally with a replaced target). */
+/** `SecRuleUpdateTargetById 942100 "!ARGS:foo"` (optionally with a replaced target); also ByTag / ByMsg. */
 export interface UpdateTargetDirective {
   kind: 'updateTarget'
-  /** Ids and id ranges (`942100`, `942100-942199`) the update applies to. */
+  /** SecRuleUpdateTargetById, ByTag or ByMsg. */
+  by: 'id' | 'tag' | 'msg'
+  /** Ids and id ranges (`942100`, `942100-942199`) the update applies to (`by` id). */
   ids: IdRange[]
+  /** The tag or msg pattern (`by` tag / msg). */
+  pattern?: string
   variables: VariableRef[]
   replaced?: VariableRef[]
   loc: SourceLocation

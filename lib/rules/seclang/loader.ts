@@ -6,12 +6,14 @@ import { RuleLoadError } from '../errors.js'
 import type { RuleLoader } from '../loaders/index.js'
 import type { CompiledRule, Disruptive, IdRange, Phase } from '../model.js'
 import { compileRegex } from '../regex.js'
+import type { Regex } from '../regex.js'
 import type { RuleSetBuilder } from '../ruleset.js'
 import { inRanges } from '../transaction.js'
 import type {
   ActionRef, ConfigDirective, DefaultActionDirective, Directive, RemoveDirective, SecActionDirective,
   SecRuleDirective, UpdateActionDirective, UpdateTargetDirective
 } from './ast.js'
+import { applyConfigDirective, DirectiveError } from './directives.js'
 import { CRS_OPTIONS_RULE_ID, crsSetVars } from './options.js'
 import type { CrsOptions } from './options.js'
 import { parseSecLang } from './parser.js'
@@ -34,6 +36,14 @@ interface LoaderState {
   logDefault: Partial<Record<number, boolean>>
   /** Compiled specs by id, for SecRuleUpdateTargetById / ActionById. */
   specs: Map<string, RuleSpec>
+  /**
+   * Removals and updates, kept to apply to rules loaded after them too: as in ModSecurity v3,
+   * where they are exceptions of the whole rule set, their place in the load order does not
+   * matter (an exclusion file may come before or after the CRS, or the default rules).
+   */
+  updates: Array<(id: string, spec: RuleSpec) => RuleSpec | undefined>
+  /** Run once the report is read: an update that never found a rule says so. */
+  pendingChecks: Array<() => void>
   report: SecLangReport
   including: Set<string>
 }
@@ -43,7 +53,7 @@ const states = new WeakMap<RuleSetBuilder, LoaderState>()
 function stateOf (builder: RuleSetBuilder): LoaderState {
   let s = states.get(builder)
   if (s === undefined) {
-    s = { options: undefined, optionsPlaced: false, logDefault: {}, specs: new Map(), report: emptyReport(), including: new Set() }
+    s = { options: undefined, optionsPlaced: false, logDefault: {}, specs: new Map(), updates: [], pendingChecks: [], report: emptyReport(), including: new Set() }
     states.set(builder, s)
   }
   return s
@@ -58,6 +68,8 @@ export function configureSecLang (builder: RuleSetBuilder, options: CrsOptions |
 export function secLangReport (builder: RuleSetBuilder): SecLangReport {
   const s = stateOf(builder)
   const r = s.report
+  for (const check of s.pendingChecks.splice(0)) check()
+  r.removed = builder.removed
   if (s.options !== undefined && !s.optionsPlaced && r.files.length > 0 && !r.ignored.some(i => i.reason.startsWith('CRS options'))) {
     r.ignored.push({ file: r.files[0]!, line: 0, reason: 'CRS options have no effect: no REQUEST-901 initialization rule was loaded' })
   }
@@ -111,7 +123,8 @@ function addRule (s: LoaderState, builder: RuleSetBuilder, d: SecRuleDirective |
     s.report.unsupported.push(item(d, t.unsupported as string, id))
     return
   }
-  const spec = t.spec
+  let spec = t.spec
+  for (const u of s.updates) spec = (id === undefined ? undefined : u(id, spec)) ?? spec
   let rule: CompiledRule
   try {
     rule = compileRule(spec)
@@ -126,6 +139,8 @@ function addRule (s: LoaderState, builder: RuleSetBuilder, d: SecRuleDirective |
     s.report.unsupported.push(item(d, reasonOf(err), id))
     return
   }
+  // A SecRuleRemove* loaded earlier dropped it (counted in the builder's removed).
+  if (builder.get(rule.id) !== rule) return
   s.specs.set(rule.id, spec)
   if (t.partial.length > 0) s.report.partial.push(item(d, t.partial.join('; '), rule.id))
   s.report.loaded++
@@ -215,24 +230,47 @@ function targetInputs (s: LoaderState, d: Directive, text: string): TargetInput[
   })
 }
 
-function updateTarget (s: LoaderState, builder: RuleSetBuilder, d: UpdateTargetDirective): void {
-  const specs = specsIn(s, d.ids)
-  if (specs.length === 0) {
-    s.report.ignored.push(item(d, 'SecRuleUpdateTargetById: no loaded rule has this id'))
-    return
+/** The rules an update or removal selects: by id range, or by a tag or msg pattern. */
+function selector (s: LoaderState, d: UpdateTargetDirective | RemoveDirective): ((id: string, spec: RuleSpec) => boolean) | undefined {
+  if (d.by === 'id') return id => inRanges(Number(id), d.ids)
+  let re: Regex
+  try {
+    re = compileRegex(d.pattern ?? '')
+  } catch (err) {
+    s.report.ignored.push(item(d, `invalid pattern "${d.pattern ?? ''}": ${(err as Error).message}`))
+    return undefined
   }
-  const add = d.variables.map(v => v.raw).join('|')
-  const added = targetInputs(s, d, add)
+  return d.by === 'tag' ? (_id, spec) => (spec.tags ?? []).some(t => re.test(t)) : (_id, spec) => spec.msg !== undefined && re.test(spec.msg)
+}
+
+function directiveName (d: UpdateTargetDirective): string {
+  return `SecRuleUpdateTargetBy${d.by === 'id' ? 'Id' : d.by === 'tag' ? 'Tag' : 'Msg'}`
+}
+
+function updateTarget (s: LoaderState, builder: RuleSetBuilder, d: UpdateTargetDirective): void {
+  const select = selector(s, d)
+  if (select === undefined) return
+  const added = targetInputs(s, d, d.variables.map(v => v.raw).join('|'))
   if (added === undefined) return
   const replaced = d.replaced === undefined ? undefined : targetInputs(s, d, d.replaced.map(v => v.raw).join('|'))
-  for (const [id, spec] of specs) {
+  const apply = (spec: RuleSpec): RuleSpec => {
     let targets = [...(spec.targets ?? [])] as TargetInput[]
-    if (replaced !== undefined) {
-      targets = targets.filter(t => !replaced.some(r => sameTarget(r, t)))
-    }
+    if (replaced !== undefined) targets = targets.filter(t => !replaced.some(r => sameTarget(r, t)))
     targets.push(...added)
-    rewrite(s, builder, d, id, { ...spec, targets })
+    return { ...spec, targets }
   }
+  const specs = [...s.specs].filter(([id, spec]) => select(id, spec))
+  for (const [id, spec] of specs) rewrite(s, builder, d, id, apply(spec))
+  // Rules loaded later get it too; a report item says when it found nothing at all.
+  let applied = specs.length
+  s.updates.push((id, spec) => {
+    if (!select(id, spec)) return undefined
+    applied++
+    return apply(spec)
+  })
+  s.pendingChecks.push(() => {
+    if (applied === 0) s.report.ignored.push(item(d, `${directiveName(d)}: no loaded rule matches`))
+  })
 }
 
 function sameTarget (a: TargetInput, b: TargetInput): boolean {
@@ -241,11 +279,6 @@ function sameTarget (a: TargetInput, b: TargetInput): boolean {
 }
 
 function updateAction (s: LoaderState, builder: RuleSetBuilder, d: UpdateActionDirective): void {
-  const specs = specsIn(s, d.ids)
-  if (specs.length === 0) {
-    s.report.ignored.push(item(d, 'SecRuleUpdateActionById: no loaded rule has this id'))
-    return
-  }
   const fake: SecActionDirective = { kind: 'action', actions: d.actions.filter(a => a.name !== 'id' && a.name !== 'phase'), loc: d.loc }
   const t = translateRule(fake, () => ({ log: undefined }))
   if (t.spec === undefined) {
@@ -254,12 +287,13 @@ function updateAction (s: LoaderState, builder: RuleSetBuilder, d: UpdateActionD
   }
   const u = t.spec
   const resetTransforms = d.actions.some(a => a.name === 't' && a.value?.toLowerCase() === 'none')
-  for (const [id, spec] of specs) {
+  const disruptive = d.actions.some(a => ['deny', 'drop', 'block', 'pass', 'allow'].includes(a.name))
+  const apply = (spec: RuleSpec): RuleSpec => {
     const next: RuleSpec = { ...spec }
     for (const k of ['msg', 'logdata', 'severity', 'status', 'log', 'capture', 'multiMatch', 'skipAfter', 'skip'] as const) {
       if (u[k] !== undefined) (next as Record<string, unknown>)[k] = u[k]
     }
-    if (d.actions.some(a => ['deny', 'drop', 'block', 'pass', 'allow'].includes(a.name))) next.disruptive = u.disruptive
+    if (disruptive) next.disruptive = u.disruptive
     if (u.transforms !== undefined) next.transforms = resetTransforms ? u.transforms : [...(spec.transforms ?? []), ...u.transforms]
     if (u.tags !== undefined) {
       next.tags = [...(spec.tags ?? []), ...u.tags]
@@ -267,37 +301,37 @@ function updateAction (s: LoaderState, builder: RuleSetBuilder, d: UpdateActionD
     }
     if (u.setvars !== undefined) next.setvars = [...(spec.setvars ?? []), ...u.setvars]
     if (u.ctls !== undefined) next.ctls = [...(spec.ctls ?? []), ...u.ctls]
-    rewrite(s, builder, d, id, next)
+    return next
   }
+  const specs = specsIn(s, d.ids)
+  for (const [id, spec] of specs) rewrite(s, builder, d, id, apply(spec))
+  let applied = specs.length
+  s.updates.push((id, spec) => {
+    if (!inRanges(Number(id), d.ids)) return undefined
+    applied++
+    return apply(spec)
+  })
+  s.pendingChecks.push(() => {
+    if (applied === 0) s.report.ignored.push(item(d, 'SecRuleUpdateActionById: no loaded rule has this id'))
+  })
 }
 
 function remove (s: LoaderState, builder: RuleSetBuilder, d: RemoveDirective): void {
-  let match: (r: CompiledRule) => boolean
-  if (d.by === 'id') {
-    match = r => inRanges(r.num, d.ids)
-  } else {
-    let re
-    try {
-      re = compileRegex(d.pattern ?? '')
-    } catch (err) {
-      s.report.ignored.push(item(d, `invalid pattern "${d.pattern ?? ''}": ${(err as Error).message}`))
-      return
-    }
-    match = d.by === 'tag' ? r => r.tags.some(t => re.test(t)) : r => r.msg !== undefined && re.test(r.msg.source)
+  const select = selector(s, d)
+  if (select === undefined) return
+  const match = (r: CompiledRule): boolean => {
+    const spec = s.specs.get(r.id)
+    // A rule from another format (the YAML defaults) has no spec: its compiled tags and msg serve.
+    return select(r.id, spec ?? { tags: r.tags, msg: r.msg?.source, file: r.file })
   }
   const gone: string[] = []
-  const n = builder.remove(r => {
+  // Rules loaded later (of any format) are dropped as they are added.
+  builder.remove(r => {
     if (!match(r)) return false
     gone.push(r.id)
     return true
-  })
+  }, true)
   for (const id of gone) s.specs.delete(id)
-  s.report.removed += n
-}
-
-const CONFIG_IGNORED: Record<string, string> = {
-  secruleengine: 'the plugin\'s mode option decides',
-  seccomponentsignature: 'informational'
 }
 
 function config (s: LoaderState, builder: RuleSetBuilder, d: ConfigDirective): void {
@@ -305,9 +339,10 @@ function config (s: LoaderState, builder: RuleSetBuilder, d: ConfigDirective): v
   if (name === 'include' || name === 'includeoptional') return include(s, builder, d, name === 'includeoptional')
   const response = responseDirective(builder, name, d.args)
   if (response === '') return
-  if (response !== undefined) return void s.report.ignored.push(item(d, `${d.name}: ${response}`))
-  const why = CONFIG_IGNORED[name] ?? (name.startsWith('sec') ? 'engine setting with no meaning here' : 'unknown directive')
-  s.report.ignored.push(item(d, `${d.name} ${d.args.join(' ')}: ${why}`.trim()))
+  if (response !== undefined) throw new DirectiveError(d, response)
+  const outcome = applyConfigDirective(d, builder.settings)
+  if (name === 'secruleengine') s.report.ruleEngine = d.args[0]
+  if (outcome !== undefined) s.report.notices.push(item(d, `${d.name} ${d.args.join(' ')}: ${outcome.notice}`))
 }
 
 /** `Include path` / `IncludeOptional path`: relative to the including file; `*` in the last part. */

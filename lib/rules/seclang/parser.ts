@@ -1,5 +1,5 @@
 import type {
-  ActionRef, Directive, IdRange, ParseDiagnostic, ParsedFile, SecRuleDirective, SourceLocation
+  ActionRef, Directive, IdRange, ParseDiagnostic, ParsedFile, SecRuleDirective, SourceLocation, UpdateTargetDirective
 } from './ast.js'
 import { parseActions } from './actions.js'
 import { logicalLines } from './lines.js'
@@ -72,16 +72,23 @@ function directiveOf (name: string, args: string[], loc: SourceLocation, fail: (
       if (a.error !== undefined) return fail(`SecDefaultAction actions: ${a.error}`)
       return { kind: 'defaultAction', actions: a.actions, loc }
     }
-    case 'secruleupdatetargetbyid': {
-      if (args.length < 2 || args.length > 3) return fail(`SecRuleUpdateTargetById takes 2 or 3 arguments, got ${args.length}`)
-      const ids = parseIds(args[0]!)
-      if (ids === undefined) return fail(`SecRuleUpdateTargetById: invalid rule id "${args[0]}"`)
+    case 'secruleupdatetargetbyid':
+    case 'secruleupdatetargetbytag':
+    case 'secruleupdatetargetbymsg': {
+      if (args.length < 2 || args.length > 3) return fail(`${name} takes 2 or 3 arguments, got ${args.length}`)
+      const lname = name.toLowerCase()
+      const by = lname.endsWith('id') ? 'id' : lname.endsWith('tag') ? 'tag' : 'msg'
+      const ids = by === 'id' ? parseIds(args[0]!) : []
+      if (ids === undefined) return fail(`${name}: invalid rule id "${args[0]}"`)
       const v = parseVariables(args[1]!)
-      if (v.error !== undefined) return fail(`SecRuleUpdateTargetById: ${v.error}`)
-      if (args[2] === undefined) return { kind: 'updateTarget', ids, variables: v.variables, loc }
+      if (v.error !== undefined) return fail(`${name}: ${v.error}`)
+      const d: UpdateTargetDirective = { kind: 'updateTarget', by, ids, variables: v.variables, loc }
+      if (by !== 'id') d.pattern = args[0]!
+      if (args[2] === undefined) return d
       const r = parseVariables(args[2])
-      if (r.error !== undefined) return fail(`SecRuleUpdateTargetById: ${r.error}`)
-      return { kind: 'updateTarget', ids, variables: v.variables, replaced: r.variables, loc }
+      if (r.error !== undefined) return fail(`${name}: ${r.error}`)
+      d.replaced = r.variables
+      return d
     }
     case 'secruleupdateactionbyid': {
       if (args.length !== 2) return fail(`SecRuleUpdateActionById takes 2 arguments, got ${args.length}`)
