@@ -87,8 +87,11 @@ t.test('one attack line per request with attacks, shaped as DESIGN.md; headers r
   t.same(Object.keys(rec).slice(-2), ['worker', 'node'])
   t.ok(rec.attacks.length >= 1)
   const a = rec.attacks[0]
-  t.same(Object.keys(a).sort(), ['action', 'detect_type', 'location', 'msg', 'payload', 'phase', 'rule_id', 'severity', 'tags'])
+  t.same(Object.keys(a).sort(), ['action', 'detect_type', 'disruptive', 'file', 'line', 'location', 'msg', 'payload', 'phase', 'rule_id', 'severity', 'tags'])
   t.equal(a.phase, 1, 'the phase of the match')
+  t.equal(a.disruptive, 'deny', 'the rule\'s own action')
+  t.ok(Number.isInteger(a.line) && (a.line ?? 0) > 0, 'and where it is written')
+  t.match(a.file, /rules\/default\/42-sqli\.yaml$/)
   t.same([a.detect_type, a.location, a.payload, a.action, a.severity], ['sqli', 'ARGS:q', "1' or 1=1--", 'deny', 'critical'])
   t.match(a.rule_id, /^1001\d\d$/)
   t.type(a.msg, 'string')
