@@ -148,7 +148,11 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
     if (tx.matches.length > 0 || tx.req.cuts.length > 0 || tx.response !== undefined) ctx.attacks = engine.attacks(tx)
     // A response deny that came after the headers went out was logged, not applied.
     if (tx.interrupted !== undefined && response?.unapplied !== true) ctx.action = 'deny'
-    else if (ctx.attacks.length > 0) ctx.action = 'log'
+    else if (ctx.attacks.length > 0) {
+      ctx.action = 'log'
+      // Nothing was denied (a deny the response could no longer take): every entry says logged.
+      if (tx.interrupted !== undefined) for (const a of ctx.attacks) a.action = 'log'
+    }
     if (tx.bot) ctx.bot = true
   }
   const responsePhases = hasResponseRules(engine.ruleSet)

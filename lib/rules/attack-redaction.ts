@@ -19,6 +19,8 @@ export interface RedactableEntry {
   location: string
   payload: string
   msg: string
+  /** The rule's logdata, which usually quotes the matched value (`… found within ARGS:q: …`). */
+  logdata?: string
 }
 
 export class AttackRedactor {
@@ -66,11 +68,16 @@ export class AttackRedactor {
 
   /** The entry with every secret replaced by `REDACTED` (the same object, changed in place). */
   apply<E extends RedactableEntry> (e: E): E {
-    if (this.readsRedacted(e.location)) e.payload = REDACTED
+    if (this.readsRedacted(e.location)) {
+      e.payload = REDACTED
+      // A match on a secret: logdata quotes it, whole or in part.
+      if (e.logdata !== undefined) e.logdata = REDACTED
+    }
     if (this.empty) return e
     e.payload = this.payload(e.payload)
     e.location = this.text(e.location)
     e.msg = this.text(e.msg)
+    if (e.logdata !== undefined) e.logdata = this.text(e.logdata)
     return e
   }
 

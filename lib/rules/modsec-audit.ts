@@ -145,7 +145,7 @@ function matchText (rule: CompiledRule | undefined, e: AttackEntry): string {
 }
 
 function message (e: AttackEntry, o: ModsecAuditOptions, redactor: AttackRedactor): ModsecMessage {
-  const entry = redactor.apply({ location: asText(e.location), payload: e.payload, msg: e.msg, logdata: e.logdata ?? '' })
+  const entry = redactor.apply({ location: asText(e.location), payload: e.payload, msg: e.msg, logdata: e.logdata })
   const shown: AttackEntry = { ...e, location: entry.location, payload: entry.payload }
   return {
     message: entry.msg,
@@ -155,7 +155,7 @@ function message (e: AttackEntry, o: ModsecAuditOptions, redactor: AttackRedacto
       ruleId: e.ruleId,
       file: e.file ?? '',
       lineNumber: e.line === undefined ? '' : String(e.line),
-      data: entry.logdata,
+      data: entry.logdata ?? '',
       severity: SEVERITY[e.severity] ?? '5',
       ver: e.ver ?? '',
       rev: e.rev ?? '',

@@ -93,7 +93,7 @@ t.test('each phase-3 variable, with its location and phase in the attack entry (
   await settled(seen, 1)
   const ctx = seen.ctx[0]
   t.same(ids(ctx).sort(), ['190001', '190003', '190004', '190006'])
-  t.match(ctx.attacks.find(a => a.ruleId === '190001'), { location: 'RESPONSE_HEADERS:Server', payload: 'Apache/2.4.1', phase: 3, action: 'deny' })
+  t.match(ctx.attacks.find(a => a.ruleId === '190001'), { location: 'RESPONSE_HEADERS:Server', payload: 'Apache/2.4.1', phase: 3, action: 'log', disruptive: 'deny' })
   t.match(ctx.attacks.find(a => a.ruleId === '190003'), { location: 'RESPONSE_STATUS', payload: '418', phase: 3 })
   t.match(ctx.attacks.find(a => a.ruleId === '190004'), { location: 'RESPONSE_HEADERS_NAMES:X-Debug-Token', phase: 3 })
   t.match(ctx.attacks.find(a => a.ruleId === '190006'), { location: 'RESPONSE_CONTENT_TYPE', phase: 3 })
@@ -144,7 +144,7 @@ t.test('RESPONSE_BODY from a string, a Buffer and a stream; types not inspected'
     t.equal(r.status, 200, `${path}: detect mode passes`)
     t.ok(r.body.toString().includes(SQL_ERROR.slice(10)), `${path}: the body arrives whole`)
     await settled(seen, i + 1)
-    t.match(seen.ctx[i].attacks, [{ ruleId: '190002', location: 'RESPONSE_BODY', phase: 4, action: 'deny' }], `${path}: matched in RESPONSE_BODY`)
+    t.match(seen.ctx[i].attacks, [{ ruleId: '190002', location: 'RESPONSE_BODY', phase: 4, action: 'log', disruptive: 'deny' }], `${path}: matched in RESPONSE_BODY`)
   }
   await get(port, '/image')
   await settled(seen, 5)
@@ -255,7 +255,7 @@ t.test('block mode: phase-3 and phase-4 denies replace the response; the record 
   t.equal(sent.body.toString(), SQL_ERROR)
   await settled(seen, 5)
   t.equal(seen.ctx[4].action, 'log', 'the record says it was only logged')
-  t.match(seen.ctx[4].attacks, [{ ruleId: '190002', action: 'deny', phase: 4 }], 'the entry says the rule would deny')
+  t.match(seen.ctx[4].attacks, [{ ruleId: '190002', action: 'log', disruptive: 'deny', phase: 4 }], 'the entry says logged, and that the rule would deny')
 })
 
 t.test('Reject: a body past the limit is denied in block mode', async t => {

@@ -41,3 +41,9 @@ t.test('non-ASCII secrets compare in the decoded form the entries hold', async t
   const r = new AttackRedactor({ authorization: bytes }, REDACT, s => Buffer.from(s, 'latin1').toString('utf8'))
   t.same(r.apply(entry('TX:1', 'jeton-été-secret')), entry('TX:1', REDACTED))
 })
+
+t.test('logdata is redacted like msg, and whole when the match is on a redacted header', async t => {
+  const r = new AttackRedactor({ authorization: 'Bearer () { :; }; TOKEN-1' }, REDACT, same)
+  t.same(r.apply({ location: 'REQUEST_HEADERS:Authorization', payload: '() {', msg: 'm', logdata: 'Matched Data: () { found within REQUEST_HEADERS:Authorization: Bearer () { :; }; TOKEN-1' }).logdata, REDACTED)
+  t.same(r.apply({ location: 'TX:0', payload: 'x', msg: 'm', logdata: 'copied () { :; }; TOKEN-1 here' }).logdata, `copied ${REDACTED} here`)
+})
