@@ -1,23 +1,13 @@
 import t from 'tap'
-import http from 'node:http'
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startDemoUpstream } from '../../example-app/upstream.js'
-import { startGateway } from '../helpers/gateway.js'
+import { browserGet as get, startGateway } from '../helpers/gateway.js'
 import { corpusDir } from '../lib/rules/corpus.js'
 
 /** The gateway pointed at the OWASP CRS from its configuration file, as an operator would run it. */
 
 const crs = join(corpusDir(), 'crs')
-
-function get (port: number, path: string): Promise<{ status: number, id: string }> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path, headers: { host: 'shop.example', 'user-agent': 'Mozilla/5.0', accept: 'text/html' }, agent: false }, res => {
-      res.resume()
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, id: String(res.headers['x-request-id']) }))
-    }).on('error', reject)
-  })
-}
 
 if (!existsSync(join(crs, 'rules'))) {
   t.plan(0, `the CRS corpus is not at ${crs} (set WAF_CORPUS)`)

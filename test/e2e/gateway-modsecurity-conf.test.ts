@@ -1,10 +1,9 @@
 import t from 'tap'
 import type { Test } from 'tap'
-import http from 'node:http'
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startDemoUpstream } from '../../example-app/upstream.js'
-import { startGateway } from '../helpers/gateway.js'
+import { browserGet as get, startGateway } from '../helpers/gateway.js'
 import { corpusDir } from '../lib/rules/corpus.js'
 
 /**
@@ -18,15 +17,6 @@ const MODSEC_CONF = '/etc/nginx/modsecurity.conf'
 const DEBIAN_SETUP = '/etc/modsecurity/crs/crs-setup.conf'
 const DEBIAN_CRS = '/usr/share/modsecurity-crs/rules'
 const crs4 = join(corpusDir(), 'crs')
-
-function get (port: number, path: string): Promise<{ status: number, id: string }> {
-  return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path, headers: { host: 'shop.example', 'user-agent': 'Mozilla/5.0', accept: 'text/html' }, agent: false }, res => {
-      res.resume()
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, id: String(res.headers['x-request-id']) }))
-    }).on('error', reject)
-  })
-}
 
 interface Entry { rule_id: string, action: string, disruptive?: string, logdata?: string, paranoia?: number, file?: string, line?: number }
 interface Record { id: string, mode: string, action: string, attacks: Entry[] }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import http from 'node:http'
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
@@ -71,4 +72,14 @@ export async function gatewayRefuses (env: Record<string, string>, cwd: string):
   const code = await new Promise<number | null>(resolve => child.once('exit', c => resolve(c)))
   clearTimeout(timer)
   return { code, stderr: err }
+}
+
+/** A GET as a browser sends it to `shop.example` through the gateway: its status and the request id the gateway answered with. */
+export function browserGet (port: number, path: string): Promise<{ status: number, id: string }> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path, headers: { host: 'shop.example', 'user-agent': 'Mozilla/5.0', accept: 'text/html' }, agent: false }, res => {
+      res.resume()
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, id: String(res.headers['x-request-id']) }))
+    }).on('error', reject)
+  })
 }
