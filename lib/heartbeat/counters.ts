@@ -20,6 +20,8 @@ export class DomainCounters {
   u5 = 0
   /** Requests with at least one attack. */
   at = 0
+  /** Requests with at least one attack found in the response (phases 3 and 4: outbound). */
+  ao = 0
   /** Requests flagged bot / CC. */
   b = 0
   cc = 0
@@ -37,6 +39,7 @@ export interface CounterValues {
   u4: number
   u5: number
   at: number
+  ao: number
   b: number
   cc: number
   acu: number
@@ -45,10 +48,10 @@ export interface CounterValues {
 export type CounterName = keyof CounterValues
 
 /** Wire names in report order. */
-export const COUNTER_NAMES: readonly CounterName[] = ['ub', 'db', 'ac', '4x', '5x', 'u4', 'u5', 'at', 'b', 'cc', 'acu']
+export const COUNTER_NAMES: readonly CounterName[] = ['ub', 'db', 'ac', '4x', '5x', 'u4', 'u5', 'at', 'ao', 'b', 'cc', 'acu']
 
 export function counterValues (c: DomainCounters): CounterValues {
-  return { ub: c.ub, db: c.db, ac: c.ac, '4x': c.x4, '5x': c.x5, u4: c.u4, u5: c.u5, at: c.at, b: c.b, cc: c.cc, acu: c.acu }
+  return { ub: c.ub, db: c.db, ac: c.ac, '4x': c.x4, '5x': c.x5, u4: c.u4, u5: c.u5, at: c.at, ao: c.ao, b: c.b, cc: c.cc, acu: c.acu }
 }
 
 /** One request, as the counters see it. */
@@ -62,6 +65,8 @@ export interface CountedRequest {
   upstreamStatus: number
   forwarded: boolean
   attacked: boolean
+  /** At least one of the attacks was found in the response. */
+  outbound?: boolean
   bot: boolean
   cc: boolean
 }
@@ -117,17 +122,17 @@ export class CounterTable {
   }
 
   count (r: CountedRequest): void {
-    this.add(r.domain, r.status, r.bytesIn, r.bytesOut, r.upstreamStatus, r.forwarded, r.attacked, r.bot, r.cc)
+    this.add(r.domain, r.status, r.bytesIn, r.bytesOut, r.upstreamStatus, r.forwarded, r.attacked, r.outbound === true, r.bot, r.cc)
   }
 
   /** Counts a finished request from its context; `status` is what was sent (0: nothing). */
   countContext (ctx: WafContext, status: number): void {
     const up = ctx.upstream
-    this.add(ctx.domain, status, ctx.bytesIn, ctx.bytesOut, up === undefined ? 0 : up.status, up !== undefined, ctx.attacks.length > 0, ctx.bot, ctx.cc)
+    this.add(ctx.domain, status, ctx.bytesIn, ctx.bytesOut, up === undefined ? 0 : up.status, up !== undefined, ctx.attacks.length > 0, ctx.attacks.length > 0 && hasOutbound(ctx.attacks), ctx.bot, ctx.cc)
   }
 
   private add (domain: string, status: number, bytesIn: number, bytesOut: number, upstreamStatus: number,
-    forwarded: boolean, attacked: boolean, bot: boolean, cc: boolean): void {
+    forwarded: boolean, attacked: boolean, outbound: boolean, bot: boolean, cc: boolean): void {
     let c = this.domains.get(domain)
     if (c === undefined) c = this.admit(domain)
     c.ac++
@@ -145,6 +150,7 @@ export class CounterTable {
       }
     }
     if (attacked) c.at++
+    if (outbound) c.ao++
     if (bot) c.b++
     if (cc) c.cc++
   }
@@ -176,4 +182,13 @@ export class CounterTable {
     this.since = now
     return out
   }
+}
+
+/** Whether an attack was found in the response: an entry of phase 3 (headers) or 4 (body). */
+function hasOutbound (attacks: WafContext['attacks']): boolean {
+  for (let i = 0; i < attacks.length; i++) {
+    const p = attacks[i].phase
+    if (p === 3 || p === 4) return true
+  }
+  return false
 }

@@ -111,6 +111,7 @@ function addInto (into: DomainCounters, c: DomainCounters): void {
   into.u4 += c.u4
   into.u5 += c.u5
   into.at += c.at
+  into.ao += c.ao
   into.b += c.b
   into.cc += c.cc
   into.acu += c.acu

@@ -18,6 +18,7 @@ const HEARTBEAT_HELP: Readonly<Record<string, string>> = {
   u4: 'Upstream responses with a 4xx status',
   u5: 'Upstream responses with a 5xx status',
   at: 'Requests with at least one attack',
+  ao: 'Requests with at least one attack found in the response (outbound)',
   b: 'Requests flagged bot',
   cc: 'Requests flagged CC (over the rate limit)',
   acu: 'Requests forwarded upstream'

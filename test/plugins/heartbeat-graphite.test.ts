@@ -68,7 +68,7 @@ t.test('graphite reports land in a real carbon-cache, over TCP and over UDP, and
   t.teardown(() => overTcp.close())
   const wantTcp = await traffic(overTcp)
   const sentTcp = overTcp.wafHeartbeat.report()
-  t.equal(sentTcp.records, 2 * 11 + 3 + 4, 'one line per counter per domain, plus worker and transport lines')
+  t.equal(sentTcp.records, 2 * 12 + 3 + 4, 'one line per counter per domain, plus worker and transport lines')
   t.equal(sentTcp.accepted, sentTcp.records)
   await readBack(t, carbon, 'waf', sentTcp.t, wantTcp)
 

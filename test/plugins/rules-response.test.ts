@@ -13,6 +13,7 @@ import { wafSocket } from '../../plugins/socket.js'
 import { wafRules } from '../../plugins/rules.js'
 import type { WafRulesOptions } from '../../plugins/rules.js'
 import { wafAttackLog } from '../../plugins/attack-log.js'
+import { wafHeartbeat } from '../../plugins/heartbeat.js'
 import type { AttackRecord } from '../../plugins/attack-log.js'
 import type { WafContext } from '../../lib/context.js'
 
@@ -25,9 +26,10 @@ interface Seen { ctx: WafContext[], records: AttackRecord[] }
 async function build (t: Test, opts: WafRulesOptions, routes: (app: FastifyInstance) => void): Promise<{ app: FastifyInstance, seen: Seen, port: number }> {
   const app = Fastify()
   const dir = mkdtempSync(join(tmpdir(), 'waf-response-'))
-  await app.register(wafSocket, { channels: { attack: `file://${dir}/attack.log` } })
+  await app.register(wafSocket, { channels: { attack: `file://${dir}/attack.log`, heart: `file://${dir}/heart.log` } })
   await app.register(wafRules, { defaultRules: false, rules: RULES, ...opts })
   await app.register(wafAttackLog)
+  await app.register(wafHeartbeat, { channel: 'heart', interval: 3_600_000 })
   const seen: Seen = { ctx: [], records: [] }
   app.wafLog.onWrite('attack', rec => { seen.records.push(rec as unknown as AttackRecord) })
   app.addHook('onResponse', async request => { if (request.waf !== null) seen.ctx.push(request.waf) })
@@ -76,7 +78,7 @@ function slowStream (parts: Buffer[]): Readable {
 }
 
 t.test('each phase-3 variable, with its location and phase in the attack entry (detect mode)', async t => {
-  const { seen, port } = await build(t, { mode: 'detect' }, app => {
+  const { app, seen, port } = await build(t, { mode: 'detect' }, app => {
     app.get('/head', async (_req, reply) => {
       void reply.code(418).header('server', 'Apache/2.4.1').header('x-debug-token', 'abc').type('application/x-msdownload')
       return 'x'
@@ -107,6 +109,7 @@ t.test('each phase-3 variable, with its location and phase in the attack entry (
   await get(port, '/clean')
   await settled(seen, 3)
   t.same(ids(seen.ctx[2]), [], 'a clean response matches nothing')
+  t.match(app.wafHeartbeat.snapshot().domains['127.0.0.1'], { ac: 3, at: 2, ao: 2 }, 'the heartbeat counts outbound attacks')
 })
 
 t.test('RESPONSE_PROTOCOL is the request\'s HTTP version', async t => {

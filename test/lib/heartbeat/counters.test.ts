@@ -23,15 +23,16 @@ t.test('each request lands in exactly the counters it should', async t => {
   table.count(req({ status: 404, forwarded: true, upstreamStatus: 404 }))
   table.count(req({ status: 200, forwarded: true, upstreamStatus: 200 }))
   table.count(req({ attacked: true, status: 403 }))
+  table.count(req({ attacked: true, outbound: true, status: 403 }))
   table.count(req({ bot: true }))
   table.count(req({ cc: true, status: 429 }))
   table.count(req({ domain: 'b.example', status: 600 /* not a 5xx */ }))
   const s = table.snapshot()
   t.same(counterValues(s.domains.get('a.example') as DomainCounters), {
-    ub: 100 * 10 + 1, db: 200 * 9 + 2, ac: 11, '4x': 5, '5x': 2, u4: 1, u5: 1, at: 1, b: 1, cc: 1, acu: 3
+    ub: 100 * 11 + 1, db: 200 * 10 + 2, ac: 12, '4x': 6, '5x': 2, u4: 1, u5: 1, at: 2, ao: 1, b: 1, cc: 1, acu: 3
   })
   t.same(counterValues(s.domains.get('b.example') as DomainCounters), {
-    ub: 100, db: 200, ac: 1, '4x': 0, '5x': 0, u4: 0, u5: 0, at: 0, b: 0, cc: 0, acu: 0
+    ub: 100, db: 200, ac: 1, '4x': 0, '5x': 0, u4: 0, u5: 0, at: 0, ao: 0, b: 0, cc: 0, acu: 0
   })
   t.equal(s.since, 1000)
   t.same(Object.keys(counterValues(new DomainCounters())), COUNTER_NAMES, 'wire order')
@@ -49,7 +50,11 @@ t.test('countContext reads the request context', async t => {
   const table = new CounterTable(10)
   table.countContext(ctx, 502)
   const c = counterValues(table.snapshot().domains.get('shop.example') as DomainCounters)
-  t.same(c, { ub: 7, db: 9, ac: 1, '4x': 0, '5x': 1, u4: 0, u5: 1, at: 1, b: 1, cc: 1, acu: 1 })
+  t.same(c, { ub: 7, db: 9, ac: 1, '4x': 0, '5x': 1, u4: 0, u5: 1, at: 1, ao: 0, b: 1, cc: 1, acu: 1 })
+  const outbound = factory.createFor('out.example', undefined)
+  outbound.attacks.push({ ruleId: '2', msg: '', detectType: 'sqli', severity: 'critical', tags: [], location: 'RESPONSE_BODY', payload: 'x', action: 'log', phase: 4 })
+  table.countContext(outbound, 200)
+  t.match(table.snapshot().domains.get('out.example'), { at: 1, ao: 1 }, 'an attack in the response counts as outbound')
   const plain = factory.create({ headers: { host: 'x.example' } } as unknown as IncomingMessage)
   table.countContext(plain, 200)
   t.equal(table.snapshot().domains.get('x.example')?.acu, 0, 'not forwarded without ctx.upstream')
