@@ -6,6 +6,8 @@ import { DEFAULT_GRAPHITE_PREFIX, graphitePrefixProblem } from '../lib/heartbeat
 import { NODE_NAME_RULE, defaultNodeName, isNodeName } from '../lib/node-name.js'
 import { readAllow, readMetrics } from './config-metrics.js'
 import type { MetricsConfig } from './config-metrics.js'
+import { EDGE_DOMAIN_KEYS, EDGE_LISTEN_KEYS, EDGE_TOP_KEYS, readDomainEdge, readEdge } from './config-edge.js'
+import type { DomainEdgeConfig, EdgeConfig } from './config-edge.js'
 
 /**
  * The gateway's configuration: a YAML file (`WAF_CONFIG`) overridden by `WAF_*` environment
@@ -21,6 +23,8 @@ export interface DomainConfig {
   upstream: string | undefined
   mode: Mode | undefined
   rules: boolean | undefined
+  /** TLS by SNI, preserveHost, bodyLimit, rateLimit of this domain (config-edge.ts). */
+  edge: DomainEdgeConfig
 }
 
 export interface RouteConfig {
@@ -54,6 +58,8 @@ export interface GatewayConfig {
   status: { path: string, allow: string[] }
   /** The Prometheus endpoint; undefined: none. */
   metrics: MetricsConfig | undefined
+  /** TLS, HTTP/2, health, trustProxy, forwarded headers, bodyLimit, deny (config-edge.ts). */
+  edge: EdgeConfig
   /** Where the configuration came from, for the start-up banner. */
   source: string
 }
@@ -69,7 +75,7 @@ function isObj (v: unknown): v is Obj {
 }
 
 /** Reads settings off a parsed YAML object, naming the path of each in errors. */
-class Reader {
+export class Reader {
   constructor (private readonly where: string) {}
 
   fail (path: string, expected: string, got: unknown): never {
@@ -134,7 +140,7 @@ class Reader {
   }
 }
 
-const TOP_KEYS = ['listen', 'workers', 'node', 'upstream', 'upstreamTls', 'mode', 'domains', 'routes', 'logDir', 'channels', 'rules', 'access', 'heartbeat', 'rateLimit', 'status', 'metrics'] as const
+const TOP_KEYS = ['listen', 'workers', 'node', 'upstream', 'upstreamTls', 'mode', 'domains', 'routes', 'logDir', 'channels', 'rules', 'access', 'heartbeat', 'rateLimit', 'status', 'metrics', ...EDGE_TOP_KEYS] as const
 const CHANNEL_PROTOCOLS = ['tcp:', 'tls:', 'udp:', 'unix:', 'file:', 'stdout:'] as const
 const UPSTREAM_PROTOCOLS = ['http:', 'https:'] as const
 const ROUTE_KEYS = ['prefix', 'forensic', 'rules', 'access', 'attack', 'heartbeat'] as const
@@ -237,7 +243,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
   r.keys(raw, '', TOP_KEYS)
 
   const listen = r.obj(raw.listen, 'listen')
-  r.keys(listen, 'listen', ['host', 'port'])
+  r.keys(listen, 'listen', ['host', 'port', ...EDGE_LISTEN_KEYS])
+  const base = where === 'defaults' ? cwd : resolve(where, '..')
   const logDir = resolve(cwd, r.str(raw.logDir, 'logDir') ?? 'logs')
 
   const domains: Record<string, DomainConfig> = {}
@@ -246,11 +253,12 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
     const path = `domains.${name}`
     if (!/^[a-z0-9.-]+$/i.test(name) && !/^\[[0-9a-f:.]+\]$/i.test(name)) r.fail('domains', 'a mapping keyed by host names', name)
     const d = r.obj(v, path)
-    r.keys(d, path, ['upstream', 'mode', 'rules'])
+    r.keys(d, path, ['upstream', 'mode', 'rules', ...EDGE_DOMAIN_KEYS])
     domains[name.toLowerCase()] = {
       upstream: r.url(d.upstream, `${path}.upstream`, UPSTREAM_PROTOCOLS),
       mode: r.mode(d.mode, `${path}.mode`),
-      rules: r.bool(d.rules, `${path}.rules`)
+      rules: r.bool(d.rules, `${path}.rules`),
+      edge: readDomainEdge(r, d, path, base)
     }
   }
 
@@ -364,6 +372,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
     upstreamTls: { ca, rejectUnauthorized: r.bool(upstreamTls.rejectUnauthorized, 'upstreamTls.rejectUnauthorized') ?? true },
     status: { path: statusPath, allow: readAllow(r, status.allow, 'status.allow') },
     metrics: readMetrics(r, raw.metrics),
+    edge: readEdge(r, raw, listen, base),
     source: where
   }
   return { config, warnings }

@@ -1,11 +1,10 @@
 import Fastify from 'fastify'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
 import replyFrom from '@fastify/reply-from'
 import type { FastifyReplyFromHooks } from '@fastify/reply-from'
 import rateLimit from '@fastify/rate-limit'
 import { waf, wafServerOptions, wafUpstream, wafRateLimitHooks } from '../plugins/index.js'
 import type { WafOptions } from '../plugins/index.js'
-import { domainOf } from '../lib/context.js'
 import { cautiousMode } from '../lib/rules/rule-set-settings.js'
 import { summarize } from '../lib/rules/seclang/report.js'
 import type { WafPolicy } from '../lib/context.js'
@@ -14,6 +13,11 @@ import type { ChannelName, GatewayConfig } from './config.js'
 import { AllowList } from './allow-list.js'
 import { registerMetricsEndpoint } from './metrics-endpoint.js'
 import { drainGracefully } from './drain.js'
+import { bodyLimits, denySender, forwardedHeadersRewrite, rateLimitSettings, registerHealth, requestDomain, setDenyErrorHandler } from './edge.js'
+import type { HealthState } from './edge.js'
+import type { TrustProxy } from './config-edge.js'
+import type { CertificateStore } from './tls.js'
+import { closeGracefullyOnHttp2 } from './http2-close.js'
 
 /**
  * The WAF gateway: the waf plugins in front of `@fastify/reply-from`. Request bodies are kept as
@@ -30,6 +34,27 @@ export interface GatewayOptions {
   waf?: boolean
   /** In a cluster worker: the whole cluster's metrics, from the primary (see worker.ts). */
   scrape?: () => Promise<string>
+  /** The certificates `listen.tls` and `domains.*.tls` loaded (server.ts loads them once, at start). */
+  certificates?: CertificateStore
+  /** Set `draining` on SIGTERM: the health endpoint answers 503 from then on. */
+  health?: HealthState
+}
+
+/** Fastify's `trustProxy`, with a hop count as Express reads it: the nearest `n` hops are trusted. */
+function trustProxyOption (tp: TrustProxy): boolean | string[] | ((addr: string, hop: number) => boolean) {
+  // Fastify 5 reads a bare number as "trust nothing": a hop count is given as the function.
+  return typeof tp === 'number' ? (_addr, hop) => hop < tp : tp
+}
+
+/** The server half of Fastify's options: TLS (with SNI) and HTTP/2. */
+function serverOptions (config: GatewayConfig, certificates: CertificateStore | undefined): FastifyServerOptions & { http2?: true, https?: object } {
+  const https = certificates === undefined
+    ? undefined
+    : { ...certificates.defaultContextOptions(), SNICallback: certificates.sniCallback, ...(config.edge.http2 ? { allowHTTP1: true } : {}) }
+  return {
+    ...(config.edge.http2 ? { http2: true as const } : {}),
+    ...(https === undefined ? {} : { https })
+  }
 }
 
 /** File channels flush often, so that `tail -f logs/attack.log` shows an attack at once. */
@@ -62,7 +87,9 @@ export function wafOptionsOf (config: GatewayConfig): WafOptions {
       ...(config.rules.files.length > 0 ? { rules: config.rules.files } : {}),
       ...(config.rules.crs === undefined ? {} : { crs: config.rules.crs }),
       // The gateway keeps bodies as bytes (below); the rule check parses them itself.
-      parseUrlencoded: false
+      parseUrlencoded: false,
+      ...(config.edge.deny === undefined ? {} : { denyResponse: { contentType: config.edge.deny.contentType, body: config.edge.deny.body } }),
+      ...(config.edge.deny?.status === undefined ? {} : { denyStatus: config.edge.deny.status })
     },
     attack: {},
     access: { format: config.access.format },
@@ -90,14 +117,23 @@ function withJsonBytes (request: FastifyRequest, hooks: FastifyReplyFromHooks): 
 }
 
 export async function buildGateway (config: GatewayConfig, opts: GatewayOptions): Promise<FastifyInstance> {
+  const limits = bodyLimits(config)
+  // The HTTP/2 and HTTPS servers are typed apart in Fastify; the gateway's code reads requests alike.
   const app = Fastify({
     ...wafServerOptions(),
+    ...serverOptions(config, opts.certificates),
     logger: opts.logger === false ? false : { level: 'warn' },
+    trustProxy: trustProxyOption(config.edge.trustProxy),
+    bodyLimit: limits.max,
     // In-flight requests finish on close, and so do requests still sent on open connections
     // (answered with Connection: close); idle keep-alive connections get a grace (drain.ts).
     return503OnClosing: false
-  })
-  drainGracefully(app, IDLE_GRACE_MS)
+  } as FastifyServerOptions) as unknown as FastifyInstance
+  // The HTTP/2 server has no closeIdleConnections: its sessions get a GOAWAY instead.
+  if (config.edge.http2) closeGracefullyOnHttp2(app)
+  else drainGracefully(app, IDLE_GRACE_MS)
+  const denied = denySender(config)
+  setDenyErrorHandler(app, config, denied)
 
   // Bodies stay as received, whatever their type: reply-from forwards them byte for byte.
   app.removeAllContentTypeParsers()
@@ -107,16 +143,16 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
 
   const withWaf = opts.waf !== false
   if (withWaf) await app.register(waf, wafOptionsOf(config))
+  if (limits.hook !== undefined) app.addHook('preParsing', limits.hook)
 
-  if (config.rateLimit !== false) {
+  const rateLimits = rateLimitSettings(config)
+  if (rateLimits !== undefined) {
     await app.register(rateLimit, {
-      max: config.rateLimit.max,
-      timeWindow: config.rateLimit.timeWindow,
-      // CC is counted per client and domain: one busy site must not lock a client out of another.
-      keyGenerator: (request: FastifyRequest) => `${request.ip}|${domainOf(request.headers.host)}`,
+      ...rateLimits,
       ...wafRateLimitHooks()
     })
   }
+  if (config.edge.health !== undefined) registerHealth(app, config.edge.health.path, opts.health ?? { draining: false })
 
   const upstreams = new Map<string, string>()
   for (const [domain, d] of Object.entries(config.domains)) upstreams.set(domain, d.upstream ?? opts.defaultUpstream)
@@ -141,10 +177,12 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
     }
   })
 
+  const forwarded = forwardedHeadersRewrite(config)
   const upstreamHooks = wafUpstream({
+    // After the waf bookkeeping, which records the upstream's Host before preserveHost replaces it.
+    rewriteRequestHeaders: (request, headers) => forwarded(request as FastifyRequest, headers),
     onError (reply, err) {
-      const status = (err.error as Error & { statusCode?: number }).statusCode === 504 ? 504 : 502
-      void reply.code(status).send({ statusCode: status, error: status === 504 ? 'Gateway Timeout' : 'Bad Gateway', id: (reply.request as FastifyRequest).waf?.id })
+      denied(reply as FastifyReply, (err.error as Error & { statusCode?: number }).statusCode === 504 ? 504 : 502)
     }
   })
   const hooks: FastifyReplyFromHooks = {
@@ -177,7 +215,7 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
     })
   } else {
     app.all('/*', function forward (request, reply) {
-      const base = upstreams.get(domainOf(request.headers.host)) ?? opts.defaultUpstream
+      const base = upstreams.get(requestDomain(request)) ?? opts.defaultUpstream
       return reply.from(base + request.url, withJsonBytes(request, hooks))
     })
   }

@@ -3,6 +3,7 @@ import { isToWorker } from './cluster-messages.js'
 import type { ToPrimary, ToWorker } from './cluster-messages.js'
 import type { GatewayConfig } from './config.js'
 import { buildGateway, rulesSummary } from './gateway.js'
+import { certificateStoreOf } from './tls.js'
 
 /**
  * A gateway worker (node:cluster): it gets its configuration from the primary, builds the
@@ -36,6 +37,8 @@ export function runWorker (): void {
   let app: FastifyInstance | undefined
   let config: GatewayConfig | undefined
   let closing = false
+  // Set on drain: the health endpoint answers 503 from then on.
+  const health = { draining: false }
   let scrapeSeq = 0
   const scrapes = new Map<number, (text: string) => void>()
 
@@ -55,12 +58,19 @@ export function runWorker (): void {
   const close = (): void => {
     if (closing) return
     closing = true
+    health.draining = true
+    // `health.drainDelay`: keep serving, health saying 503, so load balancers stop sending first.
+    const drainDelay = app === undefined ? 0 : config?.edge.health?.drainDelay ?? 0
     setTimeout(() => {
       process.stderr.write('fastify-waflog gateway: graceful close took too long; exiting\n')
       process.exit(1)
-    }, CLOSE_DEADLINE_MS).unref()
-    const done = app === undefined ? Promise.resolve() : app.close()
-    done.then(async () => {
+    }, drainDelay + CLOSE_DEADLINE_MS).unref()
+    const closeApp = async (): Promise<void> => {
+      if (app === undefined) return
+      if (drainDelay > 0) await new Promise(resolve => setTimeout(resolve, drainDelay))
+      await app.close()
+    }
+    closeApp().then(async () => {
       // After close: the final heartbeat went out, so the totals hold every request.
       if (app !== undefined && app.hasDecorator('wafHeartbeat')) await send({ waf: 'final', families: app.wafHeartbeat.metrics() })
       process.exit(0)
@@ -81,7 +91,9 @@ export function runWorker (): void {
       case 'start':
         config = m.config
         try {
-          app = await buildGateway(m.config, { defaultUpstream: m.upstream, scrape })
+          // Read here, so that a reload reads the certificate files again.
+          const certificates = certificateStoreOf(m.config)
+          app = await buildGateway(m.config, { defaultUpstream: m.upstream, scrape, certificates, health })
           await app.ready()
         } catch (err) {
           fail(err)

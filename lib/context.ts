@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import { uniqueId } from './forensic/unique-id.js'
+import { http2View, requestHost } from './http2.js'
 
 export type WafMode = 'block' | 'detect' | 'off'
 export type WafAction = 'pass' | 'log' | 'deny'
@@ -63,8 +64,13 @@ export interface WafContext {
   startedAt: number
   /** `performance.now()` at creation, for latencies. */
   startedHr: number
-  /** The Host header without its port, lowercased. */
+  /** The Host header (HTTP/2: `:authority`) without its port, lowercased. */
   domain: string
+  /**
+   * The client's address as the app sees it (Fastify's `request.ip`, which follows `trustProxy`),
+   * read when the request arrived: every log and the rule check report this one.
+   */
+  clientIp: string | undefined
   policy: WafPolicy
   attacks: AttackEntry[]
   action: WafAction
@@ -142,7 +148,9 @@ export class ContextFactory {
   }
 
   create (req: IncomingMessage, now: number = Date.now()): WafContext {
-    return this.createFor(req.headers.host, req, now)
+    // An HTTP/2 stream's socket reads nothing once it has closed: its view is taken now.
+    if (req.httpVersionMajor === 2) http2View(req)
+    return this.createFor(requestHost(req), req, now)
   }
 
   /**
@@ -156,6 +164,7 @@ export class ContextFactory {
       startedAt: now,
       startedHr: performance.now(),
       domain,
+      clientIp: req?.socket?.remoteAddress ?? undefined,
       policy: this.resolvePolicy(domain, req),
       attacks: [],
       action: 'pass',

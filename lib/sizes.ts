@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { WafContext } from './context.js'
 import { socketState } from './socket-state.js'
+import { requestRawHeaders, responseHeadBlock } from './http2.js'
 
 /**
  * Request and response sizes as nginx counts them: `$request_length` (request line, headers and
@@ -10,14 +11,16 @@ import { socketState } from './socket-state.js'
  * connection ended. That is exact for a client that waits for each response before it sends the
  * next request; a pipelining client's bytes are charged to the request whose response ends first.
  * Sockets without counters (light-my-request's fake socket) fall back to an estimate built from
- * the raw request line and headers.
+ * the raw request line and headers. So do HTTP/2 streams, whose connection carries many requests
+ * at once (and whose socket is gone once the stream closed): their sizes are the request and
+ * response heads framed as HTTP/1.1 would frame them, plus the declared body lengths.
  */
 
 
 /** Fills `ctx.bytesIn` and `ctx.bytesOut` once; later calls for the same context do nothing. */
 export function settleSizes (ctx: WafContext, req: IncomingMessage, res: ServerResponse): void {
   if (ctx.bytesOut !== 0) return
-  const socket = req.socket as Socket | null
+  const socket = req.httpVersionMajor === 2 ? null : req.socket as Socket | null
   const read = socket?.bytesRead
   const written = socket?.bytesWritten
   if (socket == null || typeof read !== 'number' || typeof written !== 'number' || written === 0) {
@@ -48,7 +51,7 @@ export function settleRefusedSizes (ctx: WafContext, socket: Socket, responseByt
 export function estimateRequestBytes (req: IncomingMessage): number {
   // method SP target SP HTTP/x.y CRLF
   let n = (req.method?.length ?? 0) + 1 + (req.url?.length ?? 0) + 1 + 8 + 2
-  const raw = req.rawHeaders
+  const raw = requestRawHeaders(req)
   // llhttp decodes header bytes as latin1, so string length is byte length.
   for (let i = 0; i < raw.length; i += 2) n += raw[i].length + 2 + raw[i + 1].length + 2
   n += 2
@@ -61,7 +64,7 @@ export function estimateRequestBytes (req: IncomingMessage): number {
 }
 
 function estimateResponseBytes (res: ServerResponse): number {
-  const header = (res as ServerResponse & { _header?: string | null })._header
+  const head = responseHeadBlock(res)
   const cl = Number(res.getHeader('content-length'))
-  return (typeof header === 'string' ? Buffer.byteLength(header, 'latin1') : 0) + (Number.isSafeInteger(cl) && cl > 0 ? cl : 0)
+  return (head === undefined ? 0 : Buffer.byteLength(head, 'latin1')) + (Number.isSafeInteger(cl) && cl > 0 ? cl : 0)
 }

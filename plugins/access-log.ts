@@ -134,7 +134,7 @@ export const wafAccessLog = fp<WafAccessLogOptions>(async function wafAccessLog 
     depart (request: FastifyRequest, reply: FastifyReply, ctx: WafContext) {
       noteDeparture(request.raw)
       if (ctx.policy.mode === 'off') return
-      const src: RecordSource = requestSource(request.raw, reply.raw, ctx, request.ip, redact)
+      const src: RecordSource = requestSource(request.raw, reply.raw, ctx, ctx.clientIp, redact)
       if (condition === undefined && customFields === undefined) {
         log.writeFrom('access', src, producer)
         return

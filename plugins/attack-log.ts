@@ -7,6 +7,7 @@ import type { ClientErrorInfo } from '../lib/lifecycle.js'
 import { parseRefusedRequest } from '../lib/access/source.js'
 import { inputFromRawHead } from '../lib/rules/node-input.js'
 import { plainAddress } from '../lib/access/request-parts.js'
+import { sourceRequestOf } from '../lib/http2.js'
 import type { LogFramework } from '../lib/log/framework.js'
 import { PluginSwitch, validateRouteToggles } from '../lib/switches.js'
 import type { PrefixOptions, RouteToggle, RouteWafConfig } from '../lib/switches.js'
@@ -80,7 +81,7 @@ export const wafAttackLog = fp<WafAttackLogOptions>(async function wafAttackLog 
     enabled: (routeUrl, url, cfg) => sw.enabled(routeUrl, url, cfg as RouteWafConfig | undefined),
     depart (request: FastifyRequest, _reply: FastifyReply, ctx: WafContext) {
       if (ctx.attacks.length === 0) return
-      log.write('attack', buildAttackRecord(request.raw, ctx, plainAddress(request.ip ?? request.raw.socket?.remoteAddress) ?? '', o))
+      log.write('attack', buildAttackRecord(sourceRequestOf(request.raw), ctx, plainAddress(ctx.clientIp) ?? '', o))
     },
     clientError (info: ClientErrorInfo) {
       const ctx = info.ctx

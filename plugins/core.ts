@@ -87,6 +87,8 @@ export class WafCore {
     let ctx = request.waf
     if (ctx === null || ctx === undefined) {
       ctx = this.factory.create(request.raw)
+      // Fastify's view of the client (trustProxy), read while the connection is surely there.
+      ctx.clientIp = request.ip
       request.waf = ctx
     }
     return ctx
@@ -206,6 +208,7 @@ export class WafCore {
     const host = /\r\nhost:[ \t]*([^\r\n]*)/i.exec(head)?.[1]
     const target = requestLine?.split(' ')[1] ?? '/'
     const ctx = this.factory.createFor(host, undefined)
+    ctx.clientIp = socket.remoteAddress
     settleRefusedSizes(ctx, socket, responseBytes)
     const info: ClientErrorInfo = {
       ctx,

@@ -6,6 +6,7 @@ import { DEPART_ORDER } from '../lib/lifecycle.js'
 import type { ClientErrorInfo } from '../lib/lifecycle.js'
 import { formatMinusLine, formatPlusLine, formatRequestPlusLine } from '../lib/forensic/line.js'
 import { HeaderNameSet } from '../lib/forensic/headers.js'
+import { requestRawHeaders } from '../lib/http2.js'
 import type { LogStream } from '../lib/log/stream.js'
 import type { LogRecord } from '../lib/log/types.js'
 import type { Channel } from '../lib/transport/types.js'
@@ -160,15 +161,6 @@ function validate (opts: WafForensicOptions): void {
 }
 
 
-/** HTTP/2 requests carry pseudo-headers (`:path`…) in rawHeaders; they are not request headers. */
-function requestHeadersOf (raw: IncomingMessage): string[] {
-  const h = raw.rawHeaders
-  if (raw.httpVersionMajor !== 2) return h
-  const out: string[] = []
-  for (let i = 0; i + 1 < h.length; i += 2) if (h[i].charCodeAt(0) !== 58 /* : */) out.push(h[i], h[i + 1])
-  return out
-}
-
 const REJECT_BODY = '{"error":"Service Unavailable","message":"the forensic log cannot be written","statusCode":503}'
 
 /**
@@ -227,7 +219,7 @@ export const wafForensic = fp<WafForensicOptions>(async function wafForensic (ap
       if (responseHeader !== undefined) void reply.header(responseHeader, ctx.id)
       // The request line as received: the target before any `rewriteUrl`, the version as sent.
       const target = (raw as IncomingMessage & { originalUrl?: string }).originalUrl ?? raw.url as string
-      const line = formatRequestPlusLine(ctx.id, raw.method as string, target, raw.httpVersion, requestHeadersOf(raw), redact)
+      const line = formatRequestPlusLine(ctx.id, raw.method as string, target, raw.httpVersion, requestRawHeaders(raw), redact)
       if (forensic.write(ctx.id, '+', line, immediate)) return false
       // No "+" line: no "-" line either, so the log never shows an end without a start.
       ctx.enabled.forensic = false

@@ -12,7 +12,8 @@ import type { ResponseInspection } from '../lib/rules/response-inspect.js'
  */
 export function responseHook (
   inspectionOf: (request: FastifyRequest) => ResponseInspection | null,
-  settle: (request: FastifyRequest, inspection: ResponseInspection, started: number) => void
+  settle: (request: FastifyRequest, inspection: ResponseInspection, started: number) => void,
+  answer: DenyAnswer = DEFAULT_DENY
 ): onSendHookHandler {
   return function wafRulesResponse (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, payload?: unknown) => void) {
     const inspection = inspectionOf(request)
@@ -34,13 +35,21 @@ export function responseHook (
         return
       }
       for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name)
-      void reply.code(out.deny).header('content-type', 'application/json; charset=utf-8')
-      done(null, denyBody(out.deny, request.waf.id))
+      void reply.code(out.deny).header('content-type', answer.contentType)
+      done(null, answer.body(out.deny, request.waf.id))
     })
   }
+}
+
+/** What a deny answers: a content type and a body for a status and request id. */
+export interface DenyAnswer {
+  contentType: string
+  body: (status: number, id: string) => string
 }
 
 /** The small JSON body of a deny: enough for a client (or its support desk) to quote the id. */
 export function denyBody (status: number, id: string): string {
   return `{"statusCode":${status},"error":${JSON.stringify(STATUS_CODES[status] ?? 'Denied')},"message":"Request denied by the web application firewall","id":"${id}"}`
 }
+
+export const DEFAULT_DENY: DenyAnswer = Object.freeze({ contentType: 'application/json; charset=utf-8', body: denyBody })

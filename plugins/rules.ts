@@ -25,18 +25,27 @@ import { configureSecLang, secLangReport, secLangResponseSettings, summarize, va
 import type { CrsOptions, SecLangReport } from '../lib/rules/seclang/index.js'
 import { hasResponseRules } from '../lib/rules/response.js'
 import { ResponseInspection } from '../lib/rules/response-inspect.js'
+import { compileDenyTemplate } from '../lib/deny-template.js'
+import type { DenyTemplate } from '../lib/deny-template.js'
 import { coreOf } from './core.js'
-import { denyBody, responseHook } from './rules-response.js'
+import { DEFAULT_DENY, responseHook } from './rules-response.js'
+import type { DenyAnswer } from './rules-response.js'
 import type { WafParticipant } from './core.js'
 
 export type { CheckOptions, CheckResult } from '../lib/rules/engine.js'
 export type { RequestInput } from '../lib/rules/input.js'
+export type { DenyTemplate } from '../lib/deny-template.js'
 
 export interface WafRulesOptions extends RulesOptions, PrefixOptions {
   /** CRS settings (paranoia levels, anomaly threshold, TX variables) for SecLang rule sets. */
   crs?: CrsOptions
   /** Set by the umbrella `waf` plugin. */
   routes?: RouteToggle[]
+  /**
+   * The answer to a denied request instead of the small JSON one: a content type and a body
+   * template in which `{id}`, `{status}` and `{reason}` are replaced (nothing else is read).
+   */
+  denyResponse?: DenyTemplate
 }
 
 /** `app.wafRules`: the engine, for tools and tests, and what was loaded. */
@@ -59,7 +68,7 @@ declare module 'fastify' {
 
 const OWNER = 'waf-rules'
 const KNOWN = new Set(['rules', 'defaultRules', 'mode', 'policies', 'denyStatus', 'maxPayload', 'limits', 'exclusions', 'crs', 'responseBodyTypes',
-  'parseUrlencoded', 'include', 'exclude', 'routes'])
+  'parseUrlencoded', 'include', 'exclude', 'routes', 'denyResponse'])
 const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
 const FORM = 'application/x-www-form-urlencoded'
 
@@ -118,9 +127,13 @@ function interruptionOf (tx: Transaction): Interruption | undefined {
   return tx.interrupted
 }
 
-/** The small JSON body of a deny: enough for a client (or its support desk) to quote the id. */
-function deny (reply: FastifyReply, status: number, id: string): void {
-  void reply.code(status).header('content-type', 'application/json; charset=utf-8').send(denyBody(status, id))
+/** The answer to a deny: the small JSON one by default, or the operator's template. */
+function denyAnswerOf (template: DenyTemplate | undefined): DenyAnswer {
+  if (template === undefined) return DEFAULT_DENY
+  if (template === null || typeof template !== 'object' || typeof template.contentType !== 'string' || template.contentType.length === 0 || typeof template.body !== 'string') {
+    throw new TypeError(`${OWNER}: option "denyResponse" must be { contentType, body } (strings; {id}, {status} and {reason} in body are replaced)`)
+  }
+  return { contentType: template.contentType, body: compileDenyTemplate(template.body) }
 }
 
 export const wafRules = fp<WafRulesOptions>(async function wafRules (app: FastifyInstance, opts: WafRulesOptions) {
@@ -128,6 +141,10 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
   if (opts === null || typeof opts !== 'object') throw new TypeError(`${OWNER}: options must be an object`)
   for (const key of Object.keys(opts)) {
     if (!KNOWN.has(key) && !FASTIFY_REGISTER_OPTIONS.has(key)) throw new TypeError(`${OWNER}: option "${key}" is not an option; known: ${[...KNOWN].join(', ')}`)
+  }
+  const answer = denyAnswerOf(opts.denyResponse)
+  const deny = (reply: FastifyReply, status: number, id: string): void => {
+    void reply.code(status).header('content-type', answer.contentType).send(answer.body(status, id))
   }
   validateRulesOptions(opts)
   const sw = new PluginSwitch('rules', OWNER, opts, validateRouteToggles(OWNER, opts.routes))
@@ -211,7 +228,7 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
     arrive (request: FastifyRequest, _reply: FastifyReply, ctx: WafContext, early: boolean) {
       if (!checks(ctx)) return
       const started = performance.now()
-      const tx = engine.begin(inputFromIncoming(request.raw, request.ip), ctx.policy.mode)
+      const tx = engine.begin(inputFromIncoming(request.raw, ctx.clientIp), ctx.policy.mode)
       // SecRuleEngine DetectionOnly (or Off) made the mode more cautious: the records say so.
       if (tx.mode !== ctx.policy.mode) ctx.policy = { ...ctx.policy, mode: tx.mode }
       engine.phase(tx, 1)
@@ -311,7 +328,7 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
     app.addHook('onSend', responseHook((request: FastifyRequest) => {
       const r = request as RulesRequest
       return r[kResponse] ?? null
-    }, (request, response, started) => { settle(request.waf, response.tx, started, response) }))
+    }, (request, response, started) => { settle(request.waf, response.tx, started, response) }, answer))
   }
 
   const api: WafRules = {

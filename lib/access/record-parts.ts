@@ -1,6 +1,7 @@
 import type { RecordSource } from '../log/types.js'
 import { asText } from './escape.js'
 import { REDACTED } from './variables.js'
+import { responseHeadBlock } from '../http2.js'
 
 /** Pieces of the access record that its object builder and its JSON writer share. */
 
@@ -63,7 +64,7 @@ export function responseHeaders (block: string | null | undefined, redact: Reado
 }
 
 export function headerBlock (src: RecordSource): string | null | undefined {
-  return src.res === undefined ? undefined : (src.res as { _header?: string | null })._header
+  return src.res === undefined ? undefined : responseHeadBlock(src.res)
 }
 
 export function argsPart (url: string): string {

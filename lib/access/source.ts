@@ -5,6 +5,7 @@ import type { ClientErrorInfo } from '../lifecycle.js'
 import type { RecordSource, SourceRequest } from '../log/types.js'
 import { connectionSerial, requestIndex, wasPipelined } from './connection.js'
 import { plainAddress } from './request-parts.js'
+import { sourceRequestOf } from '../http2.js'
 
 /** The status nginx logs for a request whose client went away before the response began. */
 export const CLIENT_CLOSED = 499
@@ -21,15 +22,16 @@ export function requestSource (
   redact: ReadonlySet<string>,
   now: number = Date.now()
 ): RecordSource {
+  const source = sourceRequestOf(req)
   return {
-    req,
+    req: source,
     res,
     ctx,
     status: res.headersSent ? res.statusCode : CLIENT_CLOSED,
     endedAt: now,
     requestMs: performance.now() - ctx.startedHr,
-    clientIp: plainAddress(ip ?? req.socket?.remoteAddress) ?? '',
-    clientPort: req.socket?.remotePort ?? 0,
+    clientIp: plainAddress(ip ?? source.socket?.remoteAddress) ?? '',
+    clientPort: source.socket?.remotePort ?? 0,
     redact,
     connection: connectionSerial(req),
     connectionRequests: requestIndex(req),

@@ -2,6 +2,7 @@ import { hostname } from 'node:os'
 import type { ServerResponse } from 'node:http'
 import type { RecordSource } from '../log/types.js'
 import { formatIso8601, formatTimeLocal, SecondCache, secondsDotMs } from './clock.js'
+import { responseHeadBlock } from '../http2.js'
 import { argOf, argsOf, basicUser, cookieOf, normalizeUri, pathOf } from './request-parts.js'
 import { REDACTED } from '../redaction.js'
 
@@ -42,8 +43,8 @@ function requestHeader (src: RecordSource, name: string): string | undefined {
  */
 export function responseHeader (res: ServerResponse | undefined, name: string): string | undefined {
   if (res === undefined) return undefined
-  const block = (res as ServerResponse & { _header?: string | null })._header
-  if (typeof block !== 'string') {
+  const block = responseHeadBlock(res)
+  if (block === undefined) {
     const v = res.getHeader(name)
     if (v === undefined) return undefined
     return Array.isArray(v) ? v.join(', ') : String(v)
@@ -68,8 +69,8 @@ export function responseHeader (res: ServerResponse | undefined, name: string): 
 
 /** Bytes of the status line and headers Node wrote. */
 export function headerBytes (res: ServerResponse | undefined): number {
-  const block = res === undefined ? undefined : (res as ServerResponse & { _header?: string | null })._header
-  return typeof block === 'string' ? block.length : 0
+  const block = res === undefined ? undefined : responseHeadBlock(res)
+  return block === undefined ? 0 : block.length
 }
 
 function str (n: number | undefined): string | undefined {

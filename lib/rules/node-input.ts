@@ -1,18 +1,20 @@
 import type { IncomingMessage } from 'node:http'
 import type { BodyInput, RequestInput } from './input.js'
+import { requestRawHeaders } from '../http2.js'
 import { utf8ToBytes } from './regex.js'
 import { boundaryOf, parseMultipart } from './seclang/multipart.js'
 
 /**
  * The engine's input from a Node request: the request target and headers exactly as received
- * (Node reads both as latin1, so they are already byte strings).
+ * (Node reads both as latin1, so they are already byte strings); HTTP/2's as httpd's mod_http2
+ * gives them, with `Host` from `:authority` and no pseudo-headers.
  */
 export function inputFromIncoming (req: IncomingMessage, remoteAddress: string | undefined): RequestInput {
   return {
     method: req.method ?? '',
     url: req.url ?? '',
     protocol: `HTTP/${req.httpVersion}`,
-    rawHeaders: req.rawHeaders,
+    rawHeaders: requestRawHeaders(req),
     remoteAddress
   }
 }

@@ -30,7 +30,7 @@ export async function startGateway (env: Record<string, string>, cwd: string, ti
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gateway did not start within ${timeoutMs} ms\n${out}\n${err}`)), timeoutMs)
     const poll = setInterval(() => {
-      const m = /listening on http:\/\/[^ ]*:(\d+) /.exec(out)
+      const m = /listening on https?:\/\/[^ ]*:(\d+) /.exec(out)
       // The banner's last line: the whole banner is in `out` once it is.
       if (m !== null && out.includes('  try: ')) {
         clearInterval(poll)
