@@ -49,7 +49,14 @@ export interface GatewayConfig {
   routes: RouteConfig[]
   logDir: string
   channels: Record<ChannelName, string>
-  rules: { files: string[], defaultRules: boolean, crs: { paranoia?: number, detectionParanoia?: number, anomalyThreshold?: number } | undefined }
+  rules: {
+    files: string[]
+    defaultRules: boolean
+    crs: { paranoia?: number, detectionParanoia?: number, anomalyThreshold?: number, outboundAnomalyThreshold?: number } | undefined
+    /** Bytes of a response body phase 4 reads, and the media types it reads (the rules plugin's defaults when absent). */
+    responseBodyBytes?: number
+    responseBodyTypes?: string[]
+  }
   access: { format: string }
   heartbeat: { interval: number, format: 'json' | 'graphite', graphitePrefix: string }
   rateLimit: { max: number, timeWindow: number } | false
@@ -138,6 +145,11 @@ export class Reader {
     if (!Array.isArray(v) || v.some(x => typeof x !== 'string' || x.length === 0)) this.fail(path, 'a list of strings', v)
     return v as string[]
   }
+}
+
+/** `{ [key]: value }`, or nothing when the setting is absent (so the plugin's default holds). */
+function optional<K extends string, V> (key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : { [key]: value } as Record<K, V>
 }
 
 const TOP_KEYS = ['listen', 'workers', 'node', 'upstream', 'upstreamTls', 'mode', 'domains', 'routes', 'logDir', 'channels', 'rules', 'access', 'heartbeat', 'rateLimit', 'status', 'metrics', ...EDGE_TOP_KEYS] as const
@@ -291,11 +303,11 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
   }
 
   const rules = r.obj(raw.rules, 'rules')
-  r.keys(rules, 'rules', ['files', 'defaultRules', 'crs'])
+  r.keys(rules, 'rules', ['files', 'defaultRules', 'crs', 'responseBodyBytes', 'responseBodyTypes'])
   let crs: GatewayConfig['rules']['crs']
   if (rules.crs !== undefined && rules.crs !== null) {
     const c = r.obj(rules.crs, 'rules.crs')
-    r.keys(c, 'rules.crs', ['paranoia', 'detectionParanoia', 'anomalyThreshold'])
+    r.keys(c, 'rules.crs', ['paranoia', 'detectionParanoia', 'anomalyThreshold', 'outboundAnomalyThreshold'])
     crs = {}
     const paranoia = r.int(c.paranoia, 'rules.crs.paranoia', 1, 4)
     const detection = r.int(c.detectionParanoia, 'rules.crs.detectionParanoia', 1, 4)
@@ -303,6 +315,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
     if (paranoia !== undefined) crs.paranoia = paranoia
     if (detection !== undefined) crs.detectionParanoia = detection
     if (threshold !== undefined) crs.anomalyThreshold = threshold
+    const outbound = r.int(c.outboundAnomalyThreshold, 'rules.crs.outboundAnomalyThreshold', 1, 10000)
+    if (outbound !== undefined) crs.outboundAnomalyThreshold = outbound
   }
   const access = r.obj(raw.access, 'access')
   r.keys(access, 'access', ['format'])
@@ -360,7 +374,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
     rules: {
       files: (r.strings(rules.files, 'rules.files') ?? []).map(f => resolve(where === 'defaults' ? cwd : resolve(where, '..'), f)),
       defaultRules: r.bool(rules.defaultRules, 'rules.defaultRules') ?? true,
-      crs
+      crs,
+      ...optional('responseBodyBytes', r.int(rules.responseBodyBytes, 'rules.responseBodyBytes', 1, 1 << 30)),
+      ...optional('responseBodyTypes', r.strings(rules.responseBodyTypes, 'rules.responseBodyTypes'))
     },
     access: { format: r.str(access.format, 'access.format') ?? 'json' },
     heartbeat: {

@@ -86,6 +86,8 @@ export function wafOptionsOf (config: GatewayConfig): WafOptions {
       defaultRules: config.rules.defaultRules,
       ...(config.rules.files.length > 0 ? { rules: config.rules.files } : {}),
       ...(config.rules.crs === undefined ? {} : { crs: config.rules.crs }),
+      ...(config.rules.responseBodyBytes === undefined ? {} : { limits: { responseBodyBytes: config.rules.responseBodyBytes } }),
+      ...(config.rules.responseBodyTypes === undefined ? {} : { responseBodyTypes: config.rules.responseBodyTypes }),
       // The gateway keeps bodies as bytes (below); the rule check parses them itself.
       parseUrlencoded: false,
       ...(config.edge.deny === undefined ? {} : { denyResponse: { contentType: config.edge.deny.contentType, body: config.edge.deny.body } }),

@@ -4,6 +4,7 @@ import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { loadConfig, ConfigError } from '../../example-app/config.js'
+import { wafOptionsOf } from '../../example-app/gateway.js'
 
 t.test('no file and no environment: the embedded defaults', async t => {
   const cwd = t.testdir({})
@@ -95,6 +96,20 @@ t.test('CRS settings pass through to the rule check', async t => {
   t.same(config.rules.crs, { paranoia: 2, anomalyThreshold: 10 })
   t.same(config.rules.files, [join(dir, 'crs/rules')], 'rule paths resolve against the config file')
   t.equal(config.rules.defaultRules, false)
+  t.equal(config.rules.responseBodyBytes, undefined, 'the response settings default to the plugin\'s')
+})
+
+t.test('response inspection settings pass through, and bad ones name the setting', async t => {
+  const dir = t.testdir({
+    'waf.yaml': 'rules: { crs: { outboundAnomalyThreshold: 6 }, responseBodyBytes: 4096, responseBodyTypes: [text/html, application/xhtml+xml] }\n',
+    'bad.yaml': 'rules: { responseBodyBytes: 0 }\n'
+  })
+  const { config } = loadConfig({ WAF_CONFIG: 'waf.yaml' }, dir)
+  t.same(config.rules.crs, { outboundAnomalyThreshold: 6 })
+  t.equal(config.rules.responseBodyBytes, 4096)
+  t.same(config.rules.responseBodyTypes, ['text/html', 'application/xhtml+xml'])
+  t.match(wafOptionsOf(config).rules, { limits: { responseBodyBytes: 4096 }, responseBodyTypes: ['text/html', 'application/xhtml+xml'] }, 'the rules plugin gets them')
+  t.throws(() => loadConfig({ WAF_CONFIG: 'bad.yaml' }, dir), /rules\.responseBodyBytes/)
 })
 
 t.test('invalid environment values name the variable', async t => {

@@ -13,6 +13,8 @@ export interface CrsOptions {
   detectionParanoia?: number
   /** `tx.inbound_anomaly_score_threshold` (CRS default 5). */
   anomalyThreshold?: number
+  /** `tx.outbound_anomaly_score_threshold` (CRS default 4): the response score at which rule 959100 denies. */
+  outboundAnomalyThreshold?: number
   /** Any other TX variable crs-setup.conf would set: `{ crs_validate_utf8_encoding: 1, arg_length: 400 }`. */
   tx?: Readonly<Record<string, string | number | boolean>>
 }
@@ -32,7 +34,7 @@ export function validateCrsOptions (value: unknown, where = 'waf-rules: option "
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError(`${where}" must be an object`)
   const o = value as Record<string, unknown>
   for (const k of Object.keys(o)) {
-    if (!['paranoia', 'detectionParanoia', 'anomalyThreshold', 'tx'].includes(k)) throw new TypeError(`${where}.${k}" is not an option (paranoia, detectionParanoia, anomalyThreshold, tx)`)
+    if (!['paranoia', 'detectionParanoia', 'anomalyThreshold', 'outboundAnomalyThreshold', 'tx'].includes(k)) throw new TypeError(`${where}.${k}" is not an option (paranoia, detectionParanoia, anomalyThreshold, outboundAnomalyThreshold, tx)`)
   }
   const out: CrsOptions = {}
   const paranoia = level(o, 'paranoia', where)
@@ -42,10 +44,11 @@ export function validateCrsOptions (value: unknown, where = 'waf-rules: option "
     if (detection < (paranoia ?? 1)) throw new TypeError(`${where}.detectionParanoia" must be at least paranoia (${paranoia ?? 1})`)
     out.detectionParanoia = detection
   }
-  if (o.anomalyThreshold !== undefined) {
-    const t = o.anomalyThreshold
-    if (!Number.isInteger(t) || (t as number) < 1) throw new TypeError(`${where}.anomalyThreshold" must be a whole number >= 1`)
-    out.anomalyThreshold = t as number
+  for (const k of ['anomalyThreshold', 'outboundAnomalyThreshold'] as const) {
+    const t = o[k]
+    if (t === undefined) continue
+    if (!Number.isInteger(t) || (t as number) < 1) throw new TypeError(`${where}.${k}" must be a whole number >= 1`)
+    out[k] = t as number
   }
   if (o.tx !== undefined) {
     if (o.tx === null || typeof o.tx !== 'object' || Array.isArray(o.tx)) throw new TypeError(`${where}.tx" must be an object of TX variables`)
@@ -69,6 +72,7 @@ export function crsSetVars (o: CrsOptions): string[] {
   if (o.paranoia !== undefined) vars.blocking_paranoia_level = String(o.paranoia)
   if (o.detectionParanoia !== undefined || o.paranoia !== undefined) vars.detection_paranoia_level = String(o.detectionParanoia ?? o.paranoia)
   if (o.anomalyThreshold !== undefined) vars.inbound_anomaly_score_threshold = String(o.anomalyThreshold)
+  if (o.outboundAnomalyThreshold !== undefined) vars.outbound_anomaly_score_threshold = String(o.outboundAnomalyThreshold)
   for (const [k, v] of Object.entries(vars)) out.push(`tx.${k}=${v}`)
   return out
 }
