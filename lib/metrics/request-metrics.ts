@@ -8,7 +8,8 @@ import { LatencyHistogram } from './histogram.js'
 /**
  * What the heartbeat counters do not hold, counted per request for Prometheus: responses by
  * domain and status class, rule matches by rule id, and the upstream and rule-check latency
- * histograms. A request costs a map lookup, an increment and two bucket scans.
+ * histograms. A request costs a map lookup, an increment and two bucket scans (a domain's
+ * name is checked once, when it first shows).
  */
 
 /** Distinct domains with series of their own; the rest count under `_other`. */
@@ -30,15 +31,15 @@ function classIndex (status: number): number {
 }
 
 export class RequestMetrics {
-  private readonly byDomain = new BoundedKeys(METRIC_MAX_DOMAINS, OTHER_DOMAIN, () => new Float64Array(CLASSES.length))
+  private readonly byDomain = new BoundedKeys(METRIC_MAX_DOMAINS, OTHER_DOMAIN, () => new Float64Array(CLASSES.length),
+    { key: INVALID_DOMAIN, test: domain => !isCountableDomain(domain) })
   private readonly byRule = new BoundedKeys(METRIC_MAX_RULES, 'other', () => ({ n: 0 }))
   readonly upstream = new LatencyHistogram(UPSTREAM_BUCKETS)
   readonly waf = new LatencyHistogram(WAF_BUCKETS)
 
   /** Counts a finished request; `status` is what was sent (0: nothing). */
   record (ctx: WafContext, status: number): void {
-    const domain = isCountableDomain(ctx.domain) ? ctx.domain : INVALID_DOMAIN
-    this.byDomain.get(domain)[classIndex(status)]++
+    this.byDomain.get(ctx.domain)[classIndex(status)]++
     const up = ctx.upstream
     if (up !== undefined) this.upstream.observe(up.durationMs / 1000)
     if (ctx.enabled.rules) this.waf.observe(ctx.wafMs / 1000)

@@ -8,25 +8,23 @@ import type { MetricFamily, MetricSample } from './families.js'
  * counters and the transport's channel stats. Nothing here runs per request.
  */
 
-/** What the heartbeat's wire names mean; a counter added to the heartbeat without one still appears. */
-const HEARTBEAT_HELP: Readonly<Record<string, string>> = {
-  ub: 'Bytes received from clients (request line, headers, body)',
-  db: 'Bytes sent to clients, headers included',
-  ac: 'Requests',
-  '4x': 'Responses with a 4xx status',
-  '5x': 'Responses with a 5xx status',
-  u4: 'Upstream responses with a 4xx status',
-  u5: 'Upstream responses with a 5xx status',
-  at: 'Requests with at least one attack',
-  ao: 'Requests with at least one attack found in the response (outbound)',
-  b: 'Requests flagged bot',
-  cc: 'Requests flagged CC (over the rate limit)',
-  acu: 'Requests forwarded upstream'
-}
-
-/** A Prometheus metric name part from a wire name (`4x` stays `4x`: the family name starts with `waf_`). */
-function metricPart (name: string): string {
-  return name.replace(/[^a-zA-Z0-9_]/g, '_')
+/**
+ * Prometheus names and help for the heartbeat's wire names. A counter added to the heartbeat
+ * without an entry here still appears, as `waf_heartbeat_<wire name>_total`.
+ */
+const HEARTBEAT_METRICS: Readonly<Record<string, readonly [string, string]>> = {
+  ub: ['received_bytes', 'Bytes received from clients (request line, headers, body)'],
+  db: ['sent_bytes', 'Bytes sent to clients, headers included'],
+  ac: ['requests', 'Requests'],
+  '4x': ['responses_4xx', 'Responses with a 4xx status'],
+  '5x': ['responses_5xx', 'Responses with a 5xx status'],
+  u4: ['upstream_responses_4xx', 'Upstream responses with a 4xx status'],
+  u5: ['upstream_responses_5xx', 'Upstream responses with a 5xx status'],
+  at: ['attacked_requests', 'Requests with at least one attack'],
+  ao: ['response_attacked_requests', 'Requests with at least one attack found in the response (outbound)'],
+  b: ['bot_requests', 'Requests flagged bot'],
+  cc: ['cc_requests', 'Requests flagged CC (over the rate limit)'],
+  acu: ['forwarded_requests', 'Requests forwarded upstream']
 }
 
 /** One counter family per heartbeat counter, labelled by domain: `waf_heartbeat_<counter>_total`. */
@@ -39,10 +37,10 @@ export function heartbeatFamilies (totals: Map<string, CounterValues>): MetricFa
       list.push({ labels: { domain }, value })
     }
   }
-  return [...byCounter].map(([name, values]) => family(
-    `waf_heartbeat_${metricPart(name)}_total`,
-    `${HEARTBEAT_HELP[name] ?? `Heartbeat counter "${name}"`}, by domain (heartbeat "${name}", summed over every interval).`,
-    'counter', values))
+  return [...byCounter].map(([name, values]) => {
+    const [metric, help] = HEARTBEAT_METRICS[name] ?? [name.replace(/[^a-zA-Z0-9_]/g, '_'), `Heartbeat counter "${name}"`]
+    return family(`waf_heartbeat_${metric}_total`, `${help}, by domain (heartbeat "${name}", summed over every interval).`, 'counter', values)
+  })
 }
 
 /** Per-channel transport counters and gauges, labelled by channel. */

@@ -79,6 +79,10 @@ const bad: Array<[string, string, RegExp]> = [
   ['a node with a space', 'node: "edge 1"\n', /"node" must be 1 to 253 printable ASCII characters without spaces/],
   ['a graphite prefix with an unknown placeholder', 'heartbeat: { graphitePrefix: "waf.{host}" }\n', /"heartbeat.graphitePrefix" must be a template with the placeholders \{node\} and \{wid\} only, not \{host\}/],
   ['a graphite prefix that makes an empty node', 'heartbeat: { graphitePrefix: "waf..{wid}" }\n', /"heartbeat.graphitePrefix" must be dot-separated nodes/],
+  ['a metrics path without slash', 'metrics: { path: metrics }\n', /"metrics.path" must be a path that starts with "\/"/],
+  ['an unknown metrics setting', 'metrics: { port: 9100 }\n', /"metrics.port" is not a known setting \(known: path, allow\)/],
+  ['a metrics allow entry that is a name', 'metrics: { allow: [localhost] }\n', /"metrics.allow" must be a list of IP addresses or CIDR ranges \(got .*localhost/],
+  ['a status allow range too wide', 'status: { allow: [10.0.0.0/40] }\n', /"status.allow" must be a list of IP addresses or CIDR ranges/],
   ['broken YAML', 'mode: [\n', /not valid YAML/],
   ['a list at top level', '- a\n', /must hold a mapping/]
 ]
@@ -89,6 +93,13 @@ for (const [name, yaml, message] of bad) {
     try { loadConfig({ WAF_CONFIG: 'waf.yaml' }, dir) } catch (err) { t.type(err, ConfigError) }
   })
 }
+
+t.test('metrics: left out, none; true, the defaults; allow takes CIDR ranges', async t => {
+  const dir = t.testdir({ 'none.yaml': 'mode: block\n', 'on.yaml': 'metrics: true\n', 'set.yaml': 'metrics: { path: /prom, allow: [10.0.0.0/8, "fd00::/8"] }\n' })
+  t.equal(loadConfig({ WAF_CONFIG: 'none.yaml' }, dir).config.metrics, undefined)
+  t.same(loadConfig({ WAF_CONFIG: 'on.yaml' }, dir).config.metrics, { path: '/metrics', allow: ['127.0.0.1', '::1', '::ffff:127.0.0.1'] })
+  t.same(loadConfig({ WAF_CONFIG: 'set.yaml' }, dir).config.metrics, { path: '/prom', allow: ['10.0.0.0/8', 'fd00::/8'] })
+})
 
 t.test('CRS settings pass through to the rule check', async t => {
   const dir = t.testdir({ 'waf.yaml': 'rules: { defaultRules: false, files: [crs/rules], crs: { paranoia: 2, anomalyThreshold: 10 } }\n' })
