@@ -2,6 +2,7 @@ import { getCollection } from '../collections.js'
 import { compileRule } from '../compile.js'
 import type { RuleSpec, TargetInput } from '../compile.js'
 import { RuleLoadError } from '../errors.js'
+import { NO_ARGUMENT_OPERATORS } from '../operators/no-argument.js'
 import type { CompiledRule, Disruptive } from '../model.js'
 import { parseTargetText } from '../compile.js'
 import { responsePhase, responseTargetTooEarly } from '../response-collections.js'
@@ -86,7 +87,7 @@ function toSpec (file: string, obj: Record<string, unknown>, line: number | unde
   if (negated) opName = opName.slice(1)
   if (obj.pattern !== undefined && typeof obj.pattern !== 'string' && typeof obj.pattern !== 'number') fail(file, obj, line, 'pattern', 'must be a string')
   const pattern = obj.pattern === undefined ? undefined : String(obj.pattern)
-  if (pattern === undefined && opName !== 'unconditionalMatch') fail(file, obj, line, 'pattern', 'missing')
+  if (pattern === undefined && !NO_ARGUMENT_OPERATORS.has(opName.toLowerCase())) fail(file, obj, line, 'pattern', 'missing')
   const spec: RuleSpec = {
     file,
     line,

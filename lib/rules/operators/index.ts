@@ -1,6 +1,8 @@
 import type { OperatorFactory } from '../model.js'
 import { beginsWith } from './begins-with.js'
 import { contains } from './contains.js'
+import { detectSQLi } from './detect-sqli.js'
+import { detectXSS } from './detect-xss.js'
 import { endsWith } from './ends-with.js'
 import { eq } from './eq.js'
 import { ge } from './ge.js'
@@ -32,6 +34,6 @@ export function operatorNames (): string[] {
 }
 
 const BUILTIN: Record<string, OperatorFactory> = {
-  rx, pm, contains, beginsWith, endsWith, streq, within, eq, ge, gt, le, lt, unconditionalMatch, noMatch
+  rx, pm, contains, beginsWith, endsWith, streq, within, eq, ge, gt, le, lt, unconditionalMatch, noMatch, detectSQLi, detectXSS
 }
 for (const [name, factory] of Object.entries(BUILTIN)) registerOperator(name, factory)

@@ -49,10 +49,6 @@ const CTL_SUPPORTED = new Set(['ruleremovebyid', 'ruleremovebytag', 'ruleremovet
 const CTL_IGNORED = new Set(['auditengine', 'auditlogparts', 'forcerequestbodyvariable', 'requestbodyprocessor',
   'requestbodyaccess', 'requestbodylimit', 'responsebodyaccess', 'responsebodylimit', 'debugloglevel', 'hashengine',
   'hashenforcement', 'parsexmlintoargs'])
-const UNSUPPORTED_OPERATORS: Record<string, string> = {
-  detectsqli: '@detectSQLi needs libinjection, which this engine does not include',
-  detectxss: '@detectXSS needs libinjection, which this engine does not include'
-}
 const DETECT_TYPES: Record<string, string> = {
   'attack-sqli': 'sqli',
   'attack-xss': 'xss',
@@ -134,8 +130,6 @@ function translateTargets (vars: VariableRef[], partial: string[]): TargetInput[
 
 function translateOperator (d: SecRuleDirective): RuleSpec['operator'] {
   const { name, argument, negated } = d.operator
-  const refused = UNSUPPORTED_OPERATORS[name.toLowerCase()]
-  if (refused !== undefined) throw new Unsupported(refused)
   if (getOperator(name) === undefined) throw new Unsupported(`operator @${name} is not supported`)
   return { name, argument, negated }
 }

@@ -11,8 +11,7 @@ import { isAbsolute, resolve } from 'node:path'
 
 /**
  * The SecLang operators the engine's own registry lacks, registered into it (so YAML rules
- * may use them too). `detectSQLi` / `detectXSS` are deliberately absent: without a real
- * libinjection detector they load as unsupported, reported, rather than as a weak imitation.
+ * may use them too). `detectSQLi` / `detectXSS` (libinjection) are in the engine's own registry.
  */
 
 function predicate (name: string, argument: string, test: (value: string) => boolean): Operator {
