@@ -6,12 +6,14 @@ import { getCollection } from '../lib/rules/collections.js'
 import { chainStages } from '../lib/rules/chain.js'
 import { median, printRatios, throughput } from './harness.js'
 import { formPost, TYPICAL_GET as GET } from './requests.js'
+import { detectorReport } from './libinjection.js'
 
 /**
  * The rule engine with the default rules, in process: median µs per request (both phases) for a
  * typical GET (10 headers, 5 arguments) and a 4 KB form post; the same rules as a naive loop of
  * JavaScript RegExp (one rule after another, every value transformed per rule, no prefilter);
- * growth on adversarial values of 1, 10 and 100 KB; and hello-world throughput with wafRules
+ * growth on adversarial values of 1, 10 and 100 KB; libinjection's detectors beside the
+ * regexes (bench/libinjection.ts); and hello-world throughput with wafRules
  * as a ratio to bare Fastify (child processes, interleaved rounds).
  */
 
@@ -97,6 +99,8 @@ export default async function (): Promise<void> {
     const us = micros(() => big.check(input), kb === 100 ? 100 : 1000)
     process.stdout.write(`  ${String(kb).padStart(3)} KB ${us.toFixed(1).padStart(9)} µs   ${(us / kb).toFixed(2).padStart(7)} µs per KB\n`)
   }
+
+  process.stdout.write(detectorReport(set.rules, micros))
 
   const results = await throughput([
     { name: 'bare fastify', module: 'servers/hello.js' },

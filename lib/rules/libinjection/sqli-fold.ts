@@ -1,4 +1,4 @@
-import { keywordType } from './keywords.js'
+import { keywordType, startsPhrase } from './keywords.js'
 import { SqliToken, T, TOKEN_SIZE, isArithmeticOp, isUnaryOp, tokenIs, type SqliState } from './sqli-tokenizer.js'
 
 /**
@@ -35,6 +35,8 @@ function mergeWords (a: SqliToken, b: SqliToken): boolean {
   const sz2 = b.len
   const sz3 = sz1 + sz2 + 1
   if (sz3 >= TOKEN_SIZE) return false
+  // only a word some keyword starts with ("UNION" of "UNION ALL") can merge: skip building the rest
+  if (!startsPhrase(a.val, 0, sz1)) return false
   for (let i = 0; i < sz1; i++) merged[i] = a.val[i]!
   merged[sz1] = 0x20
   for (let i = 0; i < sz2; i++) merged[sz1 + 1 + i] = b.val[i]!
