@@ -5,6 +5,7 @@ import type { RequestInput } from '../lib/rules/index.js'
 import { configureSecLang, secLangReport, summarize } from '../lib/rules/seclang/index.js'
 import { crsRuleFiles } from './crs-rules.js'
 import { median } from './harness.js'
+import { printResponseCost } from './response.js'
 import { formPost, TYPICAL_GET as GET } from './requests.js'
 
 /**
@@ -45,4 +46,6 @@ export default async function (): Promise<void> {
     process.stdout.write(`  PL${paranoia}: typical GET ${get.toFixed(1).padStart(7)} µs   4 KB form post ${form.toFixed(1).padStart(7)} µs   ` +
       `(load ${loadMs.toFixed(0)} ms; ${summarize(secLangReport(builder))}; GET logged: ${logged.join(',') || 'nothing'})\n`)
   }
+  process.stdout.write('response inspection:\n')
+  await printResponseCost(1)
 }

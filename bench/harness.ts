@@ -275,3 +275,21 @@ export function nsPer (n: number, fn: () => { length: number }): number {
   if (sink === -1) process.stdout.write('')
   return ns
 }
+
+/**
+ * Median µs per call, over batches: CPU time of the process (user + system) per batch divided by
+ * its size. On a quiet machine this is the wall time; on a busy one it is not inflated by the
+ * time the process waits for a core.
+ */
+export function cpuMicros (run: () => unknown, iterations: number): number {
+  for (let i = 0; i < Math.min(500, iterations); i++) run()
+  const batch = Math.max(1, Math.min(50, iterations >> 6))
+  const samples: number[] = []
+  for (let i = 0; i < iterations; i += batch) {
+    const c = process.cpuUsage()
+    for (let k = 0; k < batch; k++) run()
+    const d = process.cpuUsage(c)
+    samples.push((d.user + d.system) / batch)
+  }
+  return median(samples)
+}

@@ -4,7 +4,8 @@ import { Transaction } from '../lib/rules/transaction.js'
 import { DEFAULT_LIMITS } from '../lib/rules/request-data.js'
 import { getCollection } from '../lib/rules/collections.js'
 import { chainStages } from '../lib/rules/chain.js'
-import { median, printRatios, throughput } from './harness.js'
+import { cpuMicros as micros, printRatios, throughput } from './harness.js'
+import { printResponseCost } from './response.js'
 import { formPost, TYPICAL_GET as GET } from './requests.js'
 import { detectorReport } from './libinjection.js'
 
@@ -16,24 +17,6 @@ import { detectorReport } from './libinjection.js'
  * regexes (bench/libinjection.ts); and hello-world throughput with wafRules
  * as a ratio to bare Fastify (child processes, interleaved rounds).
  */
-
-/**
- * Median µs per call, over batches: CPU time of the process (user + system) per batch divided by
- * its size. On a quiet machine this is the wall time; on a busy one it is not inflated by the
- * time the process waits for a core.
- */
-function micros (run: () => unknown, iterations: number): number {
-  for (let i = 0; i < Math.min(500, iterations); i++) run()
-  const batch = Math.max(1, Math.min(50, iterations >> 6))
-  const samples: number[] = []
-  for (let i = 0; i < iterations; i += batch) {
-    const c = process.cpuUsage()
-    for (let k = 0; k < batch; k++) run()
-    const d = process.cpuUsage(c)
-    samples.push((d.user + d.system) / batch)
-  }
-  return median(samples)
-}
 
 /** An RE2 pattern as a JavaScript RegExp: inline `(?i)` / `(?i:` become the `i` flag. */
 function jsRegExp (source: string): RegExp {
@@ -101,6 +84,9 @@ export default async function (): Promise<void> {
   }
 
   process.stdout.write(detectorReport(set.rules, micros))
+
+  process.stdout.write(`response phases: ${engine.ruleSet.phases[3] === undefined && engine.ruleSet.phases[4] === undefined ? 'the default rules have none, so no response hook is added' : 'loaded'}; with the CRS at PL1:\n`)
+  await printResponseCost(1)
 
   const results = await throughput([
     { name: 'bare fastify', module: 'servers/hello.js' },
