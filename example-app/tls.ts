@@ -50,6 +50,22 @@ function readPem (setting: string, file: string): string {
   }
 }
 
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g
+
+/** Every certificate of a chain file must parse: OpenSSL would skip a bad one without a word. */
+function checkChain (setting: string, file: string, pem: string): void {
+  const blocks = pem.match(PEM_CERTIFICATE) ?? []
+  if (blocks.length === 0) throw new ConfigError(`"${setting}": ${file} holds no PEM certificate`)
+  blocks.forEach((block, i) => {
+    try {
+      // eslint-disable-next-line no-new
+      new X509Certificate(block)
+    } catch (err) {
+      throw new ConfigError(`"${setting}": certificate ${i + 1} of ${file} does not load: ${(err as Error).message}`)
+    }
+  })
+}
+
 /** Reads and checks one certificate, key and chain; errors name the setting and the file. */
 function loadOne (setting: string, files: CertificateFiles): LoadedCertificate {
   const certPem = readPem(`${setting}.cert`, files.cert)
@@ -67,6 +83,7 @@ function loadOne (setting: string, files: CertificateFiles): LoadedCertificate {
   } catch (err) {
     throw new ConfigError(`"${setting}.key": ${files.key} is not a PEM private key (or it is encrypted): ${(err as Error).message}`)
   }
+  if (caPem !== undefined) checkChain(`${setting}.ca`, files.ca as string, caPem)
   if (!cert.checkPrivateKey(key)) {
     throw new ConfigError(`"${setting}.key": ${files.key} is not the private key of the certificate in ${files.cert}`)
   }

@@ -8,6 +8,7 @@ import { makeCerts } from '../helpers/certs.js'
 import type { TestCerts } from '../helpers/certs.js'
 import { gatewayRefuses, startGateway } from '../helpers/gateway.js'
 import { startDemoUpstream } from '../../example-app/upstream.js'
+import { freePort } from '../helpers/ports.js'
 
 /**
  * The gateway terminating TLS, as a user runs it: `listen.tls` with a certificate made by openssl
@@ -126,24 +127,46 @@ t.test('HTTPS, a certificate per domain by SNI, HTTP/2 and HTTP/1.1 through ALPN
   t.ok(heart.some(r => r.domains?.['detect.example'] !== undefined), 'the heartbeat counts the HTTP/2 domain')
 })
 
-t.test('bad certificate files stop the start, naming the setting and the file', async t => {
+t.test('a bad certificate file stops the start, naming the setting and the file', async t => {
+  // Every kind of bad file is in test/example-app/tls.test.ts; here, that the process refuses.
   const dir = t.testdir({})
-  writeFileSync(join(dir, 'server.crt'), certs.serverCert)
   writeFileSync(join(dir, 'server.key'), certs.serverKey)
-  writeFileSync(join(dir, 'sni.key'), certs.sniKey)
-  writeFileSync(join(dir, 'garbage.crt'), 'not a certificate\n')
-  const cases: Array<[string, string, RegExp]> = [
-    ['missing.yaml', 'listen: { tls: { cert: nope.crt, key: server.key } }', /"listen\.tls\.cert": cannot read .*nope\.crt: ENOENT/],
-    ['garbage.yaml', 'listen: { tls: { cert: garbage.crt, key: server.key } }', /"listen\.tls\.cert": .*garbage\.crt is not a PEM certificate/],
-    ['mismatch.yaml', 'listen: { tls: { cert: server.crt, key: sni.key } }', /"listen\.tls\.key": .*sni\.key is not the private key of the certificate in .*server\.crt/],
-    ['domain.yaml', 'listen: { tls: { cert: server.crt, key: server.key } }\ndomains:\n  a.example: { tls: { cert: server.crt, key: gone.key } }', /"domains\.a\.example\.tls\.key": cannot read .*gone\.key/],
-    ['nodefault.yaml', 'domains:\n  a.example: { tls: { cert: server.crt, key: server.key } }', /"domains\.a\.example\.tls" needs "listen\.tls"/],
-    ['nokey.yaml', 'listen: { tls: { cert: server.crt } }', /"listen\.tls\.key" must be the path of a PEM private key file/]
-  ]
-  for (const [file, yaml, expected] of cases) {
-    writeFileSync(join(dir, file), yaml + '\n')
-    const r = await gatewayRefuses({ WAF_CONFIG: file }, dir)
-    t.equal(r.code, 1, `${file}: exit 1`)
-    t.match(r.stderr, expected, `${file}: ${r.stderr.trim()}`)
+  writeFileSync(join(dir, 'missing.yaml'), 'listen: { tls: { cert: nope.crt, key: server.key } }\n')
+  const r = await gatewayRefuses({ WAF_CONFIG: 'missing.yaml' }, dir)
+  t.equal(r.code, 1)
+  t.match(r.stderr, /^fastify-waflog gateway: .*missing\.yaml: "listen\.tls\.cert": cannot read .*nope\.crt: ENOENT/)
+})
+
+t.test('SIGHUP reads the certificate files again; a bad one is refused and the running one stays', async t => {
+  const dir = t.testdir({})
+  writeFileSync(join(dir, 'site.crt'), certs.serverCert)
+  writeFileSync(join(dir, 'site.key'), certs.serverKey)
+  const port = await freePort()
+  writeFileSync(join(dir, 'waf.yaml'), `listen: { host: 127.0.0.1, port: ${port}, tls: { cert: site.crt, key: site.key } }\nheartbeat: { interval: 60000 }\n`)
+  const upstream = await startDemoUpstream()
+  t.teardown(() => { upstream.server.close(); upstream.server.closeAllConnections() })
+  // WAF_PORT empty: the port is the file's, the same for every generation.
+  const gw = await startGateway({ WAF_CONFIG: 'waf.yaml', WAF_UPSTREAM: upstream.url, WAF_PORT: '' }, dir)
+  t.teardown(() => gw.stop('SIGKILL'))
+  t.equal((await handshake(port, 'localhost', ['http/1.1'])).cn, 'localhost')
+
+  const waitFor = async (what: string, read: () => string, re: RegExp): Promise<void> => {
+    const end = Date.now() + 30_000
+    while (!re.test(read())) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${gw.stdout()}\n${gw.stderr()}`)
+      await new Promise(resolve => setTimeout(resolve, 25))
+    }
   }
+  writeFileSync(join(dir, 'site.crt'), certs.sniCert)
+  writeFileSync(join(dir, 'site.key'), certs.sniKey)
+  gw.child.kill('SIGHUP')
+  await waitFor('the reload', gw.stdout, /reloaded .*generation 2/)
+  t.equal((await handshake(port, 'localhost', ['http/1.1'])).cn, 'collector.example', 'the new certificate is served after SIGHUP')
+
+  writeFileSync(join(dir, 'site.key'), certs.serverKey)
+  gw.child.kill('SIGHUP')
+  await waitFor('the refusal', gw.stderr, /reload refused/)
+  t.match(gw.stderr(), /reload refused: .*"listen\.tls\.key": .*site\.key is not the private key of the certificate in .*site\.crt/)
+  t.equal((await handshake(port, 'localhost', ['http/1.1'])).cn, 'collector.example', 'the running certificate keeps serving')
+  t.equal(await gw.stop('SIGTERM'), 0)
 })
