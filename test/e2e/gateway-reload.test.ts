@@ -9,6 +9,7 @@ import { startGateway } from '../helpers/gateway.js'
 import type { GatewayProcess } from '../helpers/gateway.js'
 import { startLoad } from '../helpers/load.js'
 import { freePort } from '../helpers/ports.js'
+import { until } from '../helpers/until.js'
 
 /**
  * SIGHUP under continuous load: good and bad configurations, a new upstream, a new rule, more
@@ -44,13 +45,6 @@ function get (port: number, path: string): Promise<{ status: number, body: strin
   })
 }
 
-async function until (what: string, test: () => boolean, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
-}
 
 const count = (s: string, re: RegExp): number => (s.match(new RegExp(re.source, 'g')) ?? []).length
 

@@ -1,4 +1,5 @@
 import http from 'node:http'
+import https from 'node:https'
 
 /**
  * Continuous, bounded load on the gateway: `concurrency` loops, each sending one request after
@@ -15,6 +16,8 @@ export interface LoadOptions {
   /** The path of request `i` (default `/load/<i>`). */
   path?: (i: number) => string
   expect?: number
+  /** HTTPS, trusting this CA (PEM); the SNI name is `localhost`. */
+  tls?: { ca: string }
 }
 
 export interface LoadFailure { i: number, path: string, status?: number, error?: string, body?: string, /** ms since the load started. */ at: number }
@@ -34,7 +37,9 @@ export interface Load {
 }
 
 export function startLoad (opts: LoadOptions): Load {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency ?? 4 })
+  const agentOpts = { keepAlive: true, maxSockets: opts.concurrency ?? 4 }
+  const agent = opts.tls === undefined ? new http.Agent(agentOpts) : new https.Agent({ ...agentOpts, ca: opts.tls.ca, servername: 'localhost' })
+  const client = opts.tls === undefined ? http : https
   const max = opts.max ?? 20_000
   const deadline = Date.now() + (opts.maxMs ?? 60_000)
   const result: LoadResult = { sent: 0, ok: 0, failures: [], ids: [] }
@@ -43,7 +48,7 @@ export function startLoad (opts: LoadOptions): Load {
   const started = Date.now()
   const one = (i: number): Promise<void> => new Promise(resolve => {
     const path = (opts.path ?? (n => `/load/${n}`))(i)
-    const req = http.request({ host: '127.0.0.1', port: opts.port, path, agent, headers: { host: opts.host ?? 'shop.example' } }, res => {
+    const req = client.request({ host: '127.0.0.1', port: opts.port, path, agent, headers: { host: opts.host ?? 'shop.example' } }, res => {
       let body = ''
       res.setEncoding('utf8').on('data', (d: string) => { body += d })
       res.on('end', () => {

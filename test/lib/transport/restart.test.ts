@@ -2,16 +2,10 @@ import t from 'tap'
 import { SocketTransport } from '../../../lib/transport/transport.js'
 import { tcpCollector } from '../../helpers/collector.js'
 import { invariantHolds, lineOf, logPaced, seqs } from './invariant.js'
+import { until } from '../../helpers/until.js'
 
 const fast = { flushInterval: 20, retry: { initialDelay: 10, maxDelay: 100 } }
 
-async function until (what: string, test: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 5))
-  }
-}
 
 t.test('collector restarted gracefully in the middle of 100k lines: nothing lost, order kept', async t => {
   const c = await tcpCollector()
