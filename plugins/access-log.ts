@@ -155,7 +155,7 @@ export const wafAccessLog = fp<WafAccessLogOptions>(async function wafAccessLog 
       if (condition(rec, undefined, undefined)) log.write('access', rec)
     }
   }
-  app.addHook('onRequest', core.onRequestHook(participant))
+  core.addJoinHook(app, participant)
 }, { name: 'waf-access-log', fastify: '5.x', dependencies: ['waf-socket'] })
 
 export default wafAccessLog

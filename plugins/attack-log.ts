@@ -96,7 +96,7 @@ export const wafAttackLog = fp<WafAttackLogOptions>(async function wafAttackLog 
       log.write('attack', buildAttackRecord(req, ctx, plainAddress(info.remoteAddress) ?? '', o))
     }
   }
-  app.addHook('onRequest', core.onRequestHook(participant))
+  core.addJoinHook(app, participant)
 }, { name: 'waf-attack-log', fastify: '5.x', dependencies: ['waf-socket'] })
 
 export default wafAttackLog

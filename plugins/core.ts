@@ -63,6 +63,8 @@ export class WafCore {
    * encapsulated context only ever see requests under its prefix.
    */
   private readonly scopes = new Map<WafParticipant, string>()
+  /** Apps whose plugins' join hooks the umbrella is collecting into one (see collectJoinHooks). */
+  private readonly collecting = new Map<FastifyInstance, Array<{ p: WafParticipant, index: number }>>()
   readonly log: LogFramework
   /**
    * The one listener every joined request's response gets: `ServerResponse` emits 'close' after
@@ -252,8 +254,56 @@ export class WafCore {
    * The hook a participant's plugin adds in its own (possibly encapsulated) context. A plain
    * function over `this`, not a closure per request.
    */
-  onRequestHook (p: WafParticipant, scope?: { prefix: string }): (request: FastifyRequest, reply: FastifyReply, done: () => void) => void {
+  onRequestHook (p: WafParticipant, scope?: { prefix: string }): JoinHook {
     const core = this
+    const index = this.enlist(p, scope)
+    return function wafJoin (request, reply, done) {
+      // A participant that answered (403, 503) ends the hook chain: calling done() after a send
+      // would run the handler when an onSend hook is asynchronous.
+      if (core.joinFor(p, index, request, reply, false) === JOIN_REPLIED) return
+      done()
+    }
+  }
+
+  /**
+   * What a waf plugin calls to join requests: adds its `onRequest` hook to `app`, or, while the
+   * umbrella collects the hooks of `app` (`collectJoinHooks`), lines the participant up for the
+   * umbrella's one hook.
+   */
+  addJoinHook (app: FastifyInstance, p: WafParticipant, scope?: { prefix: string }): void {
+    const collected = this.collecting.get(app)
+    if (collected === undefined) {
+      app.addHook('onRequest', this.onRequestHook(p, scope))
+      return
+    }
+    collected.push({ p, index: this.enlist(p, scope) })
+  }
+
+  /**
+   * Collects the join hooks the plugins registered on `app` add from now on, until the returned
+   * function adds them to `app` as one `onRequest` hook that joins each participant in the same
+   * order, and stops at the first that answers, as a chain of one hook each would. The umbrella
+   * registers its plugins one after another with nothing in between, so only Fastify's dispatch
+   * of four more hooks per request goes.
+   */
+  collectJoinHooks (app: FastifyInstance): () => void {
+    const list: Array<{ p: WafParticipant, index: number }> = []
+    this.collecting.set(app, list)
+    return () => {
+      this.collecting.delete(app)
+      if (list.length === 0) return
+      const core = this
+      app.addHook('onRequest', function wafJoinAll (request, reply, done) {
+        for (let i = 0; i < list.length; i++) {
+          if (core.joinFor(list[i].p, list[i].index, request, reply, false) === JOIN_REPLIED) return
+        }
+        done()
+      })
+    }
+  }
+
+  /** Adds a participant to the app's list once; returns its index (its bit in a JoinedSet). */
+  private enlist (p: WafParticipant, scope: { prefix: string } | undefined): number {
     if (!this.participants.includes(p)) {
       JoinedSet.check(p.key)
       if (this.participants.length >= JoinedSet.MAX) {
@@ -262,16 +312,12 @@ export class WafCore {
       this.participants.push(p)
       this.departures = departureOrder(this.participants)
     }
-    const index = this.participants.indexOf(p)
     if (scope !== undefined) this.scopes.set(p, scope.prefix)
-    return function wafJoin (request, reply, done) {
-      // A participant that answered (403, 503) ends the hook chain: calling done() after a send
-      // would run the handler when an onSend hook is asynchronous.
-      if (core.joinFor(p, index, request, reply, false) === JOIN_REPLIED) return
-      done()
-    }
+    return this.participants.indexOf(p)
   }
 }
+
+type JoinHook = (request: FastifyRequest, reply: FastifyReply, done: () => void) => void
 
 /**
  * Installs the core on the app once, over the app's transport; `waf-socket` calls it. The caller

@@ -246,5 +246,5 @@ export const wafForensic = fp<WafForensicOptions>(async function wafForensic (ap
       if (!forensic.write(ctx.id, '-', formatMinusLine(ctx.id), immediate)) failed('-', ctx.id, undefined)
     }
   }
-  app.addHook('onRequest', core.onRequestHook(participant, app))
+  core.addJoinHook(app, participant, app)
 }, { name: 'waf-forensic', fastify: '5.x', dependencies: ['waf-socket'] })

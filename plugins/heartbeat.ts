@@ -130,7 +130,7 @@ export const wafHeartbeat = fp<WafHeartbeatOptions>(async function wafHeartbeat 
     }
   }
   // The context's prefix scopes the early path (requests answered before routing) like the hooks.
-  app.addHook('onRequest', core.onRequestHook(participant, app))
+  core.addJoinHook(app, participant, app)
 
   app.decorate('wafHeartbeat', {
     snapshot: () => heartbeat.snapshot(),

@@ -4,6 +4,7 @@ import { resolveNodeName } from '../lib/node-name.js'
 import { validateRouteToggles } from '../lib/switches.js'
 import type { RouteToggle } from '../lib/switches.js'
 import { wafSocket } from './socket.js'
+import { coreOf } from './core.js'
 import type { WafSocketOptions } from './socket.js'
 import { wafForensic } from './forensic.js'
 import type { WafForensicOptions } from './forensic.js'
@@ -84,12 +85,15 @@ export const waf = fp<WafOptions>(async function waf (app: FastifyInstance, opts
   const node = opts.node === undefined ? {} : { node: resolveNodeName('waf', opts.node) }
 
   await app.register(wafSocket, opts.transport)
+  // One onRequest hook for every plugin below instead of one each (see WafCore.collectJoinHooks).
+  const joinHooksCollected = coreOf(app).collectJoinHooks(app)
   // 'turn': one write per event-loop turn for the "+" lines (see WafForensicOptions.immediate).
   if (forensic !== false) await app.register(wafForensic, { immediate: 'turn', ...forensic, routes })
   if (rules !== false) await app.register(wafRules, { ...rules, routes })
   if (attack !== false) await app.register(wafAttackLog, { ...node, ...attack, routes })
   if (access !== false) await app.register(wafAccessLog, { ...node, ...access, routes })
   if (heartbeat !== false) await app.register(wafHeartbeat, { ...node, ...heartbeat, routes })
+  joinHooksCollected()
 }, { name: 'waf', fastify: '5.x' })
 
 export default waf

@@ -262,7 +262,7 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
     }
     return ctx.policy.rules && ctx.policy.mode !== 'off'
   }
-  app.addHook('onRequest', core.onRequestHook(participant))
+  core.addJoinHook(app, participant)
 
   app.addHook('preParsing', function wafRulesDeny (request, reply, payload, done) {
     const r = request as RulesRequest
