@@ -8,6 +8,7 @@ import { readAllow, readMetrics } from './config-metrics.js'
 import type { MetricsConfig } from './config-metrics.js'
 import { EDGE_DOMAIN_KEYS, EDGE_LISTEN_KEYS, EDGE_TOP_KEYS, readDomainEdge, readEdge } from './config-edge.js'
 import type { DomainEdgeConfig, EdgeConfig } from './config-edge.js'
+import { redactRedisUrl, redisUrlProblem } from '../lib/rate-limit/redis-url.js'
 
 /**
  * The gateway's configuration: a YAML file (`WAF_CONFIG`) overridden by `WAF_*` environment
@@ -59,7 +60,8 @@ export interface GatewayConfig {
   }
   access: { format: string }
   heartbeat: { interval: number, format: 'json' | 'graphite', graphitePrefix: string }
-  rateLimit: { max: number, timeWindow: number } | false
+  /** CC limiting; with `redis`, the counters live in Redis, shared by every gateway that names it. */
+  rateLimit: { max: number, timeWindow: number, redis: string | undefined, redisTimeout: number } | false
   /** TLS toward https upstreams: verified against the system store unless `ca` or `rejectUnauthorized: false` says otherwise. */
   upstreamTls: { ca: string | undefined, rejectUnauthorized: boolean }
   status: { path: string, allow: string[] }
@@ -174,7 +176,8 @@ export const ENV_SETTINGS: Readonly<Record<string, string>> = {
   WAF_ACCESS_FORMAT: 'access.format',
   WAF_HEARTBEAT_INTERVAL: 'heartbeat.interval',
   WAF_RATE_LIMIT_MAX: 'rateLimit.max (0 turns rate limiting off)',
-  WAF_RATE_LIMIT_WINDOW: 'rateLimit.timeWindow'
+  WAF_RATE_LIMIT_WINDOW: 'rateLimit.timeWindow',
+  WAF_RATE_LIMIT_REDIS: 'rateLimit.redis'
 }
 
 /** Environment variables starting with WAF_ that belong to other tools, not to the gateway. */
@@ -218,6 +221,7 @@ function applyEnv (raw: Obj, env: NodeJS.ProcessEnv): string[] {
   if (max === 0) raw.rateLimit = false
   else if (max !== undefined) section('rateLimit').max = max
   if (envInt(env, 'WAF_RATE_LIMIT_WINDOW') !== undefined && raw.rateLimit !== false) section('rateLimit').timeWindow = envInt(env, 'WAF_RATE_LIMIT_WINDOW')
+  if (raw.rateLimit !== false) set('WAF_RATE_LIMIT_REDIS', v => { section('rateLimit').redis = v })
   return unknown
 }
 
@@ -335,10 +339,15 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
     rateLimit = false
   } else {
     const rl = r.obj(raw.rateLimit, 'rateLimit')
-    r.keys(rl, 'rateLimit', ['max', 'timeWindow'])
+    r.keys(rl, 'rateLimit', ['max', 'timeWindow', 'redis', 'redisTimeout'])
+    const redis = r.str(rl.redis, 'rateLimit.redis')
+    const redisProblem = redis === undefined ? undefined : redisUrlProblem(redis)
+    if (redisProblem !== undefined) r.fail('rateLimit.redis', `a Redis URL: it ${redisProblem}`, redactRedisUrl(redis as string))
     rateLimit = {
       max: r.int(rl.max, 'rateLimit.max', 1, 1e9) ?? 1000,
-      timeWindow: r.int(rl.timeWindow, 'rateLimit.timeWindow', 1, 86_400_000) ?? 60_000
+      timeWindow: r.int(rl.timeWindow, 'rateLimit.timeWindow', 1, 86_400_000) ?? 60_000,
+      redis,
+      redisTimeout: r.int(rl.redisTimeout, 'rateLimit.redisTimeout', 1, 60_000) ?? 100
     }
   }
 

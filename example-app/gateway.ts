@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOption
 import replyFrom from '@fastify/reply-from'
 import type { FastifyReplyFromHooks } from '@fastify/reply-from'
 import rateLimit from '@fastify/rate-limit'
-import { waf, wafServerOptions, wafUpstream, wafRateLimitHooks } from '../plugins/index.js'
+import { waf, wafServerOptions, wafUpstream, wafRateLimitHooks, wafRateLimitRedis } from '../plugins/index.js'
 import type { WafOptions } from '../plugins/index.js'
 import { cautiousMode } from '../lib/rules/rule-set-settings.js'
 import { summarize } from '../lib/rules/seclang/report.js'
@@ -149,9 +149,12 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
 
   const rateLimits = rateLimitSettings(config)
   if (rateLimits !== undefined) {
+    const shared = config.rateLimit === false ? undefined : config.rateLimit
     await app.register(rateLimit, {
       ...rateLimits,
-      ...wafRateLimitHooks()
+      ...wafRateLimitHooks(),
+      // Shared by every gateway on this Redis; fails open (counted as rl_err) when it is away.
+      ...(shared?.redis === undefined ? {} : wafRateLimitRedis(app, { url: shared.redis, timeout: shared.redisTimeout, warnInterval: config.heartbeat.interval }))
     })
   }
   if (config.edge.health !== undefined) registerHealth(app, config.edge.health.path, opts.health ?? { draining: false })

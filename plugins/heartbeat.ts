@@ -43,6 +43,8 @@ export interface WafHeartbeatApi {
    * metrics. Built on call from counters kept anyway.
    */
   metrics(): MetricFamily[]
+  /** Counts `rl_err` for `domain`: a request the rate-limit store could not count (it passed). */
+  countRateLimitError(domain: string): void
 }
 
 declare module 'fastify' {
@@ -139,7 +141,8 @@ export const wafHeartbeat = fp<WafHeartbeatOptions>(async function wafHeartbeat 
       ...heartbeatFamilies(heartbeat.cumulative()),
       ...transportFamilies(transport.stats()),
       ...(requestMetrics === undefined ? [] : requestMetrics.families())
-    ]
+    ],
+    countRateLimitError: (domain: string) => { table.countRateLimitError(domain) }
   } satisfies WafHeartbeatApi)
 
   app.addHook('onReady', async function wafHeartbeatStart () {

@@ -103,6 +103,8 @@ export type { WafSocketOptions, WafForensicOptions, WafRulesOptions, WafAttackLo
 export { wafServerOptions } from './core.js'
 export { wafUpstream, wafRateLimitHooks, markCc } from './upstream.js'
 export type { WafUpstreamOptions, WafUpstreamHooks, WafRateLimitHookOptions } from './upstream.js'
+export { wafRateLimitRedis, wafRateLimitKey, domainOfWafKey } from './rate-limit-redis.js'
+export type { WafRateLimitRedisOptions, WafRateLimitRedisSettings } from './rate-limit-redis.js'
 export type { WafContext, WafPolicy, WafMode, WafAction, AttackEntry, UpstreamInfo, PluginKey } from '../lib/context.js'
 export type { Channel, ChannelStats, Transport } from '../lib/transport/types.js'
 export type { ChannelOptions, ChannelDefaults } from '../lib/transport/types.js'

@@ -27,6 +27,8 @@ export class DomainCounters {
   cc = 0
   /** Requests forwarded upstream. */
   acu = 0
+  /** Requests the rate-limit store could not count (Redis down or slow): they passed unlimited. */
+  rlErr = 0
 }
 
 /** The counters as they appear on the wire, in wire order. */
@@ -43,15 +45,16 @@ export interface CounterValues {
   b: number
   cc: number
   acu: number
+  rl_err: number
 }
 
 export type CounterName = keyof CounterValues
 
 /** Wire names in report order. */
-export const COUNTER_NAMES: readonly CounterName[] = ['ub', 'db', 'ac', '4x', '5x', 'u4', 'u5', 'at', 'ao', 'b', 'cc', 'acu']
+export const COUNTER_NAMES: readonly CounterName[] = ['ub', 'db', 'ac', '4x', '5x', 'u4', 'u5', 'at', 'ao', 'b', 'cc', 'acu', 'rl_err']
 
 export function counterValues (c: DomainCounters): CounterValues {
-  return { ub: c.ub, db: c.db, ac: c.ac, '4x': c.x4, '5x': c.x5, u4: c.u4, u5: c.u5, at: c.at, ao: c.ao, b: c.b, cc: c.cc, acu: c.acu }
+  return { ub: c.ub, db: c.db, ac: c.ac, '4x': c.x4, '5x': c.x5, u4: c.u4, u5: c.u5, at: c.at, ao: c.ao, b: c.b, cc: c.cc, acu: c.acu, rl_err: c.rlErr }
 }
 
 /** One request, as the counters see it. */
@@ -153,6 +156,11 @@ export class CounterTable {
     if (outbound) c.ao++
     if (bot) c.b++
     if (cc) c.cc++
+  }
+
+  /** A request of `domain` that the rate-limit store failed to count (it passed unlimited). */
+  countRateLimitError (domain: string): void {
+    this.lookup(domain).rlErr++
   }
 
   /** Distinct real domains counted this interval. */

@@ -115,4 +115,5 @@ function addInto (into: DomainCounters, c: DomainCounters): void {
   into.b += c.b
   into.cc += c.cc
   into.acu += c.acu
+  into.rlErr += c.rlErr
 }

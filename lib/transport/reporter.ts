@@ -1,3 +1,4 @@
+import { WarnThrottle } from '../warn-throttle.js'
 import type { ChannelStats, TransportLogger } from './types.js'
 
 /**
@@ -5,8 +6,7 @@ import type { ChannelStats, TransportLogger } from './types.js'
  * since the previous one (errors, drops by reason, the last error). Nothing is logged per line.
  */
 export class Reporter {
-  private last = 0
-  private timer: NodeJS.Timeout | null = null
+  private readonly throttle: WarnThrottle
   private errors = 0
   private overflow = 0
   private oversize = 0
@@ -18,8 +18,10 @@ export class Reporter {
     private readonly url: string,
     private readonly stats: () => ChannelStats,
     private readonly logger: TransportLogger | undefined,
-    private readonly interval: number
-  ) {}
+    interval: number
+  ) {
+    this.throttle = new WarnThrottle(interval, () => this.emit())
+  }
 
   error (err: unknown): void {
     this.errors++
@@ -29,34 +31,21 @@ export class Reporter {
 
   drop (reason: 'overflow' | 'oversize' | 'closed'): void {
     this[reason]++
-    if (this.timer === null) this.schedule()
+    this.schedule()
   }
 
   /** Writes what is pending now (at close), without waiting for the interval. */
   flushNow (): void {
-    if (this.timer !== null) clearTimeout(this.timer)
-    this.timer = null
-    this.emit()
+    this.throttle.flush()
   }
 
   private schedule (): void {
-    if (this.logger === undefined || this.timer !== null) return
-    const wait = this.last + this.interval - Date.now()
-    if (wait <= 0) {
-      this.emit()
-      return
-    }
-    this.timer = setTimeout(() => {
-      this.timer = null
-      this.emit()
-    }, wait)
-    this.timer.unref()
+    if (this.logger !== undefined) this.throttle.poke()
   }
 
-  private emit (): void {
-    if (this.logger === undefined) return
-    if (this.errors === 0 && this.overflow === 0 && this.oversize === 0 && this.closed === 0) return
-    this.last = Date.now()
+  private emit (): boolean {
+    if (this.logger === undefined) return false
+    if (this.errors === 0 && this.overflow === 0 && this.oversize === 0 && this.closed === 0) return false
     const dropped = { overflow: this.overflow, oversize: this.oversize, closed: this.closed }
     const msg = `waf-socket: channel "${this.channel}" (${this.url}): ` +
       [this.errors > 0 ? `${this.errors} error(s), last: ${this.lastError ?? 'unknown'}` : '',
@@ -68,6 +57,7 @@ export class Reporter {
     this.oversize = 0
     this.closed = 0
     this.lastError = undefined
+    return true
   }
 }
 

@@ -20,10 +20,16 @@ t.test('no file and no environment: the embedded defaults', async t => {
     attack: pathToFileURL(join(cwd, 'logs', 'attack.log')).href,
     heart: pathToFileURL(join(cwd, 'logs', 'heartbeat.log')).href
   })
-  t.same(config.rateLimit, { max: 1000, timeWindow: 60000 })
+  t.same(config.rateLimit, { max: 1000, timeWindow: 60000, redis: undefined, redisTimeout: 100 })
   t.equal(config.node, hostname(), 'the node is the host name')
   t.equal(config.heartbeat.graphitePrefix, 'waf.{node}.{wid}')
   t.same(warnings, [])
+})
+
+t.test('rateLimit.redis and redisTimeout, from the file and WAF_RATE_LIMIT_REDIS', async t => {
+  const dir = t.testdir({ 'waf.yaml': 'rateLimit: { max: 50, redis: "rediss://:pw@redis.internal:6380/2", redisTimeout: 250 }\n' })
+  t.same(loadConfig({ WAF_CONFIG: 'waf.yaml' }, dir).config.rateLimit, { max: 50, timeWindow: 60000, redis: 'rediss://:pw@redis.internal:6380/2', redisTimeout: 250 })
+  t.equal((loadConfig({ WAF_CONFIG: 'waf.yaml', WAF_RATE_LIMIT_REDIS: 'redis://127.0.0.1:6379/0' }, dir).config.rateLimit as { redis: string }).redis, 'redis://127.0.0.1:6379/0')
 })
 
 t.test('node and the graphite prefix, from the file and WAF_NODE', async t => {
@@ -83,6 +89,10 @@ const bad: Array<[string, string, RegExp]> = [
   ['an unknown metrics setting', 'metrics: { port: 9100 }\n', /"metrics.port" is not a known setting \(known: path, allow\)/],
   ['a metrics allow entry that is a name', 'metrics: { allow: [localhost] }\n', /"metrics.allow" must be a list of IP addresses or CIDR ranges \(got .*localhost/],
   ['a status allow range too wide', 'status: { allow: [10.0.0.0/40] }\n', /"status.allow" must be a list of IP addresses or CIDR ranges/],
+  ['a Redis URL of another scheme', 'rateLimit: { redis: "http://127.0.0.1:6379" }\n', /"rateLimit.redis" must be a Redis URL: it must be a URL with redis: or rediss: \(got http:\) \(got "http:\/\/127.0.0.1:6379\/?"\)/],
+  ['a Redis URL with a bad database', 'rateLimit: { redis: "redis://127.0.0.1:6379/db1" }\n', /"rateLimit.redis" must be a Redis URL: it must end in a database number/],
+  ['a Redis URL that is no URL, with its password hidden', 'rateLimit: { redis: "redis//:pw@x" }\n', /"rateLimit.redis" must be a Redis URL: .*\(got "\(invalid URL\)"\)/],
+  ['a Redis timeout of 0', 'rateLimit: { redisTimeout: 0 }\n', /"rateLimit.redisTimeout" must be a whole number from 1 to 60000/],
   ['broken YAML', 'mode: [\n', /not valid YAML/],
   ['a list at top level', '- a\n', /must hold a mapping/]
 ]

@@ -63,7 +63,7 @@ function port (app: FastifyInstance): number {
 }
 
 function zero (): CounterValues {
-  return { ub: 0, db: 0, ac: 0, '4x': 0, '5x': 0, u4: 0, u5: 0, at: 0, ao: 0, b: 0, cc: 0, acu: 0 }
+  return { ub: 0, db: 0, ac: 0, '4x': 0, '5x': 0, u4: 0, u5: 0, at: 0, ao: 0, b: 0, cc: 0, acu: 0, rl_err: 0 }
 }
 
 interface Sent {

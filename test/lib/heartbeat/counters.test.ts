@@ -27,12 +27,15 @@ t.test('each request lands in exactly the counters it should', async t => {
   table.count(req({ bot: true }))
   table.count(req({ cc: true, status: 429 }))
   table.count(req({ domain: 'b.example', status: 600 /* not a 5xx */ }))
+  // Failures of the rate-limit store, counted apart from the request itself.
+  table.countRateLimitError('a.example')
+  table.countRateLimitError('a.example')
   const s = table.snapshot()
   t.same(counterValues(s.domains.get('a.example') as DomainCounters), {
-    ub: 100 * 11 + 1, db: 200 * 10 + 2, ac: 12, '4x': 6, '5x': 2, u4: 1, u5: 1, at: 2, ao: 1, b: 1, cc: 1, acu: 3
+    ub: 100 * 11 + 1, db: 200 * 10 + 2, ac: 12, '4x': 6, '5x': 2, u4: 1, u5: 1, at: 2, ao: 1, b: 1, cc: 1, acu: 3, rl_err: 2
   })
   t.same(counterValues(s.domains.get('b.example') as DomainCounters), {
-    ub: 100, db: 200, ac: 1, '4x': 0, '5x': 0, u4: 0, u5: 0, at: 0, ao: 0, b: 0, cc: 0, acu: 0
+    ub: 100, db: 200, ac: 1, '4x': 0, '5x': 0, u4: 0, u5: 0, at: 0, ao: 0, b: 0, cc: 0, acu: 0, rl_err: 0
   })
   t.equal(s.since, 1000)
   t.same(Object.keys(counterValues(new DomainCounters())), COUNTER_NAMES, 'wire order')
@@ -50,7 +53,7 @@ t.test('countContext reads the request context', async t => {
   const table = new CounterTable(10)
   table.countContext(ctx, 502)
   const c = counterValues(table.snapshot().domains.get('shop.example') as DomainCounters)
-  t.same(c, { ub: 7, db: 9, ac: 1, '4x': 0, '5x': 1, u4: 0, u5: 1, at: 1, ao: 0, b: 1, cc: 1, acu: 1 })
+  t.same(c, { ub: 7, db: 9, ac: 1, '4x': 0, '5x': 1, u4: 0, u5: 1, at: 1, ao: 0, b: 1, cc: 1, acu: 1, rl_err: 0 })
   const outbound = factory.createFor('out.example', undefined)
   outbound.attacks.push({ ruleId: '2', msg: '', detectType: 'sqli', severity: 'critical', tags: [], location: 'RESPONSE_BODY', payload: 'x', action: 'log', phase: 4 })
   table.countContext(outbound, 200)

@@ -12,11 +12,11 @@ t.test('one line per counter per domain, then the worker metrics', async t => {
   t.same(lines, [
     'waf.___1_.ub 1 1763764800', 'waf.___1_.db 2 1763764800', 'waf.___1_.ac 1 1763764800', 'waf.___1_.4x 0 1763764800',
     'waf.___1_.5x 0 1763764800', 'waf.___1_.u4 0 1763764800', 'waf.___1_.u5 0 1763764800', 'waf.___1_.at 0 1763764800',
-    'waf.___1_.ao 0 1763764800', 'waf.___1_.b 0 1763764800', 'waf.___1_.cc 0 1763764800', 'waf.___1_.acu 0 1763764800',
+    'waf.___1_.ao 0 1763764800', 'waf.___1_.b 0 1763764800', 'waf.___1_.cc 0 1763764800', 'waf.___1_.acu 0 1763764800', 'waf.___1_.rl_err 0 1763764800',
     'waf.shop_example.ub 10 1763764800', 'waf.shop_example.db 20 1763764800', 'waf.shop_example.ac 1 1763764800',
     'waf.shop_example.4x 1 1763764800', 'waf.shop_example.5x 0 1763764800', 'waf.shop_example.u4 1 1763764800',
     'waf.shop_example.u5 0 1763764800', 'waf.shop_example.at 0 1763764800', 'waf.shop_example.ao 0 1763764800', 'waf.shop_example.b 1 1763764800',
-    'waf.shop_example.cc 0 1763764800', 'waf.shop_example.acu 1 1763764800',
+    'waf.shop_example.cc 0 1763764800', 'waf.shop_example.acu 1 1763764800', 'waf.shop_example.rl_err 0 1763764800',
     'waf._worker.2.alive 1 1763764800', 'waf._worker.2.domain_num 2 1763764800', 'waf._worker.2.overflow 0 1763764800',
     'waf._worker.2.transport.heart.sent 5 1763764800', 'waf._worker.2.transport.heart.dropped 1 1763764800',
     'waf._worker.2.transport.heart.reconnects 0 1763764800', 'waf._worker.2.transport.heart.queued 2 1763764800'

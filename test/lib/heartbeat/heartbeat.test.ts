@@ -50,7 +50,7 @@ t.test('reports arrive on every tick, even idle, and the counters reset after ea
   t.ok(hb.running)
   t.teardown(() => hb.stop())
   const [first] = await next(events)
-  t.same(first.domains, { 'a.example': { ub: 20, db: 40, ac: 2, '4x': 0, '5x': 0, u4: 0, u5: 0, at: 0, ao: 0, b: 0, cc: 0, acu: 0 } })
+  t.same(first.domains, { 'a.example': { ub: 20, db: 40, ac: 2, '4x': 0, '5x': 0, u4: 0, u5: 0, at: 0, ao: 0, b: 0, cc: 0, acu: 0, rl_err: 0 } })
   t.same(first.transport, { heart: { sent: 2, dropped: 0, reconnects: 0, queued: 1 } })
   t.match(first, { type: 'heartbeat', e: '0.1.0', ip: '192.0.2.1', node: 'edge-1', wid: 0, domain_num: 1, part: 1, parts: 1 })
   t.ok(first.interval > 0.02 && first.interval < 1, `interval ${first.interval} s`)
@@ -68,7 +68,7 @@ t.test('report() sends now and resets; snapshot() shows live counters without re
   let clock = 1_000_000
   const { hb, out } = engine({ now: () => clock })
   hb.table.count({ ...hit, domain: 'a.example', status: 503 })
-  t.same(hb.snapshot(), { since: 1_000_000, overflow: 0, domains: { 'a.example': { ub: 10, db: 20, ac: 1, '4x': 0, '5x': 1, u4: 0, u5: 0, at: 0, ao: 0, b: 0, cc: 0, acu: 0 } } })
+  t.same(hb.snapshot(), { since: 1_000_000, overflow: 0, domains: { 'a.example': { ub: 10, db: 20, ac: 1, '4x': 0, '5x': 1, u4: 0, u5: 0, at: 0, ao: 0, b: 0, cc: 0, acu: 0, rl_err: 0 } } })
   t.equal(hb.snapshot().domains['a.example'].ac, 1, 'snapshot does not reset')
   clock += 2500
   t.same(hb.report(), { t: 1002, records: 1, accepted: 1 })
