@@ -24,8 +24,7 @@ const HEARTBEAT_METRICS: Readonly<Record<string, readonly [string, string]>> = {
   ao: ['response_attacked_requests', 'Requests with at least one attack found in the response (outbound)'],
   b: ['bot_requests', 'Requests flagged bot'],
   cc: ['cc_requests', 'Requests flagged CC (over the rate limit)'],
-  acu: ['forwarded_requests', 'Requests forwarded upstream'],
-  rl_err: ['rate_limit_store_errors', 'Requests the rate limit\'s Redis store could not count (Redis down or slow): passed without a limit']
+  acu: ['forwarded_requests', 'Requests forwarded upstream']
 }
 
 /** One counter family per heartbeat counter, labelled by domain: `waf_heartbeat_<counter>_total`. */
