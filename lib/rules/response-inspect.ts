@@ -29,6 +29,8 @@ export class ResponseInspection {
   /** A deny came when the response could not be replaced any more (headers sent): it was logged, not applied. */
   unapplied = false
   private reader: ResponseBodyReader | undefined = undefined
+  /** The stream block mode is holding, until it is inspected (undefined once answered). */
+  private held: Readable | undefined = undefined
 
   constructor (readonly engine: RuleEngine, readonly tx: Transaction) {}
 
@@ -72,6 +74,10 @@ export class ResponseInspection {
 
   /** Phase 4 on what was read, if it has not run (a stream the client left before its end); then phase 5. */
   finish (): void {
+    // The client left while block mode held the body: nothing will read the source any more.
+    const held = this.held
+    this.held = undefined
+    if (held !== undefined) held.destroy()
     if (!this.bodyDone && this.tx.response !== undefined) this.runBody(this.reader)
     logging(this.engine, this.tx)
   }
@@ -135,9 +141,11 @@ export class ResponseInspection {
     let ended = false
     let answered = false
     const limit = reader.limit
+    this.held = stream
     const answer = (): void => {
       if (answered) return
       answered = true
+      this.held = undefined
       stream.off('data', onData)
       stream.off('end', onEnd)
       stream.off('error', onError)
@@ -167,6 +175,7 @@ export class ResponseInspection {
     const onError = (err: Error): void => {
       if (answered) return
       answered = true
+      this.held = undefined
       reader.finish()
       done(err, { payload: undefined, deny: undefined })
     }

@@ -261,6 +261,56 @@ t.test('block mode: phase-3 and phase-4 denies replace the response; the record 
   t.match(seen.ctx[4].attacks, [{ ruleId: '190002', action: 'log', disruptive: 'deny', phase: 4 }], 'the entry says logged, and that the rule would deny')
 })
 
+/** Waits for `n` attack records (a request whose client left has no onResponse, but is logged). */
+async function recorded (seen: Seen, n: number): Promise<void> {
+  for (let i = 0; i < 100 && seen.records.length < n; i++) await new Promise(resolve => setTimeout(resolve, 10))
+}
+
+/** Reads the first chunk of the response body, then closes the connection. */
+function firstChunkThenLeave (port: number, path: string): Promise<{ status: number, first: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, agent: false }, res => {
+      res.once('data', (c: Buffer) => {
+        resolve({ status: res.statusCode ?? 0, first: c.toString() })
+        req.destroy()
+      })
+    })
+    req.on('error', err => { if ((err as NodeJS.ErrnoException).code !== 'ECONNRESET') reject(err) })
+    req.end()
+  })
+}
+
+t.test('a client that leaves mid-stream: phase 4 runs on what was read, and a held source is destroyed', async t => {
+  const sources: Readable[] = []
+  /** A stream that sends the SQL error, then never ends. */
+  const hanging = (): Readable => {
+    let sent = false
+    const s = new Readable({ read () { if (!sent) { sent = true; this.push(Buffer.from(SQL_ERROR)) } } })
+    sources.push(s)
+    return s
+  }
+  const detect = await build(t, { mode: 'detect' }, app => {
+    app.get('/hang', async (_req, reply) => { void reply.type('text/html'); return hanging() })
+  })
+  const got = await firstChunkThenLeave(detect.port, '/hang')
+  t.equal(got.first, SQL_ERROR, 'detect mode: the chunk reached the client as it came')
+  await recorded(detect.seen, 1)
+  t.match(detect.seen.records[0]?.attacks, [{ rule_id: '190002', phase: 4, location: 'RESPONSE_BODY' }], 'matched on the bytes read before the client left')
+
+  const block = await build(t, { mode: 'block' }, app => {
+    app.get('/hang', async (_req, reply) => { void reply.type('text/html'); return hanging() })
+  })
+  // Block mode holds a body that has not ended (up to the limit): the client sees nothing and leaves.
+  const net = await import('node:net')
+  await new Promise<void>(resolve => {
+    const s = net.connect(block.port, '127.0.0.1', () => s.write('GET /hang HTTP/1.1\r\nHost: x\r\n\r\n'))
+    setTimeout(() => { s.destroy(); resolve() }, 300)
+  })
+  await recorded(block.seen, 1)
+  t.match(block.seen.records[0]?.attacks, [{ rule_id: '190002', phase: 4 }], 'held bytes inspected when the client left')
+  t.ok(sources[1].destroyed, 'the held source is destroyed')
+})
+
 t.test('Reject: a body past the limit is denied in block mode', async t => {
   const dir = mkdtempSync(join(tmpdir(), 'waf-reject-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
