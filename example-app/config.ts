@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parse as parseYaml } from 'yaml'
+import { readRulesSection, ruleFiles } from './config-rules.js'
+import type { RulesSection, SectionReader } from './config-rules.js'
 import { DEFAULT_GRAPHITE_PREFIX, graphitePrefixProblem } from '../lib/heartbeat/graphite.js'
 import { NODE_NAME_RULE, defaultNodeName, isNodeName } from '../lib/node-name.js'
 import { readAllow, readMetrics } from './config-metrics.js'
@@ -26,6 +28,8 @@ export interface DomainConfig {
   rules: boolean | undefined
   /** TLS by SNI, preserveHost, bodyLimit, rateLimit of this domain (config-edge.ts). */
   edge: DomainEdgeConfig
+  /** Rule files of this domain only (an engine of its own: see config-rules.ts). */
+  ruleFiles: string[] | undefined
 }
 
 export interface RouteConfig {
@@ -50,14 +54,7 @@ export interface GatewayConfig {
   routes: RouteConfig[]
   logDir: string
   channels: Record<ChannelName, string>
-  rules: {
-    files: string[]
-    defaultRules: boolean
-    crs: { paranoia?: number, detectionParanoia?: number, anomalyThreshold?: number, outboundAnomalyThreshold?: number } | undefined
-    /** Bytes of a response body phase 4 reads, and the media types it reads (the rules plugin's defaults when absent). */
-    responseBodyBytes?: number
-    responseBodyTypes?: string[]
-  }
+  rules: RulesSection
   access: { format: string }
   heartbeat: { interval: number, format: 'json' | 'graphite', graphitePrefix: string }
   /** CC limiting; with `redis`, the counters live in Redis, shared by every gateway that names it. */
@@ -84,7 +81,7 @@ function isObj (v: unknown): v is Obj {
 }
 
 /** Reads settings off a parsed YAML object, naming the path of each in errors. */
-export class Reader {
+export class Reader implements SectionReader {
   constructor (private readonly where: string) {}
 
   fail (path: string, expected: string, got: unknown): never {
@@ -269,12 +266,13 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
     const path = `domains.${name}`
     if (!/^[a-z0-9.-]+$/i.test(name) && !/^\[[0-9a-f:.]+\]$/i.test(name)) r.fail('domains', 'a mapping keyed by host names', name)
     const d = r.obj(v, path)
-    r.keys(d, path, ['upstream', 'mode', 'rules', ...EDGE_DOMAIN_KEYS])
+    r.keys(d, path, ['upstream', 'mode', 'rules', 'ruleFiles', ...EDGE_DOMAIN_KEYS])
     domains[name.toLowerCase()] = {
       upstream: r.url(d.upstream, `${path}.upstream`, UPSTREAM_PROTOCOLS),
       mode: r.mode(d.mode, `${path}.mode`),
       rules: r.bool(d.rules, `${path}.rules`),
-      edge: readDomainEdge(r, d, path, base)
+      edge: readDomainEdge(r, d, path, base),
+      ruleFiles: ruleFiles(r, d.ruleFiles, `${path}.ruleFiles`, base)
     }
   }
 
@@ -306,22 +304,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
     channels[ch] = r.url(rawChannels[ch], `channels.${ch}`, CHANNEL_PROTOCOLS) ?? pathToFileURL(resolve(logDir, `${fileName}.log`)).href
   }
 
-  const rules = r.obj(raw.rules, 'rules')
-  r.keys(rules, 'rules', ['files', 'defaultRules', 'crs', 'responseBodyBytes', 'responseBodyTypes'])
-  let crs: GatewayConfig['rules']['crs']
-  if (rules.crs !== undefined && rules.crs !== null) {
-    const c = r.obj(rules.crs, 'rules.crs')
-    r.keys(c, 'rules.crs', ['paranoia', 'detectionParanoia', 'anomalyThreshold', 'outboundAnomalyThreshold'])
-    crs = {}
-    const paranoia = r.int(c.paranoia, 'rules.crs.paranoia', 1, 4)
-    const detection = r.int(c.detectionParanoia, 'rules.crs.detectionParanoia', 1, 4)
-    const threshold = r.int(c.anomalyThreshold, 'rules.crs.anomalyThreshold', 1, 10000)
-    if (paranoia !== undefined) crs.paranoia = paranoia
-    if (detection !== undefined) crs.detectionParanoia = detection
-    if (threshold !== undefined) crs.anomalyThreshold = threshold
-    const outbound = r.int(c.outboundAnomalyThreshold, 'rules.crs.outboundAnomalyThreshold', 1, 10000)
-    if (outbound !== undefined) crs.outboundAnomalyThreshold = outbound
-  }
+  const rules = readRulesSection(r, raw.rules, where, base, m => { throw new ConfigError(m) })
   const access = r.obj(raw.access, 'access')
   r.keys(access, 'access', ['format'])
   const heartbeat = r.obj(raw.heartbeat, 'heartbeat')
@@ -380,13 +363,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
     routes,
     logDir,
     channels,
-    rules: {
-      files: (r.strings(rules.files, 'rules.files') ?? []).map(f => resolve(where === 'defaults' ? cwd : resolve(where, '..'), f)),
-      defaultRules: r.bool(rules.defaultRules, 'rules.defaultRules') ?? true,
-      crs,
-      ...optional('responseBodyBytes', r.int(rules.responseBodyBytes, 'rules.responseBodyBytes', 1, 1 << 30)),
-      ...optional('responseBodyTypes', r.strings(rules.responseBodyTypes, 'rules.responseBodyTypes'))
-    },
+    rules,
     access: { format: r.str(access.format, 'access.format') ?? 'json' },
     heartbeat: {
       interval: r.int(heartbeat.interval, 'heartbeat.interval', 100, 3_600_000) ?? 10_000,

@@ -73,6 +73,13 @@ function policies (config: GatewayConfig): Record<string, Partial<WafPolicy>> {
   return out
 }
 
+/** `domains.<host>.ruleFiles`: an engine of its own for each such domain. */
+function domainRules (config: GatewayConfig): { domainRules?: Record<string, string[]> } {
+  const out: Record<string, string[]> = {}
+  for (const [domain, d] of Object.entries(config.domains)) if (d.ruleFiles !== undefined) out[domain] = d.ruleFiles
+  return Object.keys(out).length === 0 ? {} : { domainRules: out }
+}
+
 /** The waf options the gateway runs with: everything on, channels from the config. */
 export function wafOptionsOf (config: GatewayConfig): WafOptions {
   const channels: Record<string, string | { url: string, flushInterval: number }> = {}
@@ -88,6 +95,8 @@ export function wafOptionsOf (config: GatewayConfig): WafOptions {
       ...(config.rules.crs === undefined ? {} : { crs: config.rules.crs }),
       ...(config.rules.responseBodyBytes === undefined ? {} : { limits: { responseBodyBytes: config.rules.responseBodyBytes } }),
       ...(config.rules.responseBodyTypes === undefined ? {} : { responseBodyTypes: config.rules.responseBodyTypes }),
+      ...(config.rules.exclusions.length > 0 ? { exclusions: config.rules.exclusions } : {}),
+      ...domainRules(config),
       // The gateway keeps bodies as bytes (below); the rule check parses them itself.
       parseUrlencoded: false,
       ...(config.edge.deny === undefined ? {} : { denyResponse: { contentType: config.edge.deny.contentType, body: config.edge.deny.body } }),

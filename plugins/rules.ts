@@ -39,6 +39,12 @@ export type { DenyTemplate } from '../lib/deny-template.js'
 export interface WafRulesOptions extends RulesOptions, PrefixOptions {
   /** CRS settings (paranoia levels, anomaly threshold, TX variables) for SecLang rule sets. */
   crs?: CrsOptions
+  /**
+   * Rule files of one domain (lower-cased host, no port): the domain gets an engine of its own,
+   * with these files loaded after `rules` (as a virtual host's configuration over the main one:
+   * its SecRuleEngine, SecRuleRemove* and SecRuleUpdate* win) and before the default rules.
+   */
+  domainRules?: Record<string, string | string[]>
   /** Set by the umbrella `waf` plugin. */
   routes?: RouteToggle[]
   /**
@@ -58,6 +64,8 @@ export interface WafRules {
   readonly engine: RuleEngine
   /** What the SecLang files did (rules loaded, unsupported, skipped), when some were loaded. */
   readonly seclang: SecLangReport | undefined
+  /** The engines of the domains with rule files of their own (`domainRules`), by domain. */
+  readonly domains: ReadonlyMap<string, { engine: RuleEngine, seclang: SecLangReport | undefined }>
 }
 
 declare module 'fastify' {
@@ -67,7 +75,7 @@ declare module 'fastify' {
 }
 
 const OWNER = 'waf-rules'
-const KNOWN = new Set(['rules', 'defaultRules', 'mode', 'policies', 'denyStatus', 'maxPayload', 'limits', 'exclusions', 'crs', 'responseBodyTypes',
+const KNOWN = new Set(['rules', 'defaultRules', 'mode', 'policies', 'denyStatus', 'maxPayload', 'limits', 'exclusions', 'crs', 'responseBodyTypes', 'domainRules',
   'parseUrlencoded', 'include', 'exclude', 'routes', 'denyResponse'])
 const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
 const FORM = 'application/x-www-form-urlencoded'
@@ -77,6 +85,7 @@ const kDeny = Symbol('waf.rules.deny')
 const kRawForm = Symbol('waf.rules.rawForm')
 const kBody = Symbol('waf.rules.body')
 const kResponse = Symbol('waf.rules.response')
+const kEngine = Symbol('waf.rules.engine')
 /** Methods Fastify reads no body for; ModSecurity inspects one all the same, so the plugin reads it. */
 const BODYLESS = new Set(['GET', 'HEAD', 'TRACE'])
 
@@ -88,6 +97,8 @@ interface RulesRequest extends FastifyRequest {
   [kBody]: BodyCapture | null
   /** Phases 3–5 still to run (only when the rule set has rules in them). */
   [kResponse]: ResponseInspection | null
+  /** The engine of the request's domain, when it has its own (domainRules); null: the registration's. */
+  [kEngine]: RuleEngine | null
 }
 
 /** Whether the request says a body follows. */
@@ -97,13 +108,14 @@ function hasBody (request: FastifyRequest): boolean {
   return h['transfer-encoding'] !== undefined || (length !== undefined && length !== '0' && length !== '')
 }
 
-async function buildEngine (opts: WafRulesOptions): Promise<{ engine: RuleEngine, seclang: SecLangReport | undefined }> {
+async function buildEngine (opts: WafRulesOptions, domainFiles?: string | string[]): Promise<{ engine: RuleEngine, seclang: SecLangReport | undefined }> {
   const builder = new RuleSetBuilder()
   if (opts.crs !== undefined) configureSecLang(builder, validateCrsOptions(opts.crs))
   // The operator's files first: their exclusion rules (ctl:ruleRemoveById in phase 1, as the
   // CRS's REQUEST-900 files write them) then run before every default rule, and their
   // SecRuleRemove* / SecRuleUpdate* reach the defaults loaded after them.
   if (opts.rules !== undefined) await loadRules(opts.rules, builder)
+  if (domainFiles !== undefined) await loadRules(domainFiles, builder)
   if (opts.defaultRules !== false) await loadRules(defaultRulesDir(), builder)
   const report = secLangReport(builder)
   // The plugin's options win over the SecResponseBody* directives of the files.
@@ -120,6 +132,27 @@ async function buildEngine (opts: WafRulesOptions): Promise<{ engine: RuleEngine
     exclusions: opts.exclusions
   })
   return { engine, seclang: report.files.length > 0 ? report : undefined }
+}
+
+/** The load report at start-up: the summary at info, what does not run as written at warn (which a production logger shows). */
+function logReport (app: FastifyInstance, seclang: SecLangReport | undefined, prefix: string): void {
+  if (seclang === undefined) return
+  app.log.info({ seclang: { loaded: seclang.loaded, unsupported: seclang.unsupported.length } }, prefix + summarize(seclang))
+  for (const line of warningLines(seclang)) app.log.warn(prefix + line)
+}
+
+function validateDomainRules (v: WafRulesOptions['domainRules']): Record<string, string | string[]> {
+  if (v === undefined) return {}
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new TypeError(`${OWNER}: option "domainRules" must map domains to rule files`)
+  const out: Record<string, string | string[]> = {}
+  for (const [domain, files] of Object.entries(v)) {
+    const list = typeof files === 'string' ? [files] : files
+    if (!Array.isArray(list) || list.length === 0 || list.some(f => typeof f !== 'string' || f.length === 0)) {
+      throw new TypeError(`${OWNER}: option "domainRules.${domain}" must be a path, or an array of paths, to rule files or folders`)
+    }
+    out[domain.toLowerCase()] = list
+  }
+  return out
 }
 
 /** Read after the engine ran (TypeScript would keep an earlier narrowing of the field). */
@@ -149,20 +182,25 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
   validateRulesOptions(opts)
   const sw = new PluginSwitch('rules', OWNER, opts, validateRouteToggles(OWNER, opts.routes))
   const { engine, seclang } = await buildEngine(opts)
-  if (seclang !== undefined) {
-    app.log.info({ seclang: { loaded: seclang.loaded, unsupported: seclang.unsupported.length } }, summarize(seclang))
-    // What does not run as written is for the operator to see: at warn, which a production logger shows.
-    for (const line of warningLines(seclang)) app.log.warn(line)
+  logReport(app, seclang, '')
+  const domains = new Map<string, { engine: RuleEngine, seclang: SecLangReport | undefined }>()
+  for (const [domain, files] of Object.entries(validateDomainRules(opts.domainRules))) {
+    const built = await buildEngine(opts, files)
+    logReport(app, built.seclang, `${domain}: `)
+    domains.set(domain, built)
   }
+  /** The engine of the request's domain. */
+  const engineFor = (ctx: WafContext): RuleEngine => domains.size === 0 ? engine : (domains.get(ctx.domain)?.engine ?? engine)
+  const engineOf = (request: FastifyRequest): RuleEngine => (request as RulesRequest)[kEngine] ?? engine
 
   const ownMode = opts.mode
   if (opts.mode !== undefined) core.factory.defaultPolicy.mode = opts.mode
   if (opts.policies !== undefined) core.factory.setPolicies(opts.policies)
 
   /** Copies the transaction's outcome into the request context. */
-  function settle (ctx: WafContext, tx: Transaction, startedAt: number, response?: ResponseInspection): void {
+  function settle (eng: RuleEngine, ctx: WafContext, tx: Transaction, startedAt: number, response?: ResponseInspection): void {
     ctx.wafMs += performance.now() - startedAt
-    if (tx.matches.length > 0 || tx.req.cuts.length > 0 || tx.response !== undefined) ctx.attacks = engine.attacks(tx)
+    if (tx.matches.length > 0 || tx.req.cuts.length > 0 || tx.response !== undefined) ctx.attacks = eng.attacks(tx)
     // A response deny that came after the headers went out was logged, not applied.
     if (tx.interrupted !== undefined && response?.unapplied !== true) ctx.action = 'deny'
     else if (ctx.attacks.length > 0) {
@@ -172,10 +210,10 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
     }
     if (tx.bot) ctx.bot = true
   }
-  const responsePhases = hasResponseRules(engine.ruleSet)
+  const responsePhases = hasResponseRules(engine.ruleSet) || [...domains.values()].some(d => hasResponseRules(d.engine.ruleSet))
 
   // Declared on the request class, so that setting them per request keeps its shape stable.
-  for (const k of [kTx, kDeny, kRawForm, kBody, kResponse]) if (!app.hasRequestDecorator(k)) app.decorateRequest(k, null)
+  for (const k of [kTx, kDeny, kRawForm, kBody, kResponse, kEngine]) if (!app.hasRequestDecorator(k)) app.decorateRequest(k, null)
 
   /** The body phase 2 reads: what the framework parsed, or the bytes kept when it parsed nothing. */
   function bodyOf (request: FastifyRequest, parsed: boolean): BodyInput | undefined {
@@ -202,9 +240,10 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
     r[kTx] = null
     if (tx.interrupted !== undefined) return undefined
     const started = performance.now()
-    engine.body(tx, bodyOf(request, parsed))
-    engine.phase(tx, 2)
-    settle(ctx, tx, started)
+    const eng = engineOf(request)
+    eng.body(tx, bodyOf(request, parsed))
+    eng.phase(tx, 2)
+    settle(eng, ctx, tx, started)
     return tx
   }
 
@@ -223,19 +262,21 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
       r[kResponse] = null
       const started = performance.now()
       response.finish()
-      settle(ctx, response.tx, started, response)
+      settle(engineOf(request), ctx, response.tx, started, response)
     },
     arrive (request: FastifyRequest, _reply: FastifyReply, ctx: WafContext, early: boolean) {
       if (!checks(ctx)) return
       const started = performance.now()
-      const tx = engine.begin(inputFromIncoming(request.raw, ctx.clientIp), ctx.policy.mode)
+      const eng = engineFor(ctx)
+      const tx = eng.begin(inputFromIncoming(request.raw, ctx.clientIp), ctx.policy.mode)
       // SecRuleEngine DetectionOnly (or Off) made the mode more cautious: the records say so.
       if (tx.mode !== ctx.policy.mode) ctx.policy = { ...ctx.policy, mode: tx.mode }
-      engine.phase(tx, 1)
+      eng.phase(tx, 1)
       const r = request as RulesRequest
       r[kTx] = tx
-      if (responsePhases) r[kResponse] = new ResponseInspection(engine, tx)
-      settle(ctx, tx, started)
+      if (eng !== engine) r[kEngine] = eng
+      if (responsePhases) r[kResponse] = new ResponseInspection(eng, tx)
+      settle(eng, ctx, tx, started)
       // The deny goes out in preParsing, once every onRequest hook (the forensic "+" line) has
       // run; requests Fastify already answered (early) are only recorded.
       if (!early && tx.interrupted !== undefined) r[kDeny] = tx.interrupted.status
@@ -247,9 +288,10 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
       const head = info.head
       if (!checks(ctx) || head === undefined) return
       const started = performance.now()
-      const tx = engine.begin(inputFromRawHead(head.requestLine, head.rawHeaders, info.remoteAddress), 'detect')
-      engine.phase(tx, 1)
-      settle(ctx, tx, started)
+      const eng = engineFor(ctx)
+      const tx = eng.begin(inputFromRawHead(head.requestLine, head.rawHeaders, info.remoteAddress), 'detect')
+      eng.phase(tx, 1)
+      settle(eng, ctx, tx, started)
     }
   }
 
@@ -277,7 +319,7 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
       return
     }
     // One byte past the limit, so that the check sees the body was longer and records the cut.
-    const capture = new BodyCapture(engine.limits.bodyBytes + 1)
+    const capture = new BodyCapture(engineOf(request).limits.bodyBytes + 1)
     r[kBody] = capture
     if (BODYLESS.has(request.method)) {
       readBody(payload, capture)
@@ -328,7 +370,7 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
     app.addHook('onSend', responseHook((request: FastifyRequest) => {
       const r = request as RulesRequest
       return r[kResponse] ?? null
-    }, (request, response, started) => { settle(request.waf, response.tx, started, response) }, answer))
+    }, (request, response, started) => { settle(engineOf(request), request.waf, response.tx, started, response) }, answer))
   }
 
   const api: WafRules = {
@@ -336,7 +378,8 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
     rules: engine.ruleSet.rules,
     ruleSet: engine.ruleSet,
     engine,
-    seclang
+    seclang,
+    domains
   }
   app.decorate('wafRules', api)
 }, { name: 'waf-rules', fastify: '5.x', dependencies: ['waf-socket'] })

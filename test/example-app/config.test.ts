@@ -80,8 +80,13 @@ const bad: Array<[string, string, RegExp]> = [
   ['a route without slash', 'routes: [{ prefix: api }]\n', /"routes\[0\].prefix" must be a path that starts with "\/"/],
   ['a route with an unknown plugin', 'routes: [{ prefix: /a, rule: false }]\n', /"routes\[0\].rule" is not a known setting/],
   ['zero workers', 'workers: 0\n', /"workers" must be a whole number from 1 to 256/],
-  ['a paranoia level of 5', 'rules: { crs: { paranoia: 5 } }\n', /"rules.crs.paranoia" must be a whole number from 1 to 4/],
-  ['an unknown CRS setting', 'rules: { crs: { level: 2 } }\n', /"rules.crs.level" is not a known setting/],
+  ['a paranoia level of 5', 'rules: { crs: { paranoia: 5 } }\n', /waf\.yaml: "rules.crs.paranoia" must be 1, 2, 3 or 4/],
+  ['an unknown CRS setting', 'rules: { crs: { level: 2 } }\n', /"rules.crs.level" is not an option \(paranoia, detectionParanoia, anomalyThreshold, outboundAnomalyThreshold, tx\)/],
+  ['a CRS tx setting that is not a TX name', 'rules: { crs: { tx: { "a-b": 1 } } }\n', /"rules.crs.tx.a-b" is not a TX variable name/],
+  ['an exclusion without a rule id', 'rules: { exclusions: [{ target: "ARGS:q" }] }\n', /"rules.exclusions\[0\].ruleId" must be a rule id or an id range/],
+  ['an exclusion with an unknown key', 'rules: { exclusions: [{ ruleId: 1, path: "/x" }] }\n', /"rules.exclusions\[0\].path" is not a known setting \(known: ruleId, target, prefix\)/],
+  ['an exclusion prefix without a slash', 'rules: { exclusions: [{ ruleId: 1, prefix: "x" }] }\n', /"rules.exclusions\[0\].prefix" must be a path that starts with "\/"/],
+  ['domain rule files that are not a list', 'domains: { shop.example: { ruleFiles: a.conf } }\n', /"domains.shop.example.ruleFiles" must be a list of strings/],
   ['a node with a space', 'node: "edge 1"\n', /"node" must be 1 to 253 printable ASCII characters without spaces/],
   ['a graphite prefix with an unknown placeholder', 'heartbeat: { graphitePrefix: "waf.{host}" }\n', /"heartbeat.graphitePrefix" must be a template with the placeholders \{node\} and \{wid\} only, not \{host\}/],
   ['a graphite prefix that makes an empty node', 'heartbeat: { graphitePrefix: "waf..{wid}" }\n', /"heartbeat.graphitePrefix" must be dot-separated nodes/],
@@ -109,6 +114,25 @@ t.test('metrics: left out, none; true, the defaults; allow takes CIDR ranges', a
   t.equal(loadConfig({ WAF_CONFIG: 'none.yaml' }, dir).config.metrics, undefined)
   t.same(loadConfig({ WAF_CONFIG: 'on.yaml' }, dir).config.metrics, { path: '/metrics', allow: ['127.0.0.1', '::1', '::ffff:127.0.0.1'] })
   t.same(loadConfig({ WAF_CONFIG: 'set.yaml' }, dir).config.metrics, { path: '/prom', allow: ['10.0.0.0/8', 'fd00::/8'] })
+})
+
+t.test('exclusions, CRS tx settings and per-domain rule files pass through to the rule check', async t => {
+  const dir = t.testdir({
+    'waf.yaml': [
+      'rules:',
+      '  exclusions: [{ ruleId: 100102, target: "ARGS:q", prefix: /cms }, { ruleId: "942100-942199" }]',
+      '  crs: { paranoia: 2, tx: { allowed_methods: "GET HEAD POST", arg_length: 400 } }',
+      'domains:',
+      '  shop.example: { ruleFiles: [shop.conf] }',
+      ''
+    ].join('\n')
+  })
+  const { config } = loadConfig({ WAF_CONFIG: 'waf.yaml' }, dir)
+  t.same(config.rules.exclusions, [{ ruleId: 100102, target: 'ARGS:q', prefix: '/cms' }, { ruleId: '942100-942199' }])
+  t.same(config.rules.crs, { paranoia: 2, tx: { allowed_methods: 'GET HEAD POST', arg_length: 400 } })
+  t.same(config.domains['shop.example']?.ruleFiles, [join(dir, 'shop.conf')])
+  const rules = wafOptionsOf(config).rules as { exclusions: unknown, crs: unknown, domainRules: unknown }
+  t.same([rules.exclusions, rules.crs, rules.domainRules], [config.rules.exclusions, config.rules.crs, { 'shop.example': [join(dir, 'shop.conf')] }])
 })
 
 t.test('CRS settings pass through to the rule check', async t => {
