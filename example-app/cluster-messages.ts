@@ -12,8 +12,11 @@ export type ToWorker =
   | { waf: 'start', config: GatewayConfig, upstream: string }
   /** Every worker of the generation is built: start listening. */
   | { waf: 'listen' }
-  /** Stop accepting, finish in-flight requests, drain the channels, send a final heartbeat, exit. */
-  | { waf: 'drain' }
+  /**
+   * Stop accepting, finish in-flight requests, drain the channels, send a final heartbeat, exit.
+   * `replaced`: a reload (new workers serve already); `shutdown`: the gateway stops.
+   */
+  | { waf: 'drain', why: 'replaced' | 'shutdown' }
   /** Reopen every file:// channel (logrotate). */
   | { waf: 'reopen' }
   /** Send your metric families (for a scrape). */

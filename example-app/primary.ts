@@ -95,14 +95,15 @@ export class Supervisor {
     cluster.setupPrimary({ serialization: 'advanced' })
     cluster.on('message', (worker, m: unknown) => { if (isToPrimary(m)) this.onMessage(worker, m) })
     cluster.on('exit', (worker, code, signal) => this.onExit(worker, code, signal))
-  }
-
-  /** Starts the first generation; exits with 1 and the reason when it cannot. */
-  async start (config: GatewayConfig): Promise<void> {
+    // At once: until a listener is there, SIGHUP kills the process and SIGUSR1 starts Node's inspector.
     process.on('SIGHUP', () => { void this.reload() })
     process.on('SIGUSR1', () => this.reopen())
     process.on('SIGTERM', () => this.shutdown())
     process.on('SIGINT', () => this.shutdown())
+  }
+
+  /** Starts the first generation; exits with 1 and the reason when it cannot. */
+  async start (config: GatewayConfig): Promise<void> {
     let gen: Generation
     try {
       gen = await this.startGeneration(config)
@@ -173,7 +174,9 @@ export class Supervisor {
   shutdown (): void {
     if (this.shuttingDown) return
     this.shuttingDown = true
-    setTimeout(() => process.exit(1), CLOSE_DEADLINE_MS + 1000).unref()
+    // The workers' own deadline is their drainDelay plus CLOSE_DEADLINE_MS: this one comes after.
+    const drainDelay = Math.max(0, ...[...this.members.values()].map(m => m.gen.config.edge.health?.drainDelay ?? 0))
+    setTimeout(() => process.exit(1), drainDelay + CLOSE_DEADLINE_MS + 1000).unref()
     this.stopAll()
     void this.allExited().then(() => {
       this.demo?.stop()
@@ -182,17 +185,17 @@ export class Supervisor {
   }
 
   private stopAll (): void {
-    for (const m of this.members.values()) this.drain(m)
+    for (const m of this.members.values()) this.drain(m, 'shutdown')
   }
 
   private stopGeneration (id: number): void {
-    for (const m of this.members.values()) if (m.gen.id === id) this.drain(m)
+    for (const m of this.members.values()) if (m.gen.id === id) this.drain(m, 'replaced')
   }
 
-  private drain (m: Member): void {
+  private drain (m: Member, why: 'replaced' | 'shutdown'): void {
     if (m.state === 'draining') return
     m.state = 'draining'
-    this.send(m.worker, { waf: 'drain' })
+    this.send(m.worker, { waf: 'drain', why })
   }
 
   private async allExited (): Promise<void> {

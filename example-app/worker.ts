@@ -55,12 +55,18 @@ export function runWorker (): void {
     void send({ waf: 'scrape', seq })
   })
 
-  const close = (): void => {
+  /**
+   * `shutdown`: the gateway goes away, so health says 503 and `drainDelay` lets load balancers
+   * notice first. `replaced`: a reload, whose new workers already serve the same socket; health
+   * stays 200 (a check reaching this worker must not take the gateway out) and the close starts at once.
+   */
+  const close = (why: 'shutdown' | 'replaced' = 'shutdown'): void => {
     if (closing) return
     closing = true
-    health.draining = true
+    const leaving = why === 'shutdown'
+    if (leaving) health.draining = true
     // `health.drainDelay`: keep serving, health saying 503, so load balancers stop sending first.
-    const drainDelay = app === undefined ? 0 : config?.edge.health?.drainDelay ?? 0
+    const drainDelay = app === undefined || !leaving ? 0 : config?.edge.health?.drainDelay ?? 0
     setTimeout(() => {
       process.stderr.write('fastify-waflog gateway: graceful close took too long; exiting\n')
       process.exit(1)
@@ -115,7 +121,7 @@ export function runWorker (): void {
         }
         return
       case 'drain':
-        close()
+        close(m.why)
         return
       case 'reopen':
         if (app === undefined || closing || !app.hasDecorator('wafTransport')) return
@@ -136,13 +142,13 @@ export function runWorker (): void {
   // The primary is the one to signal: a signal to the whole group (Ctrl-C, a hangup) must not
   // kill a worker outright. SIGINT/SIGTERM close gracefully; SIGHUP is the primary's to handle;
   // SIGUSR1 reopens (and keeps Node's inspector from starting on it).
-  process.on('SIGTERM', close)
-  process.on('SIGINT', close)
+  process.on('SIGTERM', () => close())
+  process.on('SIGINT', () => close())
   process.on('SIGHUP', () => {})
   process.on('SIGUSR1', () => {
     if (app !== undefined && !closing) app.wafTransport.reopen().catch(() => {})
   })
   // The primary went away (killed): nothing will tell this worker to stop, so it stops itself.
-  process.on('disconnect', close)
+  process.on('disconnect', () => close())
   void send({ waf: 'hello' })
 }
