@@ -2,6 +2,7 @@ import { QueueChannel, DEFAULT_CLOSE_TIMEOUT } from './channel.js'
 import type { ChannelEnv } from './channel.js'
 import { DatagramChannel } from './datagram-channel.js'
 import { FileSink } from './file-sink.js'
+import { workerFilePath } from './worker-file.js'
 import { checkDefaults, connectionKey, resolveChannel } from './options.js'
 import type { ChannelConfig } from './options.js'
 import type { Sink } from './sink.js'
@@ -143,14 +144,14 @@ export class SocketTransport implements Transport {
 
 function sinkKey (cfg: ChannelConfig): string {
   const e = cfg.endpoint
-  if (e.kind === 'file') return `file:${e.path}`
+  if (e.kind === 'file') return `file:${workerFilePath(e.path, cfg.rotate !== undefined)}`
   if (e.kind === 'stdout') return 'stdout'
   return connectionKey(cfg)
 }
 
 function makeSink (cfg: ChannelConfig): Sink {
   const e = cfg.endpoint
-  if (e.kind === 'file') return new FileSink(cfg, e.path)
+  if (e.kind === 'file') return new FileSink(cfg, workerFilePath(e.path, cfg.rotate !== undefined))
   if (e.kind === 'stdout') return new StdoutSink(cfg.retry)
   return new StreamLink(cfg)
 }
