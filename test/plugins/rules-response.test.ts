@@ -14,6 +14,7 @@ import { wafRules } from '../../plugins/rules.js'
 import type { WafRulesOptions } from '../../plugins/rules.js'
 import { wafAttackLog } from '../../plugins/attack-log.js'
 import { wafHeartbeat } from '../../plugins/heartbeat.js'
+import { wafAccessLog } from '../../plugins/access-log.js'
 import type { AttackRecord } from '../../plugins/attack-log.js'
 import type { WafContext } from '../../lib/context.js'
 
@@ -21,17 +22,20 @@ const here = dirname(fileURLToPath(import.meta.url))
 const RULES = join(here, '../fixtures/response-rules.yaml')
 const SQL_ERROR = 'You have an error in your SQL syntax; check the manual'
 
-interface Seen { ctx: WafContext[], records: AttackRecord[] }
+interface AccessSeen { response: { status: number }, waf: { action: string, attacks: number } }
+interface Seen { ctx: WafContext[], records: AttackRecord[], access: AccessSeen[] }
 
 async function build (t: Test, opts: WafRulesOptions, routes: (app: FastifyInstance) => void): Promise<{ app: FastifyInstance, seen: Seen, port: number }> {
   const app = Fastify()
   const dir = mkdtempSync(join(tmpdir(), 'waf-response-'))
-  await app.register(wafSocket, { channels: { attack: `file://${dir}/attack.log`, heart: `file://${dir}/heart.log` } })
+  await app.register(wafSocket, { channels: { attack: `file://${dir}/attack.log`, heart: `file://${dir}/heart.log`, access: `file://${dir}/access.log` } })
   await app.register(wafRules, { defaultRules: false, rules: RULES, ...opts })
   await app.register(wafAttackLog)
   await app.register(wafHeartbeat, { channel: 'heart', interval: 3_600_000 })
-  const seen: Seen = { ctx: [], records: [] }
+  await app.register(wafAccessLog)
+  const seen: Seen = { ctx: [], records: [], access: [] }
   app.wafLog.onWrite('attack', rec => { seen.records.push(rec as unknown as AttackRecord) })
+  app.wafLog.onWrite('access', rec => { seen.access.push(rec as unknown as AccessSeen) })
   app.addHook('onResponse', async request => { if (request.waf !== null) seen.ctx.push(request.waf) })
   routes(app)
   await app.listen({ port: 0, host: '127.0.0.1' })
@@ -247,6 +251,8 @@ t.test('block mode: phase-3 and phase-4 denies replace the response; the record 
     await settled(seen, i + 1)
     t.equal(seen.ctx[i].action, 'deny')
     t.equal(seen.records[i].action, 'deny', 'the attack record says deny')
+    for (let k = 0; k < 100 && seen.access.length <= i; k++) await new Promise(resolve => setTimeout(resolve, 10))
+    t.match(seen.access[i], { response: { status: 403 }, waf: { action: 'deny' } }, 'the access record says 403 and deny')
   }
   t.match(seen.records[0].attacks, [{ rule_id: '190001', phase: 3 }])
   t.match(seen.records[2].attacks, [{ rule_id: '190002', phase: 4, location: 'RESPONSE_BODY' }])
