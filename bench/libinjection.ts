@@ -11,7 +11,7 @@ import type { CompiledRule } from '../lib/rules/index.js'
 const BENIGN = 'id=1234&name=John Smith&email=john@example.com&comment=Hello there, nice site!&page=2&sort=asc&x=y'
 const SQLI = "1' UNION SELECT username, password FROM users WHERE '1'='1' -- and the rest of the value ....."
 const XSS = '<img src=x onerror=alert(document.cookie)> and a little text after it to make a 100-byte val'
-const ADVERSARIAL: Array<[string, string]> = [['quotes', "'"], ['comment opens', '/*'], ['parentheses', '('], ["'<a/' runs", '<a/']]
+const ADVERSARIAL: Array<[string, string]> = [['quotes', "'"], ['comment opens', '/*'], ['parentheses', '('], ["'<a/' runs", '<a/'], ["'<!-' runs", '<!-'], ["' a=' runs", ' a=']]
 
 function fill (unit: string, n: number): Buffer {
   return Buffer.from(unit.repeat(Math.ceil(n / unit.length)).slice(0, n), 'latin1')

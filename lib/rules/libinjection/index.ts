@@ -1,6 +1,7 @@
 import { fingerprintText, isSqli } from './sqli-check.js'
 import { SqliState } from './sqli-tokenizer.js'
 import { isXss } from './xss-check.js'
+import { cannotBeSqli, cannotBeXss } from './shortcuts.js'
 
 /**
  * libinjection's SQLi and XSS detectors, in TypeScript, byte for byte: the same verdict (and
@@ -39,8 +40,13 @@ function bytesOf (value: string): number {
 }
 
 function sqliOf (bytes: Uint8Array, len: number): string | null {
+  if (cannotBeSqli(bytes, len)) return null
   state.init(bytes, len, 0)
   return isSqli(state) ? fingerprintText(state) : null
+}
+
+function xssOf (bytes: Uint8Array, len: number): boolean {
+  return !cannotBeXss(bytes, len) && isXss(bytes, len)
 }
 
 /** libinjection_sqli: the SQLi fingerprint of the input ("s&1c" ...), or null when it is none. */
@@ -56,9 +62,9 @@ export function detectSQLi (input: Uint8Array | string): string | null {
 export function detectXSS (input: Uint8Array | string): boolean {
   if (typeof input === 'string') {
     const n = utf8(input)
-    return isXss(scratch, n)
+    return xssOf(scratch, n)
   }
-  return isXss(input, input.length)
+  return xssOf(input, input.length)
 }
 
 /** detectSQLi on a byte string (a char per byte), the rule engine's values. */
@@ -70,5 +76,5 @@ export function detectSQLiInByteString (value: string): string | null {
 /** detectXSS on a byte string (a char per byte), the rule engine's values. */
 export function detectXSSInByteString (value: string): boolean {
   const n = bytesOf(value)
-  return isXss(scratch, n)
+  return xssOf(scratch, n)
 }

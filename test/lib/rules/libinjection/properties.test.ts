@@ -1,6 +1,10 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { detectSQLi, detectXSS } from '../../../../lib/rules/libinjection/index.js'
+import { cannotBeSqli, cannotBeXss } from '../../../../lib/rules/libinjection/shortcuts.js'
+import { SqliState } from '../../../../lib/rules/libinjection/sqli-tokenizer.js'
+import { isSqli } from '../../../../lib/rules/libinjection/sqli-check.js'
+import { isXssIn } from '../../../../lib/rules/libinjection/xss-check.js'
 
 /**
  * Properties of both detectors on any input: they never throw, a string and its UTF-8 bytes get
@@ -79,3 +83,20 @@ for (const [name, unit] of ADVERSARIAL) {
     }
   })
 }
+
+t.test('the shortcuts (one-scan answers) agree with the full detectors', async t => {
+  const sf = new SqliState()
+  const full = (b: Uint8Array): boolean => {
+    sf.init(b, b.length, 0)
+    return isSqli(sf)
+  }
+  fc.assert(fc.property(fc.oneof(fc.stringMatching(/^[A-Za-z_]{1,40}$/), fc.stringMatching(/^[0-9]{1,40}$/), fc.constantFrom('select', 'UNION', 'or', 'and', 'null', 'true', 'int', 'char', 'DATABASE', '_utf', 'x', 'b', 'n', 'q', 'u', 'e', '0', '00', '1')), text => {
+    const b = Buffer.from(text, 'latin1')
+    return cannotBeSqli(b, b.length) && !full(b)
+  }), { numRuns: 2000 })
+  fc.assert(fc.property(fc.array(fc.constantFrom('a', ' ', '"', "'", '`', '/', '>', 'on', 'onload', 'href', 'src', 'style', 'javascript:', '&#', '!', '-', 'svg', 'script', '\0'), { maxLength: 30 }), parts => {
+    const b = Buffer.from(parts.join(''), 'latin1')
+    return cannotBeXss(b, b.length) && [0, 1, 2, 3, 4].every(flags => !isXssIn(b, b.length, flags))
+  }), { numRuns: 2000 })
+  t.pass('2000 words or numbers: never SQLi; 2000 inputs without < or =: never XSS')
+})
