@@ -24,7 +24,8 @@ const HEARTBEAT_METRICS: Readonly<Record<string, readonly [string, string]>> = {
   ao: ['response_attacked_requests', 'Requests with at least one attack found in the response (outbound)'],
   b: ['bot_requests', 'Requests flagged bot'],
   cc: ['cc_requests', 'Requests flagged CC (over the rate limit)'],
-  acu: ['forwarded_requests', 'Requests forwarded upstream']
+  acu: ['forwarded_requests', 'Requests forwarded upstream'],
+  rl_err: ['rate_limit_store_errors', 'Requests the rate-limit store could not count (they passed)']
 }
 
 /** One counter family per heartbeat counter, labelled by domain: `waf_heartbeat_<counter>_total`. */

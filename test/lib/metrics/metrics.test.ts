@@ -72,12 +72,13 @@ t.test('CounterTotals: every interval summed, the live one added, domains bounde
 })
 
 t.test('families from heartbeat totals and transport stats make a clean exposition', async t => {
-  const totals = new Map([['shop.example', { ub: 1, db: 2, ac: 3, '4x': 0, '5x': 1, u4: 0, u5: 1, at: 0, b: 0, cc: 0, acu: 3, rl_err: 2 }]])
+  const totals = new Map([['shop.example', { ub: 1, db: 2, ac: 3, '4x': 0, '5x': 1, u4: 0, u5: 1, at: 0, b: 0, cc: 0, acu: 3, rl_err: 2, zz_new: 7 }]])
   const fams = [
     ...heartbeatFamilies(totals as never),
     ...transportFamilies({ access: { written: 5, sent: 4, queued: 1, dropped: { overflow: 0, oversize: 0, closed: 0 }, bytesSent: 99, reconnects: 1, errors: 2, connected: true } })
   ]
-  t.ok(fams.some(f => f.name === 'waf_heartbeat_rl_err_total'), 'a counter the heartbeat adds appears without code of its own')
+  t.ok(fams.some(f => f.name === 'waf_heartbeat_rate_limit_store_errors_total'), 'rl_err under its name')
+  t.ok(fams.some(f => f.name === 'waf_heartbeat_zz_new_total'), 'a counter the heartbeat adds appears without code of its own')
   const text = await exposition([fams, fams])
   t.match(text, /^waf_heartbeat_requests_total\{domain="shop.example"\} 6$/m, 'two workers summed')
   t.match(text, /^waf_transport_lines_dropped_total\{channel="access",reason="overflow"\} 0$/m)
