@@ -23,9 +23,10 @@ const input = fc.oneof(
 t.test('never throws, on bytes of any kind', async t => {
   fc.assert(fc.property(input, bytes => {
     const fp = detectSQLi(bytes)
-    t.ok(fp === null || /^[A-Za-z0-9&()\\;,.:{}?X]{1,5}$/.test(fp), 'a fingerprint is up to five token types')
     detectXSS(bytes)
+    return fp === null || /^[A-Za-z0-9&()\\;,.:{}?X]{1,5}$/.test(fp) // up to five token types
   }), { numRuns: 3000 })
+  t.pass('3000 inputs: no throw, every fingerprint up to five token types')
 })
 
 t.test('a string and its UTF-8 bytes get the same verdict', async t => {
@@ -37,8 +38,8 @@ t.test('a string and its UTF-8 bytes get the same verdict', async t => {
     const bytes = new TextEncoder().encode(text)
     checked++
     return detectSQLi(text) === detectSQLi(bytes) && detectXSS(text) === detectXSS(bytes)
-  }), { numRuns: 3000 })
-  t.equal(checked, 3000)
+  }), { numRuns: 1500 })
+  t.equal(checked, 1500)
 })
 
 /**
@@ -74,7 +75,7 @@ for (const [name, unit] of ADVERSARIAL) {
       // interleaved rounds, the best of each size: a busy machine slows single runs, not all of them
       let a = Infinity
       let b = Infinity
-      for (let round = 0; round < 3; round++) {
+      for (let round = 0; round < 2; round++) {
         a = Math.min(a, best(run, small, 20, 3))
         b = Math.min(b, best(run, large, 2, 3))
       }
