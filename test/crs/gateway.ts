@@ -17,7 +17,7 @@ export async function buildCrsGateway (dir: string, rules: string[], upstream: s
     WAF_MODE: 'detect',
     WAF_LOG_DIR: join(dir, 'logs')
   }, dir)
-  config.rules = { files: rules, defaultRules: false, crs: undefined }
+  config.rules = { ...config.rules, files: rules, defaultRules: false, crs: undefined }
   const app: FastifyInstance = await buildGateway(config, { defaultUpstream: upstream, logger: false })
   const outcome = recordOutcomes(app)
   await app.listen({ port: 0, host: '127.0.0.1' })

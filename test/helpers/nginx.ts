@@ -66,14 +66,16 @@ function quote (s: string): string {
 
 /**
  * Starts nginx in the foreground (`daemon off`) with every format logged for every request.
- * `location` is the body of `location /` (default: `return 200 "ok\n";`).
+ * `location` is the body of `location /` (default: `return 200 "ok\n";`); `main` lines go before
+ * `events` (`load_module …`), `server` lines into the server block (`modsecurity on; …`).
  */
-export async function startNginx (formats: Record<string, NginxFormat>, opts: { location?: string } = {}): Promise<Nginx> {
+export async function startNginx (formats: Record<string, NginxFormat>, opts: { location?: string, main?: string[], server?: string[] } = {}): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'waf-nginx-'))
   const asRoot = typeof process.getuid === 'function' && process.getuid() === 0
   const errorLog = join(dir, 'error.log')
   const port = await freePort()
   const conf = [
+    ...(opts.main ?? []),
     ...(asRoot ? ['user root;'] : []),
     'worker_processes 1;',
     `error_log ${errorLog} warn;`,
@@ -86,6 +88,7 @@ export async function startNginx (formats: Record<string, NginxFormat>, opts: { 
     '  server {',
     `    listen 127.0.0.1:${port};`,
     '    server_name localhost;',
+    ...(opts.server ?? []).map(l => `    ${l}`),
     `    location / { ${opts.location ?? 'return 200 "ok\\n";'} }`,
     '  }',
     '}',
