@@ -4,7 +4,6 @@ import { loadRules, RuleEngine, RuleSetBuilder } from '../lib/rules/index.js'
 import { configureSecLang } from '../lib/rules/seclang/index.js'
 import { ResponseInspection } from '../lib/rules/response-inspect.js'
 import { crsRuleFiles } from './crs-rules.js'
-import { cpuMicros } from './harness.js'
 import { TYPICAL_GET } from './requests.js'
 
 /**
@@ -52,29 +51,17 @@ export async function printResponseCost (paranoia: number): Promise<void> {
         return new ResponseInspection(engine, tx)
       }
       const n = kb === 64 ? 300 : 1500
-      let us: number
-      if (label === 'plain') {
-        // Plain: inspected synchronously, as the hook does for a string or Buffer payload.
-        for (let i = 0; i < n + 600; i++) ready.push(fresh())
-        let at = 0
-        us = cpuMicros(() => {
-          const inspection = ready[at++]
-          inspection.inspect({ status: 200, headers }, payload, true, () => {})
-          inspection.finish()
-        }, n)
-      } else {
-        // gzip decodes on libuv's thread pool: process CPU time (every thread) over sequential responses.
-        for (let i = 0; i < n + 100; i++) ready.push(fresh())
-        const one = async (inspection: ResponseInspection): Promise<void> => {
-          await new Promise<void>(resolve => { inspection.inspect({ status: 200, headers }, payload, true, () => { resolve() }) })
-          inspection.finish()
-        }
-        for (let i = 0; i < 100; i++) await one(ready[n + i])
-        const c = process.cpuUsage()
-        for (let i = 0; i < n; i++) await one(ready[i])
-        const d = process.cpuUsage(c)
-        us = (d.user + d.system) / n
+      // Process CPU time (every thread: gzip decodes on libuv's pool) over sequential responses, after a warm-up.
+      for (let i = 0; i < n + 100; i++) ready.push(fresh())
+      const one = async (inspection: ResponseInspection): Promise<void> => {
+        await new Promise<void>(resolve => { inspection.inspect({ status: 200, headers }, payload, true, () => { resolve() }) })
+        inspection.finish()
       }
+      for (let i = 0; i < 100; i++) await one(ready[n + i])
+      const c = process.cpuUsage()
+      for (let i = 0; i < n; i++) await one(ready[i])
+      const d = process.cpuUsage(c)
+      const us = (d.user + d.system) / n
       const found = engine.attacks(ready[0].tx).filter(a => (a.phase ?? 0) >= 3).map(a => a.ruleId)
       if (found.length > 0) throw new Error(`the page must be clean; matched ${found.join(',')}`)
       if (label === 'plain') plain.push(us)

@@ -38,6 +38,7 @@ response('RESPONSE_BODY', tx => one(tx.response?.body), true)
 /** The response collections, for a transaction to forget what it built before the response was there. */
 export const RESPONSE_COLLECTIONS: readonly RegisteredCollection[] = Object.keys(RESPONSE_VARIABLE_PHASE).map(n => getCollection(n) as RegisteredCollection)
 export const RESPONSE_BODY_COLLECTION = getCollection('RESPONSE_BODY') as RegisteredCollection
+export const RESPONSE_HEADER_COLLECTIONS: readonly RegisteredCollection[] = ['RESPONSE_HEADERS', 'RESPONSE_HEADERS_NAMES'].map(n => getCollection(n) as RegisteredCollection)
 
 /** The phase a rule reading these targets belongs in when it names none: the latest response variable's, if any. */
 export function responsePhase (targets: ReadonlyArray<{ collection: string }>): 3 | 4 | undefined {

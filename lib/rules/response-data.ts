@@ -74,6 +74,13 @@ export class ResponseData {
     this.contentLength = length ?? (input.length === undefined ? undefined : String(input.length))
   }
 
+  /** Removes every value of a header (lower-case name); whether there was one. */
+  dropHeader (lname: string): boolean {
+    const before = this.headers.length
+    for (let i = this.headers.length - 1; i >= 0; i--) if (this.headers[i].lkey === lname) this.headers.splice(i, 1)
+    return this.headers.length !== before
+  }
+
   header (lname: string): string | undefined {
     for (const e of this.headers) if (e.lkey === lname) return e.value
     return undefined

@@ -101,7 +101,8 @@ export class ResponseInspection {
   private runBody (reader: ResponseBodyReader | undefined, unsupported?: string): void {
     if (this.bodyDone) return
     this.bodyDone = true
-    const o: { encoding?: string, total?: number } = {}
+    const o: { encoding?: string, total?: number, decoded?: boolean } = {}
+    if (reader?.encoding !== undefined && reader.error === undefined) o.decoded = true
     if (unsupported !== undefined) o.encoding = unsupported
     else if (reader?.error !== undefined) o.encoding = `${reader.encoding ?? ''} that does not decode (${reader.error})`
     const length = Number(this.tx.response?.contentLength)

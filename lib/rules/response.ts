@@ -1,6 +1,6 @@
 import type { AttackEntry } from '../context.js'
 import './response-collections.js'
-import { RESPONSE_BODY_COLLECTION, RESPONSE_COLLECTIONS } from './response-collections.js'
+import { RESPONSE_BODY_COLLECTION, RESPONSE_COLLECTIONS, RESPONSE_HEADER_COLLECTIONS } from './response-collections.js'
 import { ResponseData } from './response-data.js'
 import type { ResponseCut, ResponseInput } from './response-data.js'
 import type { RuleSet } from './ruleset.js'
@@ -85,9 +85,15 @@ export function bodyInspected (settings: ResponseSettings, data: ResponseData): 
  * known). `encoding` names a content-encoding that was not decoded. Runs once per transaction.
  */
 export function responseBody (engine: PhaseRunner, tx: Transaction, settings: ResponseSettings, body: Buffer | undefined,
-  o: { total?: number, encoding?: string } = {}): void {
+  o: { total?: number, encoding?: string, decoded?: boolean } = {}): void {
   const data = tx.response
   if (data === undefined) return
+  // A body decoded for inspection is, to phase 4, an uncompressed one: its Content-Encoding is
+  // dropped from RESPONSE_HEADERS (phase 3 saw it), so rules that skip compressed bodies (the
+  // CRS's 95x010, written for engines that never decode) read it.
+  if (o.decoded === true && data.dropHeader('content-encoding')) {
+    for (const col of RESPONSE_HEADER_COLLECTIONS) tx.forget(col)
+  }
   if (body !== undefined) {
     const limit = settings.bodyBytes
     const kept = body.length > limit ? body.subarray(0, limit) : body

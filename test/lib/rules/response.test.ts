@@ -9,6 +9,7 @@ import type { EngineOptions, RequestInput, RuleSpec } from '../../../lib/rules/i
 import { configureSecLang, secLangResponseSettings } from '../../../lib/rules/seclang/index.js'
 import { hasResponseRules, logging, responseBody, responseHead } from '../../../lib/rules/response.js'
 import { bodyEncodingOf, ResponseBodyReader } from '../../../lib/rules/response-body.js'
+import { ResponseInspection } from '../../../lib/rules/response-inspect.js'
 import type { ResponseInput } from '../../../lib/rules/response-data.js'
 import { CRS_DIR, crsTestRules } from '../../crs/setup.js'
 
@@ -163,4 +164,23 @@ t.test('the CRS at PL1: outbound anomaly scoring denies by rule 959100; phase 5 
   t.ok(Number(leak.tx.getTx('blocking_outbound_anomaly_score')) >= Number(leak.tx.getTx('outbound_anomaly_score_threshold')), 'the score reached tx.outbound_anomaly_score_threshold')
   t.ok(ids.includes('980170'), 'the phase-5 report, after the deny')
   t.same(logged(run(e, head, '<html><p>hello</p></html>')), [], 'a clean page: nothing logged')
+
+  // Compressed: the CRS skips a body whose Content-Encoding says it is compressed (95x010); one
+  // decoded for inspection is read, and its phase-3 headers still had the encoding.
+  const gz = gzipSync(Buffer.from('<html><?php echo "Hello World!"; ?></html>'))
+  const zipped = async (decode: boolean): Promise<string[]> => {
+    const tx = e.begin(GET)
+    e.phase(tx, 1)
+    e.phase(tx, 2)
+    const inspection = new ResponseInspection(e, tx)
+    const headers = { 'content-type': 'text/html', 'content-encoding': decode ? 'gzip' : 'zstd' }
+    await new Promise<void>(resolve => { inspection.inspect({ status: 200, headers }, gz, true, () => { resolve() }) })
+    inspection.finish()
+    return e.attacks(tx).map(x => x.ruleId)
+  }
+  const decoded = await zipped(true)
+  t.ok(decoded.some(id => id.startsWith('953')) && decoded.includes('959100'), `gzip, decoded: the leak is found (${decoded.join(',')})`)
+  const opaque = await zipped(false)
+  t.notOk(opaque.some(id => id.startsWith('953')), 'zstd, not decoded: the CRS skips it, and the cut says so')
+  t.ok(opaque.includes('200005'))
 })
