@@ -4,6 +4,7 @@ import { printRatios, throughput } from './harness.js'
 import type { Scenario } from './harness.js'
 import { startCollector } from './collector.js'
 import { nginxAvailable, startNginxProxy } from './nginx.js'
+import { redisAvailable, startRedisServer } from './redis.js'
 import { PLUGIN_KEYS } from '../lib/context.js'
 import type { PluginKey } from '../lib/context.js'
 
@@ -41,6 +42,7 @@ export function gatewayArgs (upstream: string, collector: string, only?: PluginK
 export default async function (): Promise<void> {
   const upstream = await startUpstream()
   const collector = await startCollector()
+  const redis = redisAvailable() ? await startRedisServer() : undefined
   try {
     const gw = (only?: PluginKey[]): Record<string, unknown> => gatewayArgs(upstream.url, collector.url, only)
     const scenarios: Scenario[] = [
@@ -51,8 +53,15 @@ export default async function (): Promise<void> {
       { name: 'gateway, forensic+access+heartbeat only', module: 'servers/gateway.js', args: gw(['forensic', 'access', 'heartbeat']), budget: { addedMicros: 12 } },
       { name: 'gateway, rule check only', module: 'servers/gateway.js', args: gw(['rules']), budget: { addedMicros: 12 } },
       { name: 'gateway, full waf suite', module: 'servers/gateway.js', args: gw([...PLUGIN_KEYS]), budget: { addedMicros: 25, ratio: { min: 0.75 } } },
-      { name: 'plain @fastify/reply-from proxy', module: 'servers/proxy.js', args: { upstream: upstream.url } }
+      { name: 'plain @fastify/reply-from proxy', module: 'servers/proxy.js', args: { upstream: upstream.url } },
+      // The CC limit's own cost, in memory and in Redis (one EVALSHA per request on loopback).
+      { name: 'gateway, no waf plugins, rate limit in memory', module: 'servers/gateway.js', args: { ...gw(), rateLimit: 'memory' } }
     ]
+    if (redis !== undefined) {
+      scenarios.push({ name: 'gateway, no waf plugins, rate limit in Redis', module: 'servers/gateway.js', args: { ...gw(), rateLimit: redis.url } })
+    } else {
+      process.stdout.write('  (redis-server is not installed: apt-get install redis-server)\n')
+    }
     if (nginxAvailable(false)) {
       scenarios.push({ name: NGINX_ROW, external: async () => await startNginxProxy(upstream.url, { modsecurity: false }) })
     } else {
@@ -65,9 +74,21 @@ export default async function (): Promise<void> {
       process.stdout.write('  (nginx with ModSecurity is not installed: apt-get install libnginx-mod-http-modsecurity modsecurity-crs)\n')
     }
     for (const s of scenarios) s.path = PATH
-    const results = await throughput(scenarios)
+    // BENCH_GATEWAY_ROWS=<regex> measures the baseline and the matching rows only (e.g. 'rate limit').
+    const rows = process.env.BENCH_GATEWAY_ROWS
+    const chosen = rows === undefined || rows === '' ? scenarios : scenarios.filter(s => s.name === BASE || new RegExp(rows).test(s.name))
+    // A budget against a row left out has nothing to be judged by.
+    for (const s of chosen) if (s.budget?.ratio?.of !== undefined && !chosen.some(c => c.name === s.budget?.ratio?.of)) delete s.budget
+    const results = await throughput(chosen)
     printRatios(`GET ${PATH} through each proxy (median of interleaved rounds)`, results, BASE, { budgets: true })
+    if (redis !== undefined && chosen.some(s => s.args?.rateLimit === redis.url)) {
+      const { calls, inScript, requests } = await redis.perRequest()
+      const per = (n: number): string => (n / Math.max(1, requests)).toFixed(4)
+      process.stdout.write(`  Redis store: ${requests} requests counted, ${calls} script calls sent = ${per(calls)} round trips per request ` +
+        `(inside the script, no round trip: ${per(inScript)} commands per request)\n`)
+    }
   } finally {
+    await redis?.close()
     await collector.close()
     await upstream.close()
   }

@@ -20,7 +20,8 @@ export function nginxAvailable (modsecurity: boolean): boolean {
   return existsSync(NGINX) && (!modsecurity || (existsSync(MODSECURITY_MODULE) && existsSync(CRS_SETUP) && existsSync(CRS_RULES)))
 }
 
-async function freePort (): Promise<number> {
+/** A loopback port that was free a moment ago, for peers that cannot report theirs. */
+export async function freePort (): Promise<number> {
   return await new Promise((resolve, reject) => {
     const srv = net.createServer()
     srv.once('error', reject)
@@ -31,7 +32,7 @@ async function freePort (): Promise<number> {
   })
 }
 
-async function waitForPort (port: number): Promise<void> {
+export async function waitForPort (port: number, what = 'nginx'): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const ok = await new Promise<boolean>(resolve => {
       const s = net.connect(port, '127.0.0.1')
@@ -41,7 +42,7 @@ async function waitForPort (port: number): Promise<void> {
     if (ok) return
     await new Promise(resolve => setTimeout(resolve, 25))
   }
-  throw new Error(`nginx did not listen on ${port}`)
+  throw new Error(`${what} did not listen on ${port}`)
 }
 
 export async function startNginxProxy (upstream: string, opts: { modsecurity: boolean }): Promise<ExternalServer> {

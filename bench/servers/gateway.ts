@@ -9,12 +9,18 @@ import type { PluginKey } from '../../lib/context.js'
  * The gateway in front of the benchmark's upstream, with every waf plugin on (`waf: true`, every
  * channel to the loopback TCP collector) or with none. `only` keeps the listed plugins on and
  * switches the others off for every path, as a gateway config's `routes` would, to show where
- * the cost goes. Rate limiting is off throughout, since the load comes from one client.
+ * the cost goes. Rate limiting is off, since the load comes from one client, unless `rateLimit`
+ * asks for it: `'memory'` (the plugin's local store) or a Redis URL (`rateLimit.redis`), with a
+ * limit the load never reaches and a window longer than the benchmark, so that every request is
+ * counted and none is refused.
  */
-export async function build (args: { upstream: string, collector: string, waf: boolean, only?: PluginKey[] }): Promise<FastifyInstance> {
+export async function build (args: { upstream: string, collector: string, waf: boolean, only?: PluginKey[], rateLimit?: string }): Promise<FastifyInstance> {
+  const limited = args.rateLimit === undefined
+    ? { WAF_RATE_LIMIT_MAX: '0' }
+    : { WAF_RATE_LIMIT_MAX: '1000000000', WAF_RATE_LIMIT_WINDOW: '86400000', ...(args.rateLimit === 'memory' ? {} : { WAF_RATE_LIMIT_REDIS: args.rateLimit }) }
   const { config } = loadConfig({
     WAF_UPSTREAM: args.upstream,
-    WAF_RATE_LIMIT_MAX: '0',
+    ...limited,
     WAF_CHANNEL_FORENSIC: args.collector,
     WAF_CHANNEL_ACCESS: args.collector,
     WAF_CHANNEL_ATTACK: args.collector,
