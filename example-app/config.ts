@@ -11,6 +11,8 @@ import type { MetricsConfig } from './config-metrics.js'
 import { EDGE_DOMAIN_KEYS, EDGE_LISTEN_KEYS, EDGE_TOP_KEYS, readDomainEdge, readEdge } from './config-edge.js'
 import type { DomainEdgeConfig, EdgeConfig } from './config-edge.js'
 import { redactRedisUrl, redisUrlProblem } from '../lib/rate-limit/redis-url.js'
+import { DEFAULT_CLIENT_TIMEOUTS } from './timeouts.js'
+import type { ClientTimeouts } from './timeouts.js'
 
 /**
  * The gateway's configuration: a YAML file (`WAF_CONFIG`) overridden by `WAF_*` environment
@@ -66,6 +68,8 @@ export interface GatewayConfig {
   metrics: MetricsConfig | undefined
   /** TLS, HTTP/2, health, trustProxy, forwarded headers, bodyLimit, deny (config-edge.ts). */
   edge: EdgeConfig
+  /** Client timeouts in ms, as nginx's client_header_timeout and client_body_timeout. */
+  timeouts: ClientTimeouts
   /** Where the configuration came from, for the start-up banner. */
   source: string
 }
@@ -151,7 +155,7 @@ function optional<K extends string, V> (key: K, value: V | undefined): Partial<R
   return value === undefined ? {} : { [key]: value } as Record<K, V>
 }
 
-const TOP_KEYS = ['listen', 'workers', 'node', 'upstream', 'upstreamTls', 'mode', 'domains', 'routes', 'logDir', 'channels', 'rules', 'access', 'heartbeat', 'rateLimit', 'status', 'metrics', ...EDGE_TOP_KEYS] as const
+const TOP_KEYS = ['listen', 'workers', 'node', 'upstream', 'upstreamTls', 'mode', 'domains', 'routes', 'logDir', 'channels', 'rules', 'access', 'heartbeat', 'rateLimit', 'status', 'metrics', ...EDGE_TOP_KEYS, 'timeouts'] as const
 const CHANNEL_PROTOCOLS = ['tcp:', 'tls:', 'udp:', 'unix:', 'file:', 'stdout:'] as const
 const UPSTREAM_PROTOCOLS = ['http:', 'https:'] as const
 const ROUTE_KEYS = ['prefix', 'forensic', 'rules', 'access', 'attack', 'heartbeat'] as const
@@ -352,6 +356,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
   const statusPath = r.str(status.path, 'status.path') ?? '/__waf/status'
   if (!statusPath.startsWith('/')) r.fail('status.path', 'a path that starts with "/"', statusPath)
 
+  const timeouts = r.obj(raw.timeouts, 'timeouts')
+  r.keys(timeouts, 'timeouts', ['header', 'body'])
+
   const config: GatewayConfig = {
     host: r.str(listen.host, 'listen.host') ?? '0.0.0.0',
     port: r.int(listen.port, 'listen.port', 0, 65535) ?? 8080,
@@ -375,6 +382,10 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
     status: { path: statusPath, allow: readAllow(r, status.allow, 'status.allow') },
     metrics: readMetrics(r, raw.metrics),
     edge: readEdge(r, raw, listen, base),
+    timeouts: {
+      header: r.int(timeouts.header, 'timeouts.header', 100, 3_600_000) ?? DEFAULT_CLIENT_TIMEOUTS.header,
+      body: r.int(timeouts.body, 'timeouts.body', 100, 3_600_000) ?? DEFAULT_CLIENT_TIMEOUTS.body
+    },
     source: where
   }
   return { config, warnings }

@@ -18,6 +18,7 @@ import type { HealthState } from './edge.js'
 import type { TrustProxy } from './config-edge.js'
 import type { CertificateStore } from './tls.js'
 import { closeGracefullyOnHttp2 } from './http2-close.js'
+import { applyClientTimeouts } from './timeouts.js'
 
 /**
  * The WAF gateway: the waf plugins in front of `@fastify/reply-from`. Request bodies are kept as
@@ -145,6 +146,8 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
   else drainGracefully(app, IDLE_GRACE_MS)
   const denied = denySender(config)
   setDenyErrorHandler(app, config, denied)
+
+  applyClientTimeouts(app, config.timeouts)
 
   // Bodies stay as received, whatever their type: reply-from forwards them byte for byte.
   app.removeAllContentTypeParsers()

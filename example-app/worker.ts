@@ -16,6 +16,12 @@ import { certificateStoreOf } from './tls.js'
 
 /** How long a graceful close may take before the worker exits anyway. */
 export const CLOSE_DEADLINE_MS = 15_000
+/**
+ * After this long, connections still open (a client stalled within its timeouts, a slow upstream)
+ * are closed, so that their requests are logged (499) and the final heartbeat and the drain of
+ * the channels fit in the deadline: the worker exits 0.
+ */
+const CUT_CONNECTIONS_MS = 10_000
 /** How long a scrape waits for the primary's answer. */
 const SCRAPE_TIMEOUT_MS = 5_000
 
@@ -71,6 +77,11 @@ export function runWorker (): void {
       process.stderr.write('fastify-waflog gateway: graceful close took too long; exiting\n')
       process.exit(1)
     }, drainDelay + CLOSE_DEADLINE_MS).unref()
+    setTimeout(() => {
+      // HTTP/1 servers; an HTTP/2 server's sessions are closed by its own graceful close.
+      const server = app?.server as { closeAllConnections?: () => void } | undefined
+      server?.closeAllConnections?.()
+    }, drainDelay + CUT_CONNECTIONS_MS).unref()
     const closeApp = async (): Promise<void> => {
       if (app === undefined) return
       if (drainDelay > 0) await new Promise(resolve => setTimeout(resolve, drainDelay))

@@ -63,6 +63,8 @@ export interface ClientErrorInfo {
   head: RawHead | undefined
   remoteAddress: string | undefined
   remotePort: number | undefined
+  /** Header lines of the error response, which `clientErrorArrive` may add to (the request id). */
+  responseHeaders: Array<[string, string]>
 }
 
 /**

@@ -200,9 +200,10 @@ export class WafCore {
 
   /**
    * Logs a request the HTTP parser refused, through every participant that takes such requests.
-   * `responseBytes` is the size of the error response about to be written (for `ctx.bytesOut`).
+   * `respond` builds the error response from the header lines participants add (the request id)
+   * and is what gets written: its size is the request's `ctx.bytesOut`. Returns it.
    */
-  clientError (err: Error & { code?: string, rawPacket?: Buffer, bytesParsed?: number }, socket: Socket, status: number, responseBytes = 0): void {
+  clientError (err: Error & { code?: string, rawPacket?: Buffer, bytesParsed?: number }, socket: Socket, status: number, respond: (headerLines: string) => string = () => ''): string {
     const raw = failingRequestBytes(err.rawPacket, err.bytesParsed)
     const head = raw === undefined ? '' : raw.toString('latin1')
     const eol = head.indexOf('\r\n')
@@ -211,7 +212,6 @@ export class WafCore {
     const target = requestLine?.split(' ')[1] ?? '/'
     const ctx = this.factory.createFor(host, undefined)
     ctx.clientIp = socket.remoteAddress
-    settleRefusedSizes(ctx, socket, responseBytes)
     const info: ClientErrorInfo = {
       ctx,
       status,
@@ -220,7 +220,8 @@ export class WafCore {
       requestLine,
       head: raw === undefined ? undefined : readRawHead(head),
       remoteAddress: socket.remoteAddress,
-      remotePort: socket.remotePort
+      remotePort: socket.remotePort,
+      responseHeaders: []
     }
     const keys = new Set<string>()
     const ordered = this.participants
@@ -240,6 +241,10 @@ export class WafCore {
         this.reportError(e, p.key)
       }
     }
+    let lines = ''
+    for (const [name, value] of info.responseHeaders) lines += `${name}: ${value}\r\n`
+    const response = respond(lines)
+    settleRefusedSizes(ctx, socket, response.length)
     for (const p of ordered) {
       if (p.clientError === undefined) continue
       try {
@@ -248,6 +253,21 @@ export class WafCore {
         this.reportError(e, p.key)
       }
     }
+    return response
+  }
+
+  /**
+   * The in-flight request whose body Node's request timeout cut (or undefined): it joined, its
+   * response has not started, so it is answered 408 through its own reply and logged once, as
+   * every request is.
+   */
+  replyOfStalledRequest (socket: Socket): FastifyReply | undefined {
+    const req = existingSocketState(socket)?.inFlight as IncomingMessage | null | undefined
+    if (req == null || req.complete) return undefined
+    const res = (socket as Socket & { _httpMessage?: CoreResponse | null })._httpMessage
+    if (res == null || res.headersSent) return undefined
+    const reply = res[kReply]
+    return reply !== undefined && reply.request.raw === req ? reply : undefined
   }
 
   /**
@@ -348,9 +368,51 @@ export function failingRequestBytes (packet: Buffer | undefined, errorAt: number
 
 const NO_ROUTE_CONFIG: RouteConfig = Object.freeze({})
 
+/** On a socket whose request was refused (answered by the client-error handler). */
+const kRefused = Symbol('waf.refused')
+
+/**
+ * How long a refused connection may still send (what it sends is read and dropped) before it is
+ * closed, as nginx's lingering close: closing at once with unread bytes would reset the
+ * connection and could lose the answer on its way to the client.
+ */
+const LINGER_MS = 5000
+
+function lingerThenClose (socket: Socket): void {
+  setTimeout(() => socket.destroy(), LINGER_MS).unref()
+}
+
+const TIMEOUT_BODY = `{"error":"Request Timeout","message":"Client Timeout","statusCode":408}`
+
+/**
+ * Answers 408 to a request whose body stopped arriving (nginx `client_body_timeout`), through its
+ * reply, so that it is logged and counted once like any request; the connection closes after it.
+ */
+export function answerRequestTimeout (reply: FastifyReply): void {
+  if (reply.sent) return
+  // HTTP/2 has no Connection field: the stream ends with the answer, the session stays.
+  if (reply.request.raw.httpVersionMajor >= 2) {
+    void reply.code(408).header('content-type', 'application/json').send(TIMEOUT_BODY)
+    return
+  }
+  const socket = reply.raw.socket
+  void reply.code(408).header('connection', 'close').header('content-type', 'application/json').send(TIMEOUT_BODY)
+  if (socket != null) lingerThenClose(socket)
+}
+
 const JOIN_SKIPPED = 0
 const JOIN_JOINED = 1
 const JOIN_REPLIED = 2
+
+/**
+ * Resolves after the current turn. The server has closed when `onClose` hooks run, but the
+ * 'close' events of responses whose connections went last are still queued: a hook that ends
+ * logging (the final heartbeat, the transport) waits for them, so their requests are counted
+ * and logged.
+ */
+export async function afterPendingCloses (): Promise<void> {
+  await new Promise(resolve => setImmediate(resolve))
+}
 
 /** The core of the app, for plugins that depend on `waf-socket`. */
 export function coreOf (app: FastifyInstance): WafCore {
@@ -383,14 +445,26 @@ export function wafServerOptions (): Pick<FastifyServerOptions, 'frameworkErrors
         socket.destroy(err)
         return
       }
+      // The connection was refused already: what the parser makes of the bytes (or the FIN)
+      // that follow is no request of its own, and is neither answered nor logged again.
+      const marked = socket as Socket & { [kRefused]?: true }
+      if (marked[kRefused] === true) return
+      marked[kRefused] = true
+      const core = (this as FastifyInstance & { [kCore]?: WafCore })[kCore]
       // Statuses and bodies as Fastify's default handler sends them.
       const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400
       const message = status === 408 ? 'Client Timeout' : status === 431 ? 'Exceeded maximum allowed HTTP header size' : 'Client Error'
       const reason = STATUS_CODES[status] as string
       const body = `{"error":"${reason}","message":"${message}","statusCode":${status}}`
-      const response = `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${body.length}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`
-      const core = (this as FastifyInstance & { [kCore]?: WafCore })[kCore]
-      if (core !== undefined && !core.bodyErrorOfRequestInFlight(socket)) core.clientError(err, socket, status, response.length)
+      const stalled = status === 408 && core !== undefined ? core.replyOfStalledRequest(socket) : undefined
+      if (stalled !== undefined) {
+        // A body that stopped arriving: its request is answered and logged as itself.
+        answerRequestTimeout(stalled)
+        return
+      }
+      const respond = (lines: string): string =>
+        `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${body.length}\r\nContent-Type: application/json\r\n${lines}Connection: close\r\n\r\n${body}`
+      const response = core !== undefined && !core.bodyErrorOfRequestInFlight(socket) ? core.clientError(err, socket, status, respond) : respond('')
       // Responses of earlier requests on this connection may still be pending. As Node does,
       // answer only if none has started, and close at once.
       const pending = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage
@@ -400,6 +474,10 @@ export function wafServerOptions (): Pick<FastifyServerOptions, 'frameworkErrors
         return
       }
       socket.end(response)
+      // After a parser error the parser reads nothing more: the connection lingers. After a
+      // head timeout it would go on and make a request of the late bytes: closed once written.
+      if (status === 408) socket.destroySoon()
+      else lingerThenClose(socket)
     }
   }
 }

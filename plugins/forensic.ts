@@ -231,6 +231,7 @@ export const wafForensic = fp<WafForensicOptions>(async function wafForensic (ap
     },
     clientErrorArrive (info: ClientErrorInfo): void {
       const ctx = info.ctx
+      if (responseHeader !== undefined) info.responseHeaders.push([responseHeader, ctx.id])
       const head = clientErrors ? info.head : undefined
       if (head === undefined) {
         ctx.enabled.forensic = false

@@ -11,7 +11,7 @@ import type { PrefixOptions, RouteToggle, RouteWafConfig } from '../lib/switches
 import { RequestMetrics } from '../lib/metrics/request-metrics.js'
 import { heartbeatFamilies, transportFamilies } from '../lib/metrics/sources.js'
 import type { MetricFamily } from '../lib/metrics/families.js'
-import { coreOf } from './core.js'
+import { afterPendingCloses, coreOf } from './core.js'
 import type { WafParticipant } from './core.js'
 
 export type { HeartbeatReportResult, HeartbeatSnapshot } from '../lib/heartbeat/heartbeat.js'
@@ -151,6 +151,7 @@ export const wafHeartbeat = fp<WafHeartbeatOptions>(async function wafHeartbeat 
   // onClose hooks run in reverse registration order: this one runs before waf-socket's, which
   // closes the transport, so the final report (the last seconds of counts) still goes out.
   app.addHook('onClose', async function wafHeartbeatClose () {
+    await afterPendingCloses()
     heartbeat.stop()
     try {
       heartbeat.report()

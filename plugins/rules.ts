@@ -226,7 +226,9 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
     }
     const body = bodyInput(request.body, r[kRawForm] ?? undefined, type)
     // A parsed JSON body: REQUEST_BODY is the body as sent, not the object written back.
-    if (body?.json !== undefined && body.raw === undefined && capture !== null && capture.ended && capture.size === capture.seen) {
+    // Longer than the limit (the copy stops one byte past it): the bytes kept, so that the cut is
+    // recorded, whether or not a rule reads REQUEST_BODY.
+    if (body?.json !== undefined && body.raw === undefined && capture !== null && capture.ended && (capture.size === capture.seen || capture.seen > engine.limits.bodyBytes)) {
       body.raw = capture.bytes().toString('latin1')
     }
     return body

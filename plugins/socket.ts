@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { SocketTransport } from '../lib/transport/transport.js'
 import type { ChannelDefaults, ChannelOptions, Transport } from '../lib/transport/types.js'
-import { installCore } from './core.js'
+import { afterPendingCloses, installCore } from './core.js'
 
 export interface WafSocketOptions {
   /** Channel name → URL (`tcp://host:port`, `tls://…`, `udp://…`, `unix:///path`, `file:///path`, `stdout:`) or options. */
@@ -49,6 +49,7 @@ export const wafSocket = fp<WafSocketOptions>(async function wafSocket (app: Fas
   app.decorate('wafTransport', transport)
   const core = installCore(app, transport)
   app.addHook('onClose', async function wafSocketClose () {
+    await afterPendingCloses()
     core.log.close()
     await transport.close(closeTimeout)
   })

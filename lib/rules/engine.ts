@@ -33,7 +33,11 @@ export interface EngineOptions {
   /** Status of a deny without its own (403). */
   denyStatus?: number
   limits?: Partial<RuleLimits>
-  /** What a cut (a limit reached) does: logged (default), or denied in block mode. */
+  /**
+   * What a cut (a limit reached: part of the request was not inspected) does in block mode:
+   * denied (the default, as ModSecurity's `SecRequestBodyLimitAction Reject`: a request the
+   * engine could not inspect whole does not pass), or only logged. Detect mode only logs.
+   */
   limitAction?: 'log' | 'deny'
   exclusions?: readonly RuleExclusion[]
   /** Payload length kept in attack entries (256). */
@@ -103,7 +107,7 @@ export class RuleEngine {
       bodyBytes: l.bodyBytes ?? set.bodyLimit ?? DEFAULT_LIMITS.bodyBytes
     }
     this.noFilesBytes = l.bodyBytes !== undefined || set.noFilesLimit === undefined ? this.limits.bodyBytes : Math.min(set.noFilesLimit, this.limits.bodyBytes)
-    this.limitAction = opts.limitAction ?? (set.bodyLimitAction === 'reject' ? 'deny' : 'log')
+    this.limitAction = opts.limitAction ?? (set.bodyLimitAction === 'partial' ? 'log' : 'deny')
     this.maxPayload = opts.maxPayload ?? 256
     this.response = responseSettings(opts.response)
     this.exclusions = (opts.exclusions ?? []).map((e, i) => compileExclusion(e, i))

@@ -16,7 +16,7 @@ export interface RulesOptions {
   denyStatus?: number
   /** Payload length kept in attack entries (256). */
   maxPayload?: number
-  /** What is inspected; `action` says what a cut does (`log`, the default, or `deny`). */
+  /** What is inspected; `action` says what a cut does in block mode (`deny`, the default, or `log`). */
   limits?: Partial<RuleLimits> & { action?: 'log' | 'deny', responseBodyBytes?: number }
   /** Media types whose response bodies phase 4 reads (default text/plain, text/html, text/xml, application/json). */
   responseBodyTypes?: string[]

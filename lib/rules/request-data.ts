@@ -40,6 +40,8 @@ export class RequestData {
   private headers_: VarEntry[] | undefined
   private cookies_: VarEntry[] | undefined
   private decodedUri_: string | undefined
+  /** Whether the body's cut is recorded (once, by setBody or by the first REQUEST_BODY read). */
+  private bodyCut = false
 
   constructor (readonly input: RequestInput, readonly limits: RuleLimits) {
     this.url = splitUrl(input.url)
@@ -85,10 +87,18 @@ export class RequestData {
     return this.post_
   }
 
-  /** Sets the body for phase 2; POST arguments are parsed on first use. */
+  /**
+   * Sets the body for phase 2; POST arguments are parsed on first use. A raw body longer than
+   * `bodyBytes` is recorded as cut at once, whether or not a rule reads REQUEST_BODY.
+   */
   setBody (body: BodyInput | undefined): void {
     this.body = body
     this.post_ = undefined
+    const raw = body?.raw ?? body?.form
+    if (raw !== undefined && raw.length > this.limits.bodyBytes && !this.bodyCut) {
+      this.bodyCut = true
+      this.cuts.push({ kind: 'body', location: 'REQUEST_BODY', size: raw.length })
+    }
   }
 
   /** The raw body for REQUEST_BODY, cut to `bodyBytes`; undefined without a body. */
@@ -107,7 +117,8 @@ export class RequestData {
     }
     if (raw === undefined) return undefined
     if (raw.length > this.limits.bodyBytes) {
-      this.cuts.push({ kind: 'body', location: 'REQUEST_BODY', size: raw.length })
+      if (!this.bodyCut) this.cuts.push({ kind: 'body', location: 'REQUEST_BODY', size: raw.length })
+      this.bodyCut = true
       raw = raw.slice(0, this.limits.bodyBytes)
     }
     return raw

@@ -23,6 +23,7 @@ t.test('no file and no environment: the embedded defaults', async t => {
   t.same(config.rateLimit, { max: 1000, timeWindow: 60000, redis: undefined, redisTimeout: 100 })
   t.equal(config.node, hostname(), 'the node is the host name')
   t.equal(config.heartbeat.graphitePrefix, 'waf.{node}.{wid}')
+  t.same(config.timeouts, { header: 60000, body: 60000 }, 'nginx\'s client_header_timeout and client_body_timeout')
   t.same(warnings, [])
 })
 
@@ -45,6 +46,7 @@ t.test('the shipped example file is valid', async t => {
   t.equal(config.domains['shop.example'].mode, 'block')
   t.equal(config.domains['internal.example'].mode, 'off')
   t.same(config.routes[0], { prefix: '/static', rules: false, access: true })
+  t.same(config.timeouts, { header: 60000, body: 60000 })
 })
 
 t.test('environment variables override the file', async t => {
@@ -80,6 +82,8 @@ const bad: Array<[string, string, RegExp]> = [
   ['a route without slash', 'routes: [{ prefix: api }]\n', /"routes\[0\].prefix" must be a path that starts with "\/"/],
   ['a route with an unknown plugin', 'routes: [{ prefix: /a, rule: false }]\n', /"routes\[0\].rule" is not a known setting/],
   ['zero workers', 'workers: 0\n', /"workers" must be a whole number from 1 to 256/],
+  ['a body timeout of 0', 'timeouts: { body: 0 }\n', /"timeouts.body" must be a whole number from 100 to 3600000/],
+  ['an unknown timeout', 'timeouts: { request: 5 }\n', /"timeouts.request" is not a known setting \(known: header, body\)/],
   ['a paranoia level of 5', 'rules: { crs: { paranoia: 5 } }\n', /waf\.yaml: "rules.crs.paranoia" must be 1, 2, 3 or 4/],
   ['an unknown CRS setting', 'rules: { crs: { level: 2 } }\n', /"rules.crs.level" is not an option \(paranoia, detectionParanoia, anomalyThreshold, outboundAnomalyThreshold, tx\)/],
   ['a CRS tx setting that is not a TX name', 'rules: { crs: { tx: { "a-b": 1 } } }\n', /"rules.crs.tx.a-b" is not a TX variable name/],

@@ -125,3 +125,22 @@ t.test('a request Fastify answers before routing (malformed URL) gets the body p
   t.equal(r.status, 400, 'the router refuses the path')
   t.same(await ids(records), [['1004']])
 })
+
+t.test('limits fail closed in block mode: a body cut by bodyBytes is denied and recorded, though no rule reads REQUEST_BODY', async t => {
+  // Without the REQUEST_BODY rules (1001, 1003) nothing reads the raw body.
+  const exclusions = [{ ruleId: 1001 }, { ruleId: 1003 }]
+  const block = await build(t, { mode: 'block', limits: { bodyBytes: 100 }, exclusions })
+  const long = 'a=' + 'x'.repeat(200)
+  for (const [type, body] of [['application/x-www-form-urlencoded', long], ['application/json', JSON.stringify({ a: 'x'.repeat(200) })], ['text/plain', long]]) {
+    const r = await rawRequest(block.port, buildRequest('POST', '/x', [['Host', 'a'], ['Content-Type', type], ['Content-Length', String(body.length)]], body))
+    t.equal(r.status, 403, `${type}: denied`)
+  }
+  t.same(await ids(block.records), [['200003'], ['200003'], ['200003']], 'each cut is an attack entry')
+  t.same(block.handled, [], 'no handler ran')
+  t.equal(block.records[0].attacks[0].action, 'deny')
+
+  const logOnly = await build(t, { mode: 'block', limits: { bodyBytes: 100, action: 'log' }, exclusions })
+  const r = await rawRequest(logOnly.port, buildRequest('POST', '/x', [['Host', 'a'], ['Content-Type', 'text/plain'], ['Content-Length', String(long.length)]], long))
+  t.equal(r.status, 200, 'limits.action: log lets it through')
+  t.same(await ids(logOnly.records), [['200003']], 'and still records the cut')
+})

@@ -142,7 +142,7 @@ t.test('a request the parser refused: parsed as far as it goes, with the error c
   const ctx = new ContextFactory().createFor('shop.example', undefined)
   ctx.bytesIn = raw.length
   ctx.bytesOut = 150
-  const src = refusedSource({ ctx, status: 400, code: 'HPE_INVALID_HEADER_TOKEN', rawPacket: raw, requestLine: 'GET /x?a=1 HTTP/1.1', head: undefined, remoteAddress: '::ffff:10.0.0.1', remotePort: 4000 }, new Set(['cookie']))
+  const src = refusedSource({ ctx, status: 400, code: 'HPE_INVALID_HEADER_TOKEN', rawPacket: raw, requestLine: 'GET /x?a=1 HTTP/1.1', head: undefined, remoteAddress: '::ffff:10.0.0.1', remotePort: 4000, responseHeaders: [] }, new Set(['cookie']))
   const rec = buildAccessRecord(src, 0, 'edge-1')
   t.equal(rec.response.status, 400)
   t.equal(rec.error, 'HPE_INVALID_HEADER_TOKEN')

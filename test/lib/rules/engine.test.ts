@@ -197,9 +197,9 @@ t.test('exclusions by rule id, target and path prefix', async t => {
   t.throws(() => engine(specs, { exclusions: [{ ruleId: 1, target: 'NOPE:x' }] }), /option "exclusions\[0\]\.target"/)
 })
 
-t.test('limits: a cut is logged, and denied when limitAction is deny', async t => {
+t.test('limits: a cut is logged with limitAction log, and denied by default in block mode', async t => {
   const specs: RuleSpec[] = [{ targets: ['ARGS', 'REQUEST_BODY'], operator: { name: 'contains', argument: 'evil' }, phase: 2 }]
-  const e = engine(specs, { limits: { args: 3, valueBytes: 10, bodyBytes: 20 } })
+  const e = engine(specs, { limits: { args: 3, valueBytes: 10, bodyBytes: 20 }, limitAction: 'log' })
   const many = e.check(get('/?a=1&b=2&c=3&d=evil'))
   t.same(many.matches, [], 'the fourth argument was not inspected')
   t.same(many.attacks.map(a => [a.ruleId, a.location, a.payload, a.action]), [['200001', 'ARGS_GET', '4', 'log']])
@@ -213,6 +213,12 @@ t.test('limits: a cut is logged, and denied when limitAction is deny', async t =
   const strict = engine(specs, { limits: { args: 1 }, limitAction: 'deny', denyStatus: 413 })
   const r = strict.check(get('/?a=1&b=2'))
   t.same([r.action, r.status, r.attacks[0].action], ['deny', 413, 'deny'])
+  const byDefault = engine(specs, { limits: { args: 1, bodyBytes: 20 } })
+  t.same([byDefault.check(get('/?a=1&b=2')).action, byDefault.check(get('/?a=1&b=2'), { mode: 'detect' }).action], ['deny', 'log'], 'fails closed in block mode by default; detect only logs')
+  // No rule reads REQUEST_BODY: the cut is recorded all the same.
+  const argsOnly = engine([{ targets: ['ARGS'], operator: { name: 'contains', argument: 'evil' }, phase: 2 }], { limits: { bodyBytes: 20 } })
+  const cut = argsOnly.check({ method: 'POST', url: '/', rawHeaders: H, body: { form: 'a=' + 'y'.repeat(30) } })
+  t.same([cut.action, cut.attacks.map(a => [a.ruleId, a.location, a.payload])], ['deny', [['200003', 'REQUEST_BODY', '32']]])
 })
 
 t.test('bodies: urlencoded, JSON flattened with dotted keys, phase-1 rules re-run on the body', async t => {
