@@ -9,6 +9,7 @@ import { cautiousMode } from '../lib/rules/rule-set-settings.js'
 import { summarize } from '../lib/rules/seclang/report.js'
 import type { WafPolicy } from '../lib/context.js'
 import { dropRequestHopByHop, dropResponseHopByHop } from '../lib/proxy/hop-by-hop.js'
+import { forwardedTarget } from '../lib/proxy/request-target.js'
 import type { ChannelName, GatewayConfig } from './config.js'
 import { AllowList } from './allow-list.js'
 import { registerMetricsEndpoint } from './metrics-endpoint.js'
@@ -128,6 +129,12 @@ function withJsonBytes (request: FastifyRequest, hooks: FastifyReplyFromHooks): 
   return { ...hooks, body, contentType: type }
 }
 
+/** `OPTIONS *` asks about the server, which the gateway is; any other target without a path is a 400. */
+function answerWithoutPath (reply: FastifyReply): FastifyReply {
+  if (reply.request.method === 'OPTIONS') return reply.code(204).send()
+  return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'the request target has no path to forward', id: reply.request.waf?.id })
+}
+
 export async function buildGateway (config: GatewayConfig, opts: GatewayOptions): Promise<FastifyInstance> {
   const limits = bodyLimits(config)
   // The HTTP/2 and HTTPS servers are typed apart in Fastify; the gateway's code reads requests alike.
@@ -228,12 +235,16 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
 
   if (single) {
     app.all('/*', function forward (request, reply) {
-      return reply.from(request.url, withJsonBytes(request, hooks))
+      const target = forwardedTarget(request.url)
+      if (target === undefined) return answerWithoutPath(reply)
+      return reply.from(target, withJsonBytes(request, hooks))
     })
   } else {
     app.all('/*', function forward (request, reply) {
+      const target = forwardedTarget(request.url)
+      if (target === undefined) return answerWithoutPath(reply)
       const base = upstreams.get(requestDomain(request)) ?? opts.defaultUpstream
-      return reply.from(base + request.url, withJsonBytes(request, hooks))
+      return reply.from(base + target, withJsonBytes(request, hooks))
     })
   }
 

@@ -276,7 +276,8 @@ export class Supervisor {
         const err = new Error(msg.message)
         m.ready.reject(err)
         m.listening.reject(err)
-        if (m.gen.live && !this.shuttingDown) process.stderr.write(`fastify-waflog gateway: worker ${worker.id} failed to start: ${msg.message}\n`)
+        // At start the failure is reported once, by start().
+        if (m.gen.live && !this.shuttingDown && this.current !== undefined) process.stderr.write(`fastify-waflog gateway: worker ${worker.id} failed to start: ${msg.message}\n`)
         return
       }
       case 'final':

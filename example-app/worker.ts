@@ -33,8 +33,13 @@ function send (m: ToPrimary): Promise<void> {
   })
 }
 
+/** Why a listen failed, in one line (`bind EADDRINUSE …` with a stack trace says it worse). */
+const LISTEN_ERRORS: Readonly<Record<string, string>> = { EADDRINUSE: 'the address is already in use', EACCES: 'permission denied', EADDRNOTAVAIL: 'the address is not on this host' }
+
 function messageOf (err: unknown): string {
-  const e = err as Error
+  const e = err as Error & { code?: string, address?: string, port?: number }
+  const listen = e?.code === undefined ? undefined : LISTEN_ERRORS[e.code]
+  if (listen !== undefined) return `cannot listen on ${e.address ?? ''}${e.port === undefined ? '' : `:${e.port}`}: ${listen} (${e.code as string})`
   // Errors that explain themselves (a bad option, a rule file that does not load): the message is enough.
   return ['TypeError', 'RangeError', 'RuleLoadError', 'ConfigError'].includes(e?.name) ? e.message : (e?.stack ?? String(err))
 }

@@ -1,49 +1,18 @@
 import t from 'tap'
+import net from 'node:net'
+import type { AddressInfo } from 'node:net'
+import { gatewayRefuses } from '../helpers/gateway.js'
 import { buildRequest, openConnection, rawRequest, responseComplete } from '../helpers/raw-http.js'
-import { HOP_BY_HOP, jsonLines, recordingUpstream, run, stopCleanly } from '../helpers/hostile.js'
-import type { Json } from '../helpers/hostile.js'
+import { HOP_BY_HOP, heartTotals, jsonLines, recordingUpstream, run, stopCleanly } from '../helpers/hostile.js'
 
 /**
- * The gateway against clients that do what real (and hostile) clients do: secrets in headers
- * that trigger rules, `Expect`, `Upgrade`, `Keep-Alive`, HTTP/1.0 and `Connection: close`,
- * and what the gateway passes on (hop-by-hop fields) both ways; stalls, refused heads and
- * limits are in hostile-lifecycle.test.ts. Raw sockets to loopback; the four logs are files read
+ * The gateway as a proxy, against clients that do what real (and hostile) clients do: `Expect:
+ * 100-continue`, `Upgrade` (WebSocket), `Keep-Alive`, `TE`, chunked bodies, HTTP/1.0 and
+ * `Connection: close`, absolute-form targets and `OPTIONS *`; what it passes on both ways (no
+ * hop-by-hop field), and a port already in use. Secrets, stalls, refused heads and limits have
+ * their own files (hostile-*.test.ts). Raw sockets to loopback; the four logs are files read
  * after the process exited.
  */
-
-t.test('secrets in Authorization, Proxy-Authorization and Cookie that trigger rules reach none of the four logs', async t => {
-  const format = '$remote_addr "$request" $status a=$http_authorization p=$http_proxy_authorization c=$http_cookie s=$cookie_sid'
-  for (const mode of ['block', 'detect']) {
-    const r = await run(t, { WAF_MODE: mode, WAF_ACCESS_FORMAT: format })
-    const secrets = [
-      ['Authorization', 'Bearer () { :; }; SECRET-AUTH-1'],
-      ['Proxy-Authorization', 'Basic ${jndi:ldap://SECRET-PROXY-2}'],
-      ['Cookie', "sid=<script>SECRET-COOKIE-3; 1' or 1=1-- SECRET-BARE-4"]
-    ] as Array<[string, string]>
-    const all = await rawRequest(r.gw.port, buildRequest('GET', '/?q=1', [['Host', 'shop.example'], ...secrets, ['Connection', 'close']]))
-    t.equal(all.status, mode === 'block' ? 403 : 200, `${mode}: the request is answered`)
-    for (const h of secrets) {
-      const one = await rawRequest(r.gw.port, buildRequest('POST', '/form', [['Host', 'shop.example'], h, ['Content-Type', 'application/x-www-form-urlencoded'], ['Content-Length', '3'], ['Connection', 'close']], 'a=1'))
-      t.equal(one.status, mode === 'block' ? 403 : 200, `${mode}: ${h[0]} alone`)
-    }
-    // A head the parser refuses is logged through the early path, its rules run on the raw head.
-    const refused = await rawRequest(r.gw.port, 'GET / HTTP/1.1\r\nHost: shop.example\r\nAuthorization: Bearer () { :; }; SECRET-REFUSED-5\r\nCookie: sid=SECRET-REFUSED-6\r\nBad Header\r\n\r\n')
-    t.equal(refused.status, 400)
-    await stopCleanly(t, r)
-    const attacks = jsonLines(r.log('attack'))
-    t.equal(attacks.length, 5, `${mode}: every request has its attack record`)
-    const locations = new Set(attacks.flatMap(a => (a.attacks as Json[]).map(e => e.location as string)))
-    for (const l of ['REQUEST_HEADERS:Authorization', 'REQUEST_HEADERS:Proxy-Authorization', 'REQUEST_COOKIES:sid']) t.ok(locations.has(l), `${mode}: a rule fired on ${l}`)
-    t.equal(r.log('access').length, 5)
-    for (const name of ['forensic', 'access', 'attack', 'heartbeat']) {
-      const text = r.log(name).join('\n')
-      t.ok(text.length > 0, `${mode}: the ${name} log has lines`)
-      t.notMatch(text, /SECRET-/, `${mode}: no secret in the ${name} log`)
-      if (name !== 'heartbeat') t.match(text, /REDACTED/, `${mode}: the ${name} log writes the one marker`)
-      t.notMatch(text, /\[REDACTED\]/, `${mode}: and no other`)
-    }
-  }
-})
 
 t.test('Expect: 100-continue is answered as nginx does, the body forwarded; hop-by-hop request fields never reach the upstream', async t => {
   const up = await recordingUpstream(t)
@@ -129,4 +98,29 @@ t.test('the upstream\'s hop-by-hop response fields never reach the client; Conne
   c.destroy()
   await stopCleanly(t, r)
   t.equal(r.log('access').length, 4)
+})
+
+t.test('absolute-form targets are forwarded as their path, OPTIONS * is answered by the gateway: no 500', async t => {
+  const up = await recordingUpstream(t)
+  const r = await run(t, {}, '', up.url)
+  const absolute = await rawRequest(r.gw.port, buildRequest('GET', 'http://shop.example/x?a=1', [['Host', 'shop.example']]))
+  t.equal(absolute.status, 200, 'absolute-form: forwarded')
+  const star = await rawRequest(r.gw.port, buildRequest('OPTIONS', '*', [['Host', 'shop.example']]))
+  t.equal(star.status, 204, 'OPTIONS *: about the server, which the gateway is')
+  t.equal(up.seen.length, 1, 'only the absolute-form request went upstream')
+  await stopCleanly(t, r)
+  const access = jsonLines(r.log('access'))
+  t.same(access.map(a => [a.request.uri, a.response.status]), [['http://shop.example/x?a=1', 200], ['*', 204]], 'logged as received, with their statuses')
+  t.equal(heartTotals(jsonLines(r.log('heartbeat')))['5x'], 0, 'no server error counted')
+})
+
+t.test('a port already in use is one clear line and exit 1', async t => {
+  const busy = net.createServer()
+  await new Promise<void>(resolve => busy.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { busy.close() })
+  const port = (busy.address() as AddressInfo).port
+  const r = await gatewayRefuses({ WAF_PORT: String(port), WAF_LOG_DIR: t.testdir({}) }, t.testdir({}))
+  t.equal(r.code, 1)
+  const lines = r.stderr.split('\n').filter(l => l.length > 0 && !l.includes(' rules: '))
+  t.same(lines, [`fastify-waflog gateway: cannot listen on 127.0.0.1:${port}: the address is already in use (EADDRINUSE)`])
 })
