@@ -196,3 +196,23 @@ t.test('a request Node\'s HTTP parser refuses is still checked and logged (actio
   t.equal(rec2.request.uri, '/a b?f=../../etc/passwd')
   t.ok(rec2.attacks.some(a => a.detect_type === 'lfi'), 'the path traversal in the target')
 })
+
+t.test('a header with invalid UTF-8 reads the same in the payload and in request.headers; a deep location is capped', async t => {
+  const s = await setup(t, {}, 'detect')
+  await rawRequest(s.port, buildRequest('GET', '/search', [['Host', 'h'], ['User-Agent', 'sqlmap/1.0 \u00ff\u00fe']]))
+  const rec = JSON.parse((await s.attack.waitForLines(1))[0]) as AttackRecord
+  const ua = rec.attacks.find(a => a.location === 'REQUEST_HEADERS:User-Agent')
+  t.ok(ua, 'the scanner rule fired on the User-Agent')
+  t.equal(ua?.payload, rec.request.headers?.['user-agent'], 'one text for one value')
+  t.equal(ua?.payload, 'sqlmap/1.0 \u00ff\u00fe', 'the bytes that are no UTF-8 as latin1 characters, not U+FFFD')
+
+  let deep: unknown = "1' or 1=1--"
+  for (let i = 0; i < 400; i++) deep = { a: deep }
+  const body = JSON.stringify(deep)
+  await rawRequest(s.port, buildRequest('POST', '/form', [['Host', 'h'], ['Content-Type', 'application/json'], ['Content-Length', String(body.length)]], body))
+  const lines = await s.attack.waitForLines(2)
+  const entries = (JSON.parse(lines[1]) as AttackRecord).attacks
+  t.ok(entries.some(a => a.location.startsWith('ARGS_POST:a.a.a.')), 'the match deep in the body')
+  t.ok(entries.every(a => a.location.length <= 256), 'every location at most 256 characters')
+  t.ok(entries.some(a => a.location.endsWith('…')), 'a cut location says so')
+})
