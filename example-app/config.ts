@@ -58,6 +58,8 @@ export interface GatewayConfig {
   channels: Record<ChannelName, string>
   rules: RulesSection
   access: { format: string }
+  /** The attack log's format: its own JSON record, or ModSecurity v3's JSON audit record. */
+  attack: { format: 'json' | 'modsec-json' }
   heartbeat: { interval: number, format: 'json' | 'graphite', graphitePrefix: string }
   /** CC limiting; with `redis`, the counters live in Redis, shared by every gateway that names it. */
   rateLimit: { max: number, timeWindow: number, redis: string | undefined, redisTimeout: number } | false
@@ -155,7 +157,7 @@ function optional<K extends string, V> (key: K, value: V | undefined): Partial<R
   return value === undefined ? {} : { [key]: value } as Record<K, V>
 }
 
-const TOP_KEYS = ['listen', 'workers', 'node', 'upstream', 'upstreamTls', 'mode', 'domains', 'routes', 'logDir', 'channels', 'rules', 'access', 'heartbeat', 'rateLimit', 'status', 'metrics', ...EDGE_TOP_KEYS, 'timeouts'] as const
+const TOP_KEYS = ['listen', 'workers', 'node', 'upstream', 'upstreamTls', 'mode', 'domains', 'routes', 'logDir', 'channels', 'rules', 'access', 'attack', 'heartbeat', 'rateLimit', 'status', 'metrics', ...EDGE_TOP_KEYS, 'timeouts'] as const
 const CHANNEL_PROTOCOLS = ['tcp:', 'tls:', 'udp:', 'unix:', 'file:', 'stdout:'] as const
 const UPSTREAM_PROTOCOLS = ['http:', 'https:'] as const
 const ROUTE_KEYS = ['prefix', 'forensic', 'rules', 'access', 'attack', 'heartbeat'] as const
@@ -311,6 +313,10 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
   const rules = readRulesSection(r, raw.rules, where, base, m => { throw new ConfigError(m) })
   const access = r.obj(raw.access, 'access')
   r.keys(access, 'access', ['format'])
+  const attack = r.obj(raw.attack, 'attack')
+  r.keys(attack, 'attack', ['format'])
+  const attackFormat = attack.format ?? 'json'
+  if (attackFormat !== 'json' && attackFormat !== 'modsec-json') return r.fail('attack.format', 'json or modsec-json', attackFormat)
   const heartbeat = r.obj(raw.heartbeat, 'heartbeat')
   r.keys(heartbeat, 'heartbeat', ['interval', 'format', 'graphitePrefix'])
   const hbFormat = heartbeat.format ?? 'json'
@@ -372,6 +378,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
     channels,
     rules,
     access: { format: r.str(access.format, 'access.format') ?? 'json' },
+    attack: { format: attackFormat },
     heartbeat: {
       interval: r.int(heartbeat.interval, 'heartbeat.interval', 100, 3_600_000) ?? 10_000,
       format: hbFormat,

@@ -104,7 +104,7 @@ export function wafOptionsOf (config: GatewayConfig): WafOptions {
       ...(config.edge.deny === undefined ? {} : { denyResponse: { contentType: config.edge.deny.contentType, body: config.edge.deny.body } }),
       ...(config.edge.deny?.status === undefined ? {} : { denyStatus: config.edge.deny.status })
     },
-    attack: {},
+    attack: config.attack.format === 'json' ? {} : { format: config.attack.format },
     access: { format: config.access.format },
     heartbeat: { interval: config.heartbeat.interval, format: config.heartbeat.format, graphitePrefix: config.heartbeat.graphitePrefix, metrics: config.metrics !== undefined },
     routes: config.routes,

@@ -12,6 +12,8 @@ import type { LogFramework } from '../lib/log/framework.js'
 import { PluginSwitch, validateRouteToggles } from '../lib/switches.js'
 import type { PrefixOptions, RouteToggle, RouteWafConfig } from '../lib/switches.js'
 import { buildAttackRecord } from '../lib/rules/attack-record.js'
+import { modsecAuditOf } from './attack-log-modsec.js'
+import { packageVersion } from '../lib/heartbeat/identity.js'
 import { DEFAULT_REDACT_REQUEST_HEADERS } from '../lib/redaction.js'
 import { resolveNodeName } from '../lib/node-name.js'
 import { coreOf } from './core.js'
@@ -28,6 +30,11 @@ export interface WafAttackLogOptions extends PrefixOptions {
   redactHeaders?: string[]
   /** The record's `node`: the machine's name. Default the host name (`os.hostname()`). */
   node?: string
+  /**
+   * `json` (default): the attack record of DESIGN.md. `modsec-json`: ModSecurity v3's JSON audit
+   * record (`SecAuditLogFormat JSON`), for pipelines built for libmodsecurity3's audit log.
+   */
+  format?: 'json' | 'modsec-json'
   /** Set by the umbrella `waf` plugin. */
   routes?: RouteToggle[]
 }
@@ -35,7 +42,7 @@ export interface WafAttackLogOptions extends PrefixOptions {
 export const DEFAULT_ATTACK_REDACT: readonly string[] = DEFAULT_REDACT_REQUEST_HEADERS
 
 const OWNER = 'waf-attack-log'
-const KNOWN = new Set(['channel', 'includeHeaders', 'redactHeaders', 'node', 'include', 'exclude', 'routes'])
+const KNOWN = new Set(['channel', 'includeHeaders', 'redactHeaders', 'node', 'format', 'include', 'exclude', 'routes'])
 const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
 const defaultChannels = new WeakMap<LogFramework, string>()
 
@@ -49,6 +56,7 @@ function validate (opts: WafAttackLogOptions, has: (name: string) => boolean, na
   }
   const channel = opts.channel ?? 'attack'
   if (!has(channel)) throw new TypeError(`${OWNER}: option "channel" names "${channel}", which is not a channel of waf-socket (configured: ${names().join(', ') || 'none'})`)
+  if (opts.format !== undefined && opts.format !== 'json' && opts.format !== 'modsec-json') throw new TypeError(`${OWNER}: option "format" must be "json" or "modsec-json"`)
   if (opts.includeHeaders !== undefined && typeof opts.includeHeaders !== 'boolean') throw new TypeError(`${OWNER}: option "includeHeaders" must be true or false`)
   if (opts.redactHeaders !== undefined && (!Array.isArray(opts.redactHeaders) || opts.redactHeaders.some(h => typeof h !== 'string' || h.length === 0))) {
     throw new TypeError(`${OWNER}: option "redactHeaders" must be an array of header names`)
@@ -74,6 +82,7 @@ export const wafAttackLog = fp<WafAttackLogOptions>(async function wafAttackLog 
     node: resolveNodeName(OWNER, opts.node)
   }
   const sw = new PluginSwitch('attack', OWNER, opts, validateRouteToggles(OWNER, opts.routes))
+  const modsec = opts.format === 'modsec-json' ? modsecAuditOf(app, o.redact, await packageVersion()) : undefined
 
   const participant: WafParticipant = {
     key: 'attack',
@@ -81,7 +90,9 @@ export const wafAttackLog = fp<WafAttackLogOptions>(async function wafAttackLog 
     enabled: (routeUrl, url, cfg) => sw.enabled(routeUrl, url, cfg as RouteWafConfig | undefined),
     depart (request: FastifyRequest, _reply: FastifyReply, ctx: WafContext) {
       if (ctx.attacks.length === 0) return
-      log.write('attack', buildAttackRecord(sourceRequestOf(request.raw), ctx, plainAddress(ctx.clientIp) ?? '', o))
+      const clientIp = plainAddress(ctx.clientIp) ?? ''
+      if (modsec !== undefined) log.write('attack', modsec(request.raw, _reply.raw, ctx, clientIp, request.raw.socket?.remotePort ?? 0, _reply.raw.statusCode))
+      else log.write('attack', buildAttackRecord(sourceRequestOf(request.raw), ctx, clientIp, o))
     },
     clientError (info: ClientErrorInfo) {
       const ctx = info.ctx
@@ -93,7 +104,9 @@ export const wafAttackLog = fp<WafAttackLogOptions>(async function wafAttackLog 
         req.method = words.method
         req.url = words.url
       }
-      log.write('attack', buildAttackRecord(req, ctx, plainAddress(info.remoteAddress) ?? '', o))
+      const clientIp = plainAddress(info.remoteAddress) ?? ''
+      if (modsec !== undefined) log.write('attack', modsec(req, undefined, ctx, clientIp, info.remotePort ?? 0, info.status))
+      else log.write('attack', buildAttackRecord(req, ctx, clientIp, o))
     }
   }
   core.addJoinHook(app, participant)

@@ -1,3 +1,4 @@
+import { bodyProcessor } from './body-processor.js'
 import type { Transaction } from './transaction.js'
 import { VarEntry } from './variables.js'
 
@@ -102,7 +103,8 @@ request('REQUEST_FILENAME', tx => one(tx.req.decodedPath()), { single: true })
 request('REQUEST_BASENAME', tx => {
   const path = tx.req.decodedPath()
   const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'))
-  return cut + 1 < path.length ? one(path.slice(cut + 1)) : []
+  // `/` and `/dir/` have an empty basename, as in ModSecurity (a value, not an absent variable).
+  return one(path.slice(cut + 1))
 }, { single: true })
 request('REQUEST_LINE', tx => one(`${tx.req.input.method} ${tx.req.url.raw} ${tx.req.protocol}`), { single: true })
 request('REQUEST_METHOD', tx => one(tx.req.input.method), { single: true })
@@ -112,20 +114,26 @@ request('REQUEST_HEADERS', tx => tx.req.headers())
 request('REQUEST_HEADERS_NAMES', tx => names(tx.req.headers()), { namesOf: 'REQUEST_HEADERS' })
 request('REQUEST_COOKIES', tx => tx.req.cookies())
 request('REQUEST_COOKIES_NAMES', tx => names(tx.req.cookies()), { namesOf: 'REQUEST_COOKIES' })
-request('REQUEST_BODY', tx => one(tx.req.rawBody()), { body: true, single: true })
+// ModSecurity's XML processor parses the body and leaves REQUEST_BODY empty (the XML collection
+// reads the body itself).
+request('REQUEST_BODY', tx => bodyProcessor(tx.req) === 'XML' ? [] : one(tx.req.rawBody()), { body: true, single: true })
 request('REQUEST_BODY_LENGTH', tx => {
   const raw = tx.req.body?.raw ?? tx.req.body?.form
   return one(raw === undefined ? '0' : String(raw.length))
 }, { body: true, single: true })
 request('FILES', tx => (tx.req.body?.files ?? []).map(f => new VarEntry(f.field, f.field.toLowerCase(), f.filename)), { body: true })
+request('FILES_SIZES', tx => (tx.req.body?.files ?? []).map(f => new VarEntry(f.field, f.field.toLowerCase(), String(f.size ?? 0))), { body: true })
+request('FILES_COMBINED_SIZE', tx => {
+  const files = tx.req.body?.files
+  if (tx.req.body === undefined) return []
+  let total = 0
+  for (const f of files ?? []) total += f.size ?? 0
+  return one(String(total))
+}, { body: true, single: true })
 request('FILES_NAMES', tx => (tx.req.body?.files ?? []).map(f => new VarEntry(f.field, f.field.toLowerCase(), f.field)), { body: true, namesOf: 'FILES' })
 request('REQBODY_ERROR', tx => one(tx.req.body?.error === undefined ? '0' : '1'), { body: true, single: true })
 request('REQBODY_ERROR_MSG', tx => one(tx.req.body?.error ?? ''), { body: true, single: true })
-request('REQBODY_PROCESSOR', tx => {
-  const body = tx.req.body
-  if (body === undefined) return []
-  return one(body.form !== undefined ? 'URLENCODED' : body.fields !== undefined || body.files !== undefined ? 'MULTIPART' : body.json !== undefined ? 'JSON' : '')
-}, { body: true, single: true })
+request('REQBODY_PROCESSOR', tx => one(bodyProcessor(tx.req)), { body: true, single: true })
 
 dynamic('TX', tx => tx.txEntries(), false, (tx, key) => tx.txEntry(key))
 dynamic('MATCHED_VAR', tx => tx.matchedVars.length === 0 ? [] : one(tx.matchedVar), true)

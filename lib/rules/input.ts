@@ -30,7 +30,7 @@ export interface BodyInput {
   /** The body as received (byte string): REQUEST_BODY. Defaults to `form`, or the JSON re-serialized. */
   raw?: string
   /** Uploaded files: FILES (field → file name) and FILES_NAMES. */
-  files?: ReadonlyArray<{ field: string, filename: string }>
+  files?: ReadonlyArray<{ field: string, filename: string, /** Bytes of the file's content (FILES_SIZES, FILES_COMBINED_SIZE). */ size?: number }>
   /** A body the parser rejected: REQBODY_ERROR is 1 and REQBODY_ERROR_MSG this text. */
   error?: string
 }

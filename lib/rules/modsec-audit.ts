@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto'
 import { hostname } from 'node:os'
-import type { IncomingHttpHeaders } from 'node:http'
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
+import { nextHeaderLine } from '../access/record-parts.js'
+import type { HeaderLine } from '../access/record-parts.js'
+import { responseHeadBlock } from '../http2.js'
 import type { AttackEntry, WafContext, WafMode } from '../context.js'
 import { asText } from '../access/escape.js'
 import { REDACTED } from '../access/variables.js'
@@ -59,11 +62,9 @@ export interface ModsecSourceRequest {
   socket?: { localAddress?: string | undefined, localPort?: number | undefined } | null
 }
 
-/** The response side: status and headers as sent (a ServerResponse is one); absent for a request the parser refused. */
+/** The response side (a ServerResponse); absent for a request the parser refused. */
 export interface ModsecSourceResponse {
   statusCode: number
-  getHeaders(): Record<string, number | string | string[] | undefined>
-  getRawHeaderNames?(): string[]
 }
 
 export interface ModsecAuditOptions {
@@ -121,15 +122,17 @@ function requestHeaders (req: ModsecSourceRequest, redact: ReadonlySet<string>):
   return out
 }
 
+/** The response headers as they went out, names as sent: parsed from the head block Node wrote (Fastify sends with writeHead, whose headers getHeaders() does not hold). */
 function responseHeaders (res: ModsecSourceResponse | undefined): Record<string, string> {
   const out = Object.create(null) as Record<string, string>
   if (res === undefined) return out
-  const headers = res.getHeaders()
-  const names = res.getRawHeaderNames?.() ?? Object.keys(headers)
-  for (const name of names) {
-    const v = headers[name.toLowerCase()]
-    if (v === undefined) continue
-    out[name] = asText(Array.isArray(v) ? v.join(', ') : String(v))
+  const block = responseHeadBlock(res as unknown as ServerResponse)
+  if (block === undefined) return out
+  const line: HeaderLine = { start: 0, colon: -1, value: 0, end: 0 }
+  let at = block.indexOf('\r\n')
+  while (at !== -1 && nextHeaderLine(block, at, line)) {
+    if (line.colon !== -1) out[block.slice(line.start, line.colon).trim()] = asText(block.slice(line.value, line.end))
+    at = line.end
   }
   return out
 }

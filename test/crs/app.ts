@@ -13,7 +13,7 @@ import type { StageResult } from './judge.js'
 /** One attack-log record as the attack channel receives it (DESIGN.md "attack"). */
 interface AttackRecord {
   id: string
-  attacks: Array<{ rule_id: string, msg: string, payload: string, severity: string, location: string, tags?: string[] }>
+  attacks: Array<{ rule_id: string, msg: string, payload: string, logdata?: string, severity: string, location: string, tags?: string[] }>
 }
 
 export interface CrsApp {

@@ -34,8 +34,11 @@ export function judgeStage (out: FtwOutput, r: StageResult): string | undefined 
 }
 
 /** An attack entry as a ModSecurity error-log line: `[id "942100"] [msg "…"] [data "…"] …`. */
-export function logLine (e: { rule_id: string, msg: string, payload: string, severity: string, location: string, tags?: string[] }): string {
+export function logLine (e: { rule_id: string, msg: string, payload: string, logdata?: string, severity: string, location: string, tags?: string[] }): string {
   const q = (s: string): string => s.replace(/"/g, '\\"')
-  return `ModSecurity: Warning. Matched at ${e.location}. [id "${e.rule_id}"] [msg "${q(e.msg)}"] [data "${q(e.payload)}"] [severity "${e.severity.toUpperCase()}"]` +
+  // [data] is the rule's logdata, as ModSecurity writes it; the payload for a rule without one.
+  // ModSecurity's error log escapes control bytes in [data] as \xHH (log_escape).
+  const data = q(e.logdata ?? e.payload).replace(/[\x00-\x1f\x7f]/g, c => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+  return `ModSecurity: Warning. Matched at ${e.location}. [id "${e.rule_id}"] [msg "${q(e.msg)}"] [data "${data}"] [severity "${e.severity.toUpperCase()}"]` +
     (e.tags ?? []).map(t => ` [tag "${q(t)}"]`).join('')
 }

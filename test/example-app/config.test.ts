@@ -90,6 +90,7 @@ const bad: Array<[string, string, RegExp]> = [
   ['an exclusion without a rule id', 'rules: { exclusions: [{ target: "ARGS:q" }] }\n', /"rules.exclusions\[0\].ruleId" must be a rule id or an id range/],
   ['an exclusion with an unknown key', 'rules: { exclusions: [{ ruleId: 1, path: "/x" }] }\n', /"rules.exclusions\[0\].path" is not a known setting \(known: ruleId, target, prefix\)/],
   ['an exclusion prefix without a slash', 'rules: { exclusions: [{ ruleId: 1, prefix: "x" }] }\n', /"rules.exclusions\[0\].prefix" must be a path that starts with "\/"/],
+  ['an unknown attack-log format', 'attack: { format: xml }\n', /"attack.format" must be json or modsec-json/],
   ['domain rule files that are not a list', 'domains: { shop.example: { ruleFiles: a.conf } }\n', /"domains.shop.example.ruleFiles" must be a list of strings/],
   ['a node with a space', 'node: "edge 1"\n', /"node" must be 1 to 253 printable ASCII characters without spaces/],
   ['a graphite prefix with an unknown placeholder', 'heartbeat: { graphitePrefix: "waf.{host}" }\n', /"heartbeat.graphitePrefix" must be a template with the placeholders \{node\} and \{wid\} only, not \{host\}/],
@@ -137,6 +138,13 @@ t.test('exclusions, CRS tx settings and per-domain rule files pass through to th
   t.same(config.domains['shop.example']?.ruleFiles, [join(dir, 'shop.conf')])
   const rules = wafOptionsOf(config).rules as { exclusions: unknown, crs: unknown, domainRules: unknown }
   t.same([rules.exclusions, rules.crs, rules.domainRules], [config.rules.exclusions, config.rules.crs, { 'shop.example': [join(dir, 'shop.conf')] }])
+})
+
+t.test('attack.format modsec-json reaches the attack log plugin', async t => {
+  const dir = t.testdir({ 'waf.yaml': 'attack: { format: modsec-json }\n' })
+  const { config } = loadConfig({ WAF_CONFIG: 'waf.yaml' }, dir)
+  t.same(wafOptionsOf(config).attack, { format: 'modsec-json' })
+  t.same(wafOptionsOf(loadConfig({}, dir).config).attack, {}, 'json, the default')
 })
 
 t.test('CRS settings pass through to the rule check', async t => {

@@ -132,13 +132,17 @@ export async function startNginx (formats: Record<string, NginxFormat>, opts: { 
     async stop () {
       if (stopped) return
       stopped = true
-      if (child.exitCode === null) {
-        child.kill('SIGTERM')
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-        await exited
-        clearTimeout(timer)
-      }
+      await stopNginx(child, exited)
       rmSync(dir, { recursive: true, force: true })
     }
   }
+}
+
+/** SIGTERM, then SIGKILL after 5 s; resolves once the process has exited. */
+export async function stopNginx (child: ChildProcess, exited: Promise<void>): Promise<void> {
+  if (child.exitCode !== null) return
+  child.kill('SIGTERM')
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+  await exited
+  clearTimeout(timer)
 }

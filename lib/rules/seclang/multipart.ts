@@ -9,7 +9,7 @@ import type { Pair } from '../input.js'
  */
 export interface MultipartContent {
   fields: Pair[]
-  files: Array<{ field: string, filename: string }>
+  files: Array<{ field: string, filename: string, size: number }>
   /** Each header line of each part, in order: `{ part: 'file', line: 'Content-Type: image/png' }`. */
   partHeaders: Array<{ part: string, line: string }>
   error?: string
@@ -68,7 +68,7 @@ export function parseMultipart (body: string, boundary: string): MultipartConten
       }
     }
     for (const line of headers) out.partHeaders.push({ part: name, line })
-    if (filename !== undefined) out.files.push({ field: name, filename })
+    if (filename !== undefined) out.files.push({ field: name, filename, size: content.length })
     else out.fields.push({ key: name, value: content })
     if (next === -1) {
       out.error = 'Multipart: final boundary missing'

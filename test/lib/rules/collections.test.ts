@@ -23,7 +23,8 @@ t.test('request line collections', async t => {
   t.same(values(req, 'REQUEST_BASENAME'), [['', 'file.php']])
   t.same(values(req, 'QUERY_STRING'), [['', 'q=a+b%27&q=2&flag&e=%zz&%6e=v']], 'raw')
   t.same(values(req, 'REMOTE_ADDR'), [['', '192.0.2.1']])
-  t.same(values({ ...req, url: '/' }, 'REQUEST_BASENAME'), [], 'no basename for a directory')
+  t.same(values({ ...req, url: '/' }, 'REQUEST_BASENAME'), [['', '']], 'an empty basename for a directory, as ModSecurity has')
+  t.same(values({ ...req, url: '/dir/' }, 'REQUEST_BASENAME'), [['', '']])
 })
 
 t.test('an absolute-form target: REQUEST_URI drops scheme and host, REQUEST_URI_RAW keeps them', async t => {
@@ -95,4 +96,17 @@ t.test('node bodies: a urlencoded text, a Buffer, a multipart Buffer, a string, 
   t.same(values(input, 'REQBODY_ERROR', true), [['', '0']])
   const broken = bodyInput(Buffer.from('no boundary here'), undefined, 'multipart/form-data; boundary=XX')
   t.same(values({ ...input, body: broken }, 'REQBODY_ERROR', true), [['', '1']], 'a malformed multipart body is REQBODY_ERROR')
+})
+
+t.test('body processor, XML bodies and file sizes as ModSecurity has them', async t => {
+  const post = (type: string, body: RequestInput['body']): RequestInput => ({ method: 'POST', url: '/', rawHeaders: ['Host', 'x', 'Content-Type', type], body })
+  t.same(values(post('application/json', undefined), 'REQBODY_PROCESSOR', true), [['', 'JSON']], 'JSON from the Content-Type, even without a body')
+  t.same(values(post('text/xml; charset=utf-8', { raw: '<a>x</a>' }), 'REQBODY_PROCESSOR', true), [['', 'XML']])
+  t.same(values(post('application/x-www-form-urlencoded', { form: 'a=1' }), 'REQBODY_PROCESSOR', true), [['', 'URLENCODED']])
+  t.same(values(post('text/plain', { raw: 'x' }), 'REQBODY_PROCESSOR', true), [], 'no processor for other types')
+  t.same(values(post('application/xml', { raw: '<a>x</a>' }), 'REQUEST_BODY', true), [], 'the XML processor leaves REQUEST_BODY empty')
+  t.same(values(post('text/plain', { raw: '<a>x</a>' }), 'REQUEST_BODY', true), [['', '<a>x</a>']])
+  const files = { raw: '', fields: [], files: [{ field: 'a', filename: 'a.txt', size: 10 }, { field: 'b', filename: 'b.txt', size: 5 }] }
+  t.same(values(post('multipart/form-data; boundary=x', files), 'FILES_COMBINED_SIZE', true), [['', '15']])
+  t.same(values(post('multipart/form-data; boundary=x', files), 'FILES_SIZES', true), [['a', '10'], ['b', '5']])
 })

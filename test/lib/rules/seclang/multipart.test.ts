@@ -33,7 +33,7 @@ t.test('fields, files and part headers', async t => {
   const m = parseMultipart(body, 'XyZ')
   t.equal(m.error, undefined)
   t.same(m.fields, [{ key: 'title', value: 'hello world' }, { key: '_charset_', value: 'utf-7' }])
-  t.same(m.files, [{ field: 'upload', filename: '..\\evil "x".php' }])
+  t.same(m.files, [{ field: 'upload', filename: '..\\evil "x".php', size: '<?php system($_GET["c"]); ?>'.length }], 'with its size (FILES_SIZES, FILES_COMBINED_SIZE)')
   t.same(m.partHeaders.map(h => `${h.part}|${h.line}`), [
     'title|Content-Disposition: form-data; name="title"',
     'upload|Content-Disposition: form-data; name="upload"; filename="..\\\\evil \\"x\\".php"',
@@ -66,5 +66,5 @@ t.test('MULTIPART_PART_HEADERS reaches rules, keyed by part name', async t => {
 
 t.test('in a quoted file name only \\" and \\\\ are escapes', async t => {
   const m = parseMultipart('--b\r\nContent-Disposition: form-data; name="f"; filename="..\\1.7z"\r\n\r\nx\r\n--b--\r\n', 'b')
-  t.same(m.files, [{ field: 'f', filename: '..\\1.7z' }])
+  t.same(m.files, [{ field: 'f', filename: '..\\1.7z', size: 1 }])
 })

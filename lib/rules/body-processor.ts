@@ -1,0 +1,24 @@
+import type { RequestData } from './request-data.js'
+
+/**
+ * REQBODY_PROCESSOR as ModSecurity sets it: from the body as parsed, and otherwise from the
+ * Content-Type, as ModSecurity with its recommended configuration does before (and whether or
+ * not) a body arrives: `multipart/form-data` and urlencoded by the engine itself, XML and JSON by
+ * the `ctl:requestBodyProcessor` rules of modsecurity.conf (200000, 200001), whose patterns these are.
+ */
+const XML = /^(?:application(?:\/soap\+|\/)|text\/)xml/
+const JSON_TYPE = /^application\/json/
+
+export function bodyProcessor (req: RequestData): string | undefined {
+  const body = req.body
+  if (body?.form !== undefined) return 'URLENCODED'
+  if (body?.fields !== undefined || body?.files !== undefined) return 'MULTIPART'
+  if (body?.json !== undefined) return 'JSON'
+  const type = req.header('content-type')?.trim().toLowerCase()
+  if (type === undefined) return undefined
+  if (type.startsWith('application/x-www-form-urlencoded')) return 'URLENCODED'
+  if (type.startsWith('multipart/form-data')) return 'MULTIPART'
+  if (XML.test(type)) return 'XML'
+  if (JSON_TYPE.test(type)) return 'JSON'
+  return undefined
+}
