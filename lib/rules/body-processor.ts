@@ -14,11 +14,22 @@ export function bodyProcessor (req: RequestData): string | undefined {
   if (body?.form !== undefined) return 'URLENCODED'
   if (body?.fields !== undefined || body?.files !== undefined) return 'MULTIPART'
   if (body?.json !== undefined) return 'JSON'
-  const type = req.header('content-type')?.trim().toLowerCase()
+  const type = contentType(req)?.trim().toLowerCase()
   if (type === undefined) return undefined
   if (type.startsWith('application/x-www-form-urlencoded')) return 'URLENCODED'
   if (type.startsWith('multipart/form-data')) return 'MULTIPART'
   if (XML.test(type)) return 'XML'
   if (JSON_TYPE.test(type)) return 'JSON'
   return undefined
+}
+
+/** The first Content-Type as received, read from the input (building REQUEST_HEADERS would cut and log long headers no rule asked for). */
+function contentType (req: RequestData): string | undefined {
+  const raw = req.input.rawHeaders
+  if (raw !== undefined) {
+    for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'content-type') return raw[i + 1]
+    return undefined
+  }
+  const v = req.input.headers?.['content-type']
+  return typeof v === 'string' ? v : v?.[0]
 }
