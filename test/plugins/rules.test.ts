@@ -175,7 +175,7 @@ t.test('an app with its own urlencoded parser keeps it (parseUrlencoded)', async
 t.test('exclusions, limits and route switches', async t => {
   const { app, seen } = await build(t, {
     exclusions: [{ ruleId: '100201-100299', target: 'ARGS:html', prefix: '/api' }],
-    limits: { args: 3, valueBytes: 64 },
+    limits: { args: 3, valueBytes: 64, action: 'log' },
     exclude: ['/static']
   }, a => { a.get('/static/x', async () => 'ok') })
   t.equal((await app.inject({ url: '/api/x?html=<script>x</script>', headers: UA })).statusCode, 200, 'excluded target under the prefix')
@@ -265,7 +265,7 @@ t.test('over real HTTP: per-domain policies, exclusions and limits', async t => 
   const { app, seen } = await build(t, {
     policies: { 'lab.example': { mode: 'detect' }, 'off.example': { mode: 'off' } },
     exclusions: [{ ruleId: '100201-100299', target: 'ARGS:html', prefix: '/api' }],
-    limits: { args: 2 }
+    limits: { args: 2, action: 'log' }
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const port = (app.server.address() as { port: number }).port
