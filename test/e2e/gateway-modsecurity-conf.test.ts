@@ -64,7 +64,7 @@ if (!existsSync(MODSEC_CONF) || !existsSync(DEBIAN_SETUP) || !existsSync(DEBIAN_
   t.test('Debian\'s modsecurity.conf + the CRS v4 (its crs-setup.conf.example): the same', async t => {
     if (!existsSync(join(crs4, 'rules'))) {
       if (process.env.CI !== undefined) t.fail(`the CRS corpus is not at ${crs4}`)
-      else t.skip(`the CRS corpus is not at ${crs4} (set WAF_CORPUS)`)
+      else t.plan(0, `the CRS corpus is not at ${crs4} (set WAF_CORPUS)`)
       return
     }
     await detectsWithoutBlocking(t, [MODSEC_CONF, 'crs-setup.conf', join(crs4, 'rules')])

@@ -39,7 +39,7 @@ const missing = modsecurityMissing() ?? (!existsSync(SETUP) || !existsSync(CRS) 
 if (missing !== undefined) {
   t.test('modsec-json against libmodsecurity3', async t => {
     if (process.env.CI !== undefined) t.fail(missing)
-    else t.skip(missing)
+    else t.plan(0, missing)
   })
 } else {
   t.test('modsec-json against libmodsecurity3: the same record, field by field', async t => {

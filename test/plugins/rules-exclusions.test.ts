@@ -61,7 +61,7 @@ t.test('the default rules: a user file (loaded before them) removes and excludes
 if (!existsSync(SETUP) || !existsSync(CRS)) {
   t.test('the CRS', async t => {
     if (process.env.CI !== undefined) t.fail(`Debian's CRS is not installed (${SETUP}, ${CRS})`)
-    else t.skip(`Debian's CRS is not installed (${SETUP}, ${CRS}): apt-get install modsecurity-crs`)
+    else t.plan(0, `Debian's CRS is not installed (${SETUP}, ${CRS}): apt-get install modsecurity-crs`)
   })
 } else {
   t.test('the CRS: SecRuleRemoveById before and after it, ctl from a REQUEST-900 style file, and exclusions', async t => {
@@ -100,5 +100,5 @@ t.test('domainRules: a domain with its own rule files gets its own engine', asyn
   t.equal(app.wafRules.domains.get('lab.example')?.seclang?.ruleEngine, 'DetectionOnly')
   t.ok(app.wafRules.domains.get('lab.example')?.engine.ruleSet.rules.every(r => r.id !== '100301'), 'its SecRuleRemoveById reaches the default rules')
   t.ok(app.wafRules.ruleSet.rules.some(r => r.id === '100301'), 'other domains keep the rule')
-  await t.rejects(Fastify().register(wafSocket, { channels: {} }).register(wafRules, { domainRules: { x: [] } }).ready(), /option "domainRules.x" must be a path/)
+  await t.rejects(async () => { await Fastify().register(wafSocket, { channels: {} }).register(wafRules, { domainRules: { x: [] } }).ready() }, /option "domainRules.x" must be a path/)
 })
