@@ -6,12 +6,19 @@ import { SQL_KEYWORDS } from './data.js'
  * upper-cased, equal a table entry: the same answer as libinjection's case-folding binary search
  * (entries are upper-case ASCII, so a NUL or a byte >= 0x80 never matches).
  */
+/** The filter bit of an upper-cased first byte: A-Z their own, every other byte bit 31. */
+function firstBit (c: number): number {
+  return c >= 0x41 && c <= 0x5a ? 1 << (c - 0x41) : 1 << 31
+}
+
 class WordTable {
   private readonly mask: number
   private readonly slotStart: Int32Array
   private readonly slotLength: Uint8Array
   private readonly slotType: Uint8Array
   private readonly words: Uint8Array
+  /** Per length, a bit per first byte (A-Z, bit 31 for any other): most words miss here, before the hash. */
+  private readonly firstByLength = new Uint32Array(32)
 
   constructor (entries: ReadonlyArray<readonly [string, number]>) {
     let size = 1024
@@ -23,6 +30,7 @@ class WordTable {
     this.words = new Uint8Array(entries.reduce((n, [w]) => n + w.length, 0))
     let at = 0
     for (const [word, type] of entries) {
+      if (word.length < 32) this.firstByLength[word.length]! |= firstBit(word.charCodeAt(0))
       for (let i = 0; i < word.length; i++) this.words[at + i] = word.charCodeAt(i)
       let slot = this.hashOf(this.words, at, word.length)
       while (this.slotStart[slot] !== -1) slot = (slot + 1) & this.mask
@@ -46,6 +54,9 @@ class WordTable {
   /** The type of the word `bytes[off, off + len)`, or 0. */
   lookup (bytes: Uint8Array, off: number, len: number): number {
     if (len === 0 || len > 31) return 0
+    let c0 = bytes[off]!
+    if (c0 >= 0x61 && c0 <= 0x7a) c0 -= 0x20
+    if ((this.firstByLength[len]! & firstBit(c0)) === 0) return 0
     let slot = this.hashOf(bytes, off, len)
     for (;;) {
       const start = this.slotStart[slot]!

@@ -23,14 +23,15 @@ function isFunctionWord (t: SqliToken): boolean {
   return false
 }
 
+/** Token types (character codes) that can start a merge (bit 1) and end one (bit 2), as syntax_merge_words tests them. */
+const MERGES = new Uint8Array(256)
+for (const t of [T.KEYWORD, T.BAREWORD, T.OPERATOR, T.UNION, T.FUNCTION, T.EXPRESSION, T.TSQL, T.SQLTYPE]) MERGES[t] = 3
+MERGES[T.LOGIC_OPERATOR] = 2
+
 /** "UNION" + "ALL" into "UNION ALL" when the phrase is a keyword (syntax_merge_words). */
 function mergeWords (a: SqliToken, b: SqliToken): boolean {
-  const at = a.type
-  if (!(at === T.KEYWORD || at === T.BAREWORD || at === T.OPERATOR || at === T.UNION || at === T.FUNCTION ||
-    at === T.EXPRESSION || at === T.TSQL || at === T.SQLTYPE)) return false
-  const bt = b.type
-  if (!(bt === T.KEYWORD || bt === T.BAREWORD || bt === T.OPERATOR || bt === T.UNION || bt === T.FUNCTION ||
-    bt === T.EXPRESSION || bt === T.TSQL || bt === T.SQLTYPE || bt === T.LOGIC_OPERATOR)) return false
+  // one table load per token instead of up to nine comparisons (mergeWords was 16% of detectSQLi's self time)
+  if ((MERGES[a.type]! & 1) === 0 || (MERGES[b.type]! & 2) === 0) return false
   const sz1 = a.len
   const sz2 = b.len
   const sz3 = sz1 + sz2 + 1
