@@ -15,7 +15,7 @@ import type { CompiledRule } from './model.js'
  * ModSecurity v3's JSON audit record (`SecAuditLogFormat JSON`, parts ABIJDEFHZ) for a request
  * with logged matches, so that pipelines built for libmodsecurity3's audit log (Wazuh, Graylog,
  * ELK) read this one. Field by field as libmodsecurity 3.0.9 writes it behind nginx; what
- * differs is in the README (CRS section, "The modsec-json audit record").
+ * differs is in docs/crs.md ("The modsec-json audit record").
  */
 export interface ModsecMessage {
   message: string

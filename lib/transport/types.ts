@@ -118,7 +118,7 @@ export interface RotateOptions {
 /** DNS lookup in the shape of `net.connect`'s `lookup` option (a custom resolver, like `dns.lookup`). */
 export type LookupFunction = NetLookupFunction
 
-/** Every option a channel takes. See the channel options table in README.md. */
+/** Every option a channel takes. See the channel options table in docs/transport.md. */
 export interface ChannelOptions {
   /** `tcp://host:port`, `tls://host:port`, `udp://host:port`, `unix:///path`, `file:///path` or `stdout:`. */
   url: string

@@ -7,7 +7,7 @@ import { startGateway } from '../helpers/gateway.js'
 import { startLoad } from '../helpers/load.js'
 
 /**
- * Debian's logrotate rotating the gateway's logs under load, as the README's snippet says:
+ * Debian's logrotate rotating the gateway's logs under load, as the snippet in docs/gateway.md says:
  * `create`, no `copytruncate`, `postrotate kill -USR1 <primary>`. Across two rotations every
  * answered request has exactly one access line and one forensic "+" line, in the rotated files
  * and the current ones together.

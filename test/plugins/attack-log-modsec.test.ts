@@ -15,7 +15,7 @@ import { buildRequest, rawRequest } from '../helpers/raw-http.js'
  * The modsec-json attack-log format against what Debian's libmodsecurity3 writes behind nginx for
  * the same requests, with the same rules (SecRuleEngine DetectionOnly and Debian's CRS 3.3):
  * every field of the record, by name, type and, where the two engines mean the same thing,
- * value. The differences the README lists are the only ones allowed here.
+ * value. The differences docs/crs.md lists are the only ones allowed here.
  */
 
 const SETUP = '/etc/modsecurity/crs/crs-setup.conf'
