@@ -1,6 +1,6 @@
 import { nsPer } from './harness.js'
 import { againstBareAndPino } from './hello-world.js'
-import { accessJson, buildAccessRecord } from '../lib/access/record.js'
+import { accessJson, buildAccessRecord } from '../lib/records/access-record.js'
 import { jsonLine } from '../lib/log/writers/json.js'
 import { compileFormat, COMBINED } from '../lib/access/format.js'
 import { ContextFactory } from '../lib/context.js'

@@ -11,7 +11,7 @@ import { sourceRequestOf } from '../lib/http2.js'
 import type { LogFramework } from '../lib/log/framework.js'
 import { PluginSwitch, validateRouteToggles } from '../lib/switches.js'
 import type { PrefixOptions, RouteToggle, RouteWafConfig } from '../lib/switches.js'
-import { buildAttackRecord } from '../lib/rules/attack-record.js'
+import { buildAttackRecord } from '../lib/records/attack-record.js'
 import { modsecAuditOf } from './attack-log-modsec.js'
 import { packageVersion } from '../lib/heartbeat/identity.js'
 import { DEFAULT_REDACT_REQUEST_HEADERS } from '../lib/redaction.js'
@@ -19,7 +19,7 @@ import { resolveNodeName } from '../lib/node-name.js'
 import { coreOf } from './core.js'
 import type { WafParticipant } from './core.js'
 
-export type { AttackRecord, AttackRecordEntry } from '../lib/rules/attack-record.js'
+export type { AttackRecord, AttackRecordEntry } from '../lib/records/attack-record.js'
 
 export interface WafAttackLogOptions extends PrefixOptions {
   /** The channel of the `default` filter of the `attack` stream (`'attack'`). */

@@ -1,6 +1,6 @@
-import type { RecordSource } from '../log/types.js'
-import { ESCAPES, escaperOf, missingOf } from './escape.js'
-import type { Escape, EscapeFn } from './escape.js'
+import type { RecordSource } from './record-source.js'
+import { ESCAPES, escaperOf, missingOf } from '../text/escape.js'
+import type { Escape, EscapeFn } from '../text/escape.js'
 import { lookupVariable } from './variables.js'
 import type { VariableGetter } from './variables.js'
 

@@ -1,5 +1,5 @@
-import { ESCAPES } from './escape.js'
-import type { Escape } from './escape.js'
+import { ESCAPES } from '../text/escape.js'
+import type { Escape } from '../text/escape.js'
 import { COMBINED, compileFormat } from './format.js'
 import type { CompiledFormat } from './format.js'
 

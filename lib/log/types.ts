@@ -1,64 +1,13 @@
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
-import type { WafContext } from '../context.js'
-import type { Escape } from '../access/escape.js'
+import type { Escape } from '../text/escape.js'
+import type { RecordSource } from '../access/record-source.js'
+import { kSource } from '../access/record-source.js'
+
+export type { SourceRequest, SourceSocket } from '../access/source-request.js'
+export type { RecordSource } from '../access/record-source.js'
+export { kSource } from '../access/record-source.js'
 
 /** A record of a stream: a plain object that the writers serialize. */
 export type LogRecord = Record<string, unknown>
-
-/** The connection a request came over, as far as the log needs it (a `net.Socket` is one). */
-export interface SourceSocket {
-  remoteAddress?: string | undefined
-  remotePort?: number | undefined
-  localAddress?: string | undefined
-  localPort?: number | undefined
-  /** Set on TLS sockets. */
-  encrypted?: boolean
-}
-
-/**
- * The request a record stands for: an `IncomingMessage`, or a stand-in parsed from the bytes of a
- * request that the HTTP parser refused.
- */
-export interface SourceRequest {
-  method?: string | undefined
-  url?: string | undefined
-  httpVersion: string
-  headers: IncomingHttpHeaders
-  socket: SourceSocket | null
-}
-
-/**
- * Where a record came from. Records that stand for one request carry it under `kSource`, a
- * symbol key that JSON ignores, so that writers which need the raw request (nginx `$http_NAME`,
- * `$cookie_NAME`…) can read it while the record itself stays redacted. It holds the facts fixed
- * when the request ended, so that every writer reports the same status, time and sizes.
- */
-export interface RecordSource {
-  req: SourceRequest
-  /** Absent for a request the HTTP parser refused. */
-  res: ServerResponse | undefined
-  ctx: WafContext
-  /** The status as logged: the response's, 499 when the client left first, the parser's 400/431. */
-  status: number
-  /** Epoch ms when the request ended. */
-  endedAt: number
-  /** ms from arrival to the end. */
-  requestMs: number
-  /** The client address (Fastify's `request.ip`, IPv4-mapped IPv6 shown as IPv4). */
-  clientIp: string
-  clientPort: number
-  /** Lowercased header names whose values are written `REDACTED`. */
-  redact: ReadonlySet<string>
-  /** The serial number of the connection (`$connection`) and of this request on it (`$connection_requests`). */
-  connection: number
-  connectionRequests: number
-  /** Whether the request arrived while an earlier one on the same connection was in flight (`$pipe`). */
-  pipelined: boolean
-  /** For a request the HTTP parser refused: its error code, such as `HPE_INVALID_METHOD`. */
-  error?: string
-}
-
-export const kSource: unique symbol = Symbol.for('fastify-waflog.source')
 
 export interface SourcedRecord extends LogRecord {
   [kSource]?: RecordSource

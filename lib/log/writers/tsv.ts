@@ -1,7 +1,7 @@
 import type { FilterSpec, LogRecord, TsvType, Writer } from '../types.js'
 import { getPath } from '../projection.js'
-import { asText } from '../../access/escape.js'
-import { formatZeekStamp } from '../../access/clock.js'
+import { asText } from '../../text/escape.js'
+import { formatZeekStamp } from '../../text/clock.js'
 import type { WriterEnv } from './env.js'
 
 /**

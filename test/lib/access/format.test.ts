@@ -2,7 +2,7 @@ import t from 'tap'
 import { COMBINED, compileFormat } from '../../../lib/access/format.js'
 import { FormatRegistry } from '../../../lib/access/formats.js'
 import { lookupVariable, VARIABLE_NAMES } from '../../../lib/access/variables.js'
-import { formatIso8601, formatTimeLocal, formatZeekStamp, secondsDotMs } from '../../../lib/access/clock.js'
+import { formatIso8601, formatTimeLocal, formatZeekStamp, secondsDotMs } from '../../../lib/text/clock.js'
 import { fakeSource } from './fixtures.js'
 
 process.env.TZ = 'UTC'

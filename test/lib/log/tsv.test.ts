@@ -2,7 +2,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { LogFramework } from '../../../lib/log/framework.js'
 import { tsvString } from '../../../lib/log/writers/tsv.js'
-import { asText } from '../../../lib/access/escape.js'
+import { asText } from '../../../lib/text/escape.js'
 import { MemoryChannels } from './memory.js'
 
 process.env.TZ = 'UTC'

@@ -1,9 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import type { RecordSource } from '../log/types.js'
-import { jsonInner, jsonString, jsonText, jsonTextInner } from './json-text.js'
-import { headerBlock, nextHeaderLine, responseHeaders, roundMs } from './record-parts.js'
-import type { HeaderLine, HeaderMap } from './record-parts.js'
-import { REDACTED } from './variables.js'
+import type { RecordSource } from '../access/record-source.js'
+import { jsonInner, jsonString, jsonText, jsonTextInner } from '../text/json-text.js'
+import { headerBlock, responseHeaders, roundMs } from './record-parts.js'
+import type { HeaderMap } from './record-parts.js'
+import { nextHeaderLine } from '../text/header-lines.js'
+import type { HeaderLine } from '../text/header-lines.js'
+import { REDACTED } from '../redaction.js'
 
 /**
  * The access record's JSON line, written straight from its source without building the object:

@@ -1,12 +1,12 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { accessJson, accessProducer, buildAccessRecord, responseHeaders } from '../../../lib/access/record.js'
+import { accessJson, accessProducer, buildAccessRecord, responseHeaders } from '../../../lib/records/access-record.js'
 import { refusedSource, parseRefusedRequest } from '../../../lib/access/source.js'
 import { jsonLine } from '../../../lib/log/writers/json.js'
 import { kSource } from '../../../lib/log/types.js'
 import { ContextFactory } from '../../../lib/context.js'
 import { accessRecordErrors } from '../../schema/access.js'
-import { fakeSource } from './fixtures.js'
+import { fakeSource } from '../access/fixtures.js'
 
 t.test('the record has DESIGN.md\'s shape and validates against the schema', async t => {
   const src = fakeSource({

@@ -1,6 +1,8 @@
-import type { RecordSource } from '../log/types.js'
-import { asText } from './escape.js'
-import { REDACTED } from './variables.js'
+import type { RecordSource } from '../access/record-source.js'
+import { asText } from '../text/escape.js'
+import { nextHeaderLine } from '../text/header-lines.js'
+import type { HeaderLine } from '../text/header-lines.js'
+import { REDACTED } from '../redaction.js'
 import { responseHeadBlock } from '../http2.js'
 
 /** Pieces of the access record that its object builder and its JSON writer share. */
@@ -10,34 +12,6 @@ export type HeaderMap = Record<string, string | string[]>
 /** ms rounded to µs. */
 export function roundMs (ms: number): number {
   return Number.isFinite(ms) ? Math.round(ms * 1000) / 1000 : 0
-}
-
-/**
- * One `name: value` line of a header block, as offsets into the block: `colon` is -1 for a line
- * without one, `value` is where the value starts (after the colon and any spaces or tabs).
- */
-export interface HeaderLine { start: number, colon: number, value: number, end: number }
-
-/**
- * Moves `line` to the header line after the CRLF at `at` (the status line's, then each
- * line's `end`). False at the blank line that ends the block, or where the block stops.
- */
-export function nextHeaderLine (block: string, at: number, line: HeaderLine): boolean {
-  const start = at + 2
-  const end = block.indexOf('\r\n', start)
-  if (end === -1 || end === start) return false
-  line.start = start
-  line.end = end
-  const colon = block.indexOf(':', start)
-  if (colon === -1 || colon >= end) {
-    line.colon = -1
-    return true
-  }
-  let v = colon + 1
-  while (v < end && (block.charCodeAt(v) === 32 || block.charCodeAt(v) === 9)) v++
-  line.colon = colon
-  line.value = v
-  return true
 }
 
 /**

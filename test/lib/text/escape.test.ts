@@ -1,6 +1,6 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { asText, escapeDefault, escapeJson, escapeNone, escaperOf, missingOf } from '../../../lib/access/escape.js'
+import { asText, escapeDefault, escapeJson, escapeNone, escaperOf, missingOf } from '../../../lib/text/escape.js'
 
 /** ngx_http_log_escape's table, written out bit by bit as in ngx_http_log_module.c. */
 const NGINX_DEFAULT_TABLE = [0xffffffff, 0x00000004, 0x10000000, 0x80000000, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff]

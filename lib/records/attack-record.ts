@@ -1,33 +1,20 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import type { WafAction, WafContext, WafMode } from '../context.js'
+import type { AttackEntry, WafAction, WafContext, WafMode } from '../context.js'
 import { REDACTED } from '../redaction.js'
 import type { LogRecord } from '../log/types.js'
-import { AttackRedactor } from './attack-redaction.js'
-import { asText } from '../access/escape.js'
+import { AttackRedactor } from '../rules/attack-redaction.js'
+import { asText } from '../text/escape.js'
 
-/** One entry of an attack record (DESIGN.md "Wire formats: attack"). */
-export interface AttackRecordEntry {
+/**
+ * One entry of an attack record (DESIGN.md "Wire formats: attack"): the match as the request
+ * context holds it (`AttackEntry`, documented there), with the record's snake_case names for the
+ * two camelCase fields and without the ModSecurity metadata, which only the modsec-json record
+ * carries. `location` is cut to MAX_LOCATION characters; a redacted header's value is kept out of
+ * every field (see AttackRedactor).
+ */
+export interface AttackRecordEntry extends Omit<AttackEntry, 'ruleId' | 'detectType' | 'ver' | 'rev' | 'maturity' | 'accuracy'> {
   rule_id: string
-  msg: string
   detect_type: string
-  severity: string
-  tags: string[]
-  location: string
-  payload: string
-  /** What was done: `deny` for the match that denied the request, else `log` (detect mode included). */
-  action: WafAction
-  /** The rule's own disruptive action (`deny`, `pass` …), whatever the mode made of it. */
-  disruptive?: string
-  /** The anomaly score the rule added, for scoring rule sets (the CRS). */
-  score?: number
-  /** The phase of the match: 1–2 request, 3 response headers, 4 response body, 5 logging. */
-  phase?: number
-  /** The rule's logdata, macros expanded (at most 512 bytes). */
-  logdata?: string
-  /** The CRS paranoia level of the rule. */
-  paranoia?: number
-  file?: string
-  line?: number
 }
 
 export interface AttackRecord extends LogRecord {
