@@ -20,6 +20,7 @@ import type { PluginKey } from '../lib/context.js'
  *   node dist/bench/profile.js --only heartbeat --rate 1500 --seconds 10
  *   node dist/bench/profile.js --none            # no waf plugins
  *   node dist/bench/profile.js                   # the full suite
+ *   node dist/bench/profile.js --plain           # a plain @fastify/reply-from proxy (servers/proxy.js)
  */
 interface ProfileNode { id: number, callFrame: { functionName: string, url: string, lineNumber: number }, children?: number[] }
 interface CpuProfile { nodes: ProfileNode[], samples: number[], timeDeltas: number[] }
@@ -28,6 +29,7 @@ const { values } = parseArgs({
   options: {
     only: { type: 'string', multiple: true },
     none: { type: 'boolean', default: false },
+    plain: { type: 'boolean', default: false },
     rate: { type: 'string', default: '1500' },
     seconds: { type: 'string', default: '10' },
     top: { type: 'string', default: '40' },
@@ -75,7 +77,8 @@ const dir = mkdtempSync(join(tmpdir(), 'waf-bench-prof-'))
 try {
   const only = values.none ? undefined : (values.only as PluginKey[] | undefined) ?? ['forensic', 'rules', 'access', 'attack', 'heartbeat']
   const execArgv = values.trace === undefined ? [] : values.trace.split(/\s+/)
-  const child = fork(fileURLToPath(new URL('./child.js', import.meta.url)), ['servers/gateway.js', JSON.stringify(gatewayArgs(upstream.url, collector.url, only))],
+  const server = values.plain ? ['servers/proxy.js', JSON.stringify({ upstream: upstream.url })] : ['servers/gateway.js', JSON.stringify(gatewayArgs(upstream.url, collector.url, only))]
+  const child = fork(fileURLToPath(new URL('./child.js', import.meta.url)), server,
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv })
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port?: number, error?: string }) => m.port !== undefined ? resolve(m.port) : reject(new Error(m.error)))
@@ -93,7 +96,7 @@ try {
   const exited = new Promise(resolve => child.once('exit', resolve))
   child.send('close')
   await exited
-  process.stdout.write(`gateway ${only === undefined ? 'with no waf plugins' : `with ${only.join('+')}`}: ${run.rps.toFixed(0)} req/s achieved, ${run.total} requests, ${cpuPerReq.toFixed(1)} µs server CPU per request (whole run)\n`)
+  process.stdout.write(`${values.plain ? 'plain reply-from proxy' : only === undefined ? 'gateway with no waf plugins' : `gateway with ${only.join('+')}`}: ${run.rps.toFixed(0)} req/s achieved, ${run.total} requests, ${cpuPerReq.toFixed(1)} µs server CPU per request (whole run)\n`)
   if (values.trace === undefined) {
     const prof = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile
     const { byFn, byArea, busy } = selfTimes(prof)

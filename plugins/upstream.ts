@@ -3,6 +3,7 @@ import type { FastifyReplyFromHooks } from '@fastify/reply-from'
 import { performance } from 'node:perf_hooks'
 import type { UpstreamInfo, WafContext } from '../lib/context.js'
 import { coreOf } from './core.js'
+import { assignedCopy } from '../lib/proxy/header-copy.js'
 
 /**
  * The upstream side of the gateway, kept thin: hooks for `@fastify/reply-from` that fill
@@ -90,12 +91,17 @@ export function wafUpstream (opts: WafUpstreamOptions = {}): WafUpstreamHooks {
   const userError = opts.onError
 
   return {
-    rewriteRequestHeaders (request, headers) {
+    rewriteRequestHeaders (request, given) {
       const ctx = contextOf(request as FastifyRequest)
+      let headers = given
       if (ctx !== undefined) {
         // reply-from has set `host` to the upstream's host[:port] on its own copy of the headers.
         ctx.upstream = new UpstreamTiming(String(headers.host ?? ''), Date.now())
-        if (idHeader !== undefined) headers[idHeader] = ctx.id
+        if (idHeader !== undefined) {
+          // Added to a copy: reply-from's object is a spread, slow to add fields to (header-copy.ts).
+          headers = assignedCopy(headers)
+          headers[idHeader] = ctx.id
+        }
       }
       return userRewrite === undefined ? headers : userRewrite(request, headers)
     },

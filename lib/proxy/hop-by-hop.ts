@@ -29,26 +29,40 @@ export function connectionOptions (value: string | string[] | number | undefined
   return out
 }
 
-function drop (headers: HeaderMap, fixed: readonly string[]): HeaderMap {
+/**
+ * A copy without the hop-by-hop fields, built by assignment rather than by `delete`s on the given
+ * object: `delete` leaves an object in dictionary mode, and the fields the gateway adds next
+ * (X-Forwarded-*, the request id) are slow to add to reply-from's object spread (header-copy.ts;
+ * bench/profile.ts showed 8 µs per request in applyForwardedHeaders before).
+ */
+function without (headers: HeaderMap, fixed: ReadonlySet<string>): HeaderMap {
   // Names are matched in any case: reply-from lower-cases request headers, but an upstream's
   // response headers are passed as undici gives them.
+  const names = Object.keys(headers)
   let listed: string[] | undefined
-  for (const k of Object.keys(headers)) {
-    if (k.toLowerCase() === 'connection') listed = connectionOptions(headers[k])
+  for (let i = 0; i < names.length; i++) {
+    const k = names[i]
+    if (k.length === 10 && k.toLowerCase() === 'connection') listed = connectionOptions(headers[k])
   }
-  for (const k of Object.keys(headers)) {
+  const out: HeaderMap = {}
+  for (let i = 0; i < names.length; i++) {
+    const k = names[i]
     const name = k.toLowerCase()
-    if (ALWAYS.includes(name) || fixed.includes(name) || (listed !== undefined && listed.includes(name))) delete headers[k]
+    if (fixed.has(name) || (listed !== undefined && listed.includes(name))) continue
+    out[k] = headers[k]
   }
-  return headers
+  return out
 }
 
-/** The request headers to send upstream, without hop-by-hop fields (changed in place). */
+const REQUEST_DROPPED: ReadonlySet<string> = new Set([...ALWAYS, ...REQUEST_ONLY])
+const RESPONSE_DROPPED: ReadonlySet<string> = new Set(ALWAYS)
+
+/** The request headers to send upstream, without hop-by-hop fields: a new object (see `without`). */
 export function dropRequestHopByHop<H extends HeaderMap> (headers: H): H {
-  return drop(headers, REQUEST_ONLY) as H
+  return without(headers, REQUEST_DROPPED) as H
 }
 
-/** The upstream's response headers to send the client, without hop-by-hop fields (changed in place). */
+/** The upstream's response headers to send the client, without hop-by-hop fields: a new object (see `without`). */
 export function dropResponseHopByHop<H extends HeaderMap> (headers: H): H {
-  return drop(headers, []) as H
+  return without(headers, RESPONSE_DROPPED) as H
 }

@@ -13,7 +13,11 @@ t.test('requests lose every hop-by-hop field of RFC 9110 §7.6.1, Expect, and wh
     te: 'trailers', trailer: 'x', 'transfer-encoding': 'chunked', upgrade: 'websocket', expect: '100-continue',
     'x-private': '1', 'content-length': '3', 'x-request-id': 'id'
   }
-  t.same(dropRequestHopByHop(headers), { host: 'up', 'content-length': '3', 'x-request-id': 'id' })
+  const before = { ...headers }
+  const out = dropRequestHopByHop(headers)
+  t.same(out, { host: 'up', 'content-length': '3', 'x-request-id': 'id' })
+  t.not(out, headers, 'a new object (fields added to it stay cheap, see header-copy.ts)')
+  t.same(headers, before, 'the given object is left as it was')
 })
 
 t.test('responses keep Expect (it is no response field) and drop the rest, names in any case', async t => {
