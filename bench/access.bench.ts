@@ -3,7 +3,7 @@ import { againstBareAndPino } from './hello-world.js'
 import { accessJson, buildAccessRecord } from '../lib/records/access-record.js'
 import { jsonLine } from '../lib/log/writers/json.js'
 import { compileFormat, COMBINED } from '../lib/access/format.js'
-import { ContextFactory } from '../lib/context.js'
+import { ContextFactory } from '../lib/lifecycle/context.js'
 import type { RecordSource } from '../lib/log/types.js'
 
 /**

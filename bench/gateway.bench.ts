@@ -5,8 +5,8 @@ import type { Scenario } from './harness.js'
 import { startCollector } from './collector.js'
 import { nginxAvailable, startNginxProxy } from './nginx.js'
 import { redisAvailable, startRedisServer } from './redis.js'
-import { PLUGIN_KEYS } from '../lib/context.js'
-import type { PluginKey } from '../lib/context.js'
+import { PLUGIN_KEYS } from '../lib/lifecycle/context.js'
+import type { PluginKey } from '../lib/lifecycle/context.js'
 
 /**
  * The gateway against the same upstream (the demo upstream, in its own process): with every waf

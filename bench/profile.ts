@@ -9,7 +9,7 @@ import { benchOptions, warmUp } from './harness.js'
 import { processTreeCpuMicros } from './proc-cpu.js'
 import { startCollector } from './collector.js'
 import { GATEWAY_PATH, gatewayArgs, startUpstream } from './gateway.bench.js'
-import type { PluginKey } from '../lib/context.js'
+import type { PluginKey } from '../lib/lifecycle/context.js'
 
 /**
  * Where a gateway's CPU time goes, per request: runs one gateway variant at a fixed rate under

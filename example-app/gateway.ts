@@ -7,7 +7,7 @@ import { waf, wafServerOptions, wafUpstream, wafRateLimitHooks, wafRateLimitRedi
 import type { WafOptions } from '../plugins/index.js'
 import { cautiousMode } from '../lib/rules/rule-set-settings.js'
 import { summarize } from '../lib/rules/seclang/report.js'
-import type { WafPolicy } from '../lib/context.js'
+import type { WafPolicy } from '../lib/lifecycle/context.js'
 import { dropRequestHopByHop, dropResponseHopByHop } from '../lib/proxy/hop-by-hop.js'
 import { forwardedTarget } from '../lib/proxy/request-target.js'
 import type { ChannelName, GatewayConfig } from './config.js'

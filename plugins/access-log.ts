@@ -1,11 +1,12 @@
 import cluster from 'node:cluster'
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { DEPART_ORDER } from '../lib/lifecycle.js'
-import type { ClientErrorInfo } from '../lib/lifecycle.js'
-import { PluginSwitch, validateRouteToggles } from '../lib/switches.js'
-import type { PrefixOptions, RouteToggle, RouteWafConfig } from '../lib/switches.js'
-import type { WafContext } from '../lib/context.js'
+import { DEPART_ORDER } from '../lib/lifecycle/participant.js'
+import { accessLogged } from '../lib/lifecycle/policy.js'
+import type { ClientErrorInfo } from '../lib/lifecycle/participant.js'
+import { PluginSwitch, participantSwitch, validateRouteToggles } from '../lib/lifecycle/switches.js'
+import type { PrefixOptions, RouteToggle } from '../lib/lifecycle/switches.js'
+import type { WafContext } from '../lib/lifecycle/context.js'
 import type { FilterSpec, RecordProducer, RecordSource } from '../lib/log/types.js'
 import type { LogFramework } from '../lib/log/framework.js'
 import { ESCAPES } from '../lib/text/escape.js'
@@ -127,13 +128,13 @@ export const wafAccessLog = fp<WafAccessLogOptions>(async function wafAccessLog 
   const participant: WafParticipant = {
     key: 'access',
     order: DEPART_ORDER.access,
-    enabled: (routeUrl, url, cfg) => sw.enabled(routeUrl, url, cfg as RouteWafConfig | undefined),
+    ...participantSwitch(sw),
     arrive (request: FastifyRequest) {
       noteArrival(request.raw)
     },
     depart (request: FastifyRequest, reply: FastifyReply, ctx: WafContext) {
       noteDeparture(request.raw)
-      if (ctx.policy.mode === 'off') return
+      if (!accessLogged(ctx.policy)) return
       const src: RecordSource = requestSource(request.raw, reply.raw, ctx, ctx.clientIp, redact)
       if (condition === undefined && customFields === undefined) {
         log.writeFrom('access', src, producer)
@@ -145,7 +146,7 @@ export const wafAccessLog = fp<WafAccessLogOptions>(async function wafAccessLog 
       log.write('access', rec)
     },
     clientError (info: ClientErrorInfo) {
-      if (info.ctx.policy.mode === 'off') return
+      if (!accessLogged(info.ctx.policy)) return
       const src = refusedSource(info, redact)
       if (condition === undefined) {
         log.writeFrom('access', src, producer)

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { WafContext } from '../lib/context.js'
+import type { WafContext } from '../lib/lifecycle/context.js'
 import { plainAddress } from '../lib/access/request-parts.js'
 import { buildModsecAuditRecord } from '../lib/rules/modsec-audit.js'
 import type { ModsecAuditRecord, ModsecSourceRequest, ModsecSourceResponse } from '../lib/rules/modsec-audit.js'

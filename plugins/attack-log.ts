@@ -1,16 +1,16 @@
 import cluster from 'node:cluster'
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { WafContext } from '../lib/context.js'
-import { DEPART_ORDER } from '../lib/lifecycle.js'
-import type { ClientErrorInfo } from '../lib/lifecycle.js'
+import type { WafContext } from '../lib/lifecycle/context.js'
+import { DEPART_ORDER } from '../lib/lifecycle/participant.js'
+import type { ClientErrorInfo } from '../lib/lifecycle/participant.js'
 import { parseRefusedRequest } from '../lib/access/source.js'
 import { inputFromRawHead } from '../lib/rules/node-input.js'
 import { plainAddress } from '../lib/access/request-parts.js'
 import { sourceRequestOf } from '../lib/http2.js'
 import type { LogFramework } from '../lib/log/framework.js'
-import { PluginSwitch, validateRouteToggles } from '../lib/switches.js'
-import type { PrefixOptions, RouteToggle, RouteWafConfig } from '../lib/switches.js'
+import { PluginSwitch, participantSwitch, validateRouteToggles } from '../lib/lifecycle/switches.js'
+import type { PrefixOptions, RouteToggle } from '../lib/lifecycle/switches.js'
 import { buildAttackRecord } from '../lib/records/attack-record.js'
 import { modsecAuditOf } from './attack-log-modsec.js'
 import { packageVersion } from '../lib/heartbeat/identity.js'
@@ -87,7 +87,7 @@ export const wafAttackLog = fp<WafAttackLogOptions>(async function wafAttackLog 
   const participant: WafParticipant = {
     key: 'attack',
     order: DEPART_ORDER.attack,
-    enabled: (routeUrl, url, cfg) => sw.enabled(routeUrl, url, cfg as RouteWafConfig | undefined),
+    ...participantSwitch(sw),
     depart (request: FastifyRequest, _reply: FastifyReply, ctx: WafContext) {
       if (ctx.attacks.length === 0) return
       const clientIp = plainAddress(ctx.clientIp) ?? ''

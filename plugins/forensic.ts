@@ -1,17 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { IncomingMessage } from 'node:http'
-import type { WafContext } from '../lib/context.js'
-import { DEPART_ORDER } from '../lib/lifecycle.js'
-import type { ClientErrorInfo } from '../lib/lifecycle.js'
+import type { WafContext } from '../lib/lifecycle/context.js'
+import { DEPART_ORDER } from '../lib/lifecycle/participant.js'
+import type { ClientErrorInfo } from '../lib/lifecycle/participant.js'
 import { formatMinusLine, formatPlusLine, formatRequestPlusLine } from '../lib/forensic/line.js'
 import { HeaderNameSet } from '../lib/forensic/headers.js'
 import { requestRawHeaders } from '../lib/http2.js'
 import type { LogStream } from '../lib/log/stream.js'
 import type { LogRecord } from '../lib/log/types.js'
 import type { Channel } from '../lib/transport/types.js'
-import { PluginSwitch, validateRouteToggles } from '../lib/switches.js'
-import type { PrefixOptions, RouteToggle, RouteWafConfig } from '../lib/switches.js'
+import { PluginSwitch, participantSwitch, validateRouteToggles } from '../lib/lifecycle/switches.js'
+import type { PrefixOptions, RouteToggle } from '../lib/lifecycle/switches.js'
 import { DEFAULT_REDACT_REQUEST_HEADERS } from '../lib/redaction.js'
 import { coreOf } from './core.js'
 import type { WafCore, WafParticipant } from './core.js'
@@ -213,7 +213,7 @@ export const wafForensic = fp<WafForensicOptions>(async function wafForensic (ap
   const participant: WafParticipant = {
     key: 'forensic',
     order: DEPART_ORDER.forensic,
-    enabled: (routeUrl, url, cfg) => sw.enabled(routeUrl, url, cfg as RouteWafConfig | undefined),
+    ...participantSwitch(sw),
     arrive (request: FastifyRequest, reply: FastifyReply, ctx: WafContext, early: boolean): boolean {
       const raw = request.raw
       if (responseHeader !== undefined) void reply.header(responseHeader, ctx.id)

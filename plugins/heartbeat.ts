@@ -5,9 +5,9 @@ import type { HeartbeatReportResult, HeartbeatSnapshot } from '../lib/heartbeat/
 import { clusterWorkerId, firstExternalIPv4, packageVersion } from '../lib/heartbeat/identity.js'
 import { HEARTBEAT_DEFAULTS, MIN_PACKET_BYTES, resolveHeartbeatOptions } from '../lib/heartbeat/options.js'
 import type { HeartbeatOptions } from '../lib/heartbeat/options.js'
-import { DEPART_ORDER } from '../lib/lifecycle.js'
-import { PluginSwitch } from '../lib/switches.js'
-import type { PrefixOptions, RouteToggle, RouteWafConfig } from '../lib/switches.js'
+import { DEPART_ORDER } from '../lib/lifecycle/participant.js'
+import { PluginSwitch, participantSwitch } from '../lib/lifecycle/switches.js'
+import type { PrefixOptions, RouteToggle } from '../lib/lifecycle/switches.js'
 import { RequestMetrics } from '../lib/metrics/request-metrics.js'
 import { heartbeatFamilies, transportFamilies } from '../lib/metrics/sources.js'
 import type { MetricFamily } from '../lib/metrics/families.js'
@@ -120,7 +120,7 @@ export const wafHeartbeat = fp<WafHeartbeatOptions>(async function wafHeartbeat 
   const participant: WafParticipant = {
     key: 'heartbeat',
     order: DEPART_ORDER.heartbeat,
-    enabled: (routeUrl, url, config) => sw.enabled(routeUrl, url, config as RouteWafConfig | undefined),
+    ...participantSwitch(sw),
     depart (_request, reply, ctx) {
       const status = statusSent(reply)
       table.countContext(ctx, status)

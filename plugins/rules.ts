@@ -2,11 +2,12 @@ import { performance } from 'node:perf_hooks'
 import querystring from 'node:querystring'
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { WafContext } from '../lib/context.js'
-import { DEPART_ORDER } from '../lib/lifecycle.js'
-import type { ClientErrorInfo } from '../lib/lifecycle.js'
-import { PluginSwitch, validateRouteToggles } from '../lib/switches.js'
-import type { PrefixOptions, RouteToggle, RouteWafConfig } from '../lib/switches.js'
+import type { WafContext } from '../lib/lifecycle/context.js'
+import { DEPART_ORDER } from '../lib/lifecycle/participant.js'
+import { rulesRun } from '../lib/lifecycle/policy.js'
+import type { ClientErrorInfo } from '../lib/lifecycle/participant.js'
+import { PluginSwitch, participantSwitch, validateRouteToggles } from '../lib/lifecycle/switches.js'
+import type { PrefixOptions, RouteToggle } from '../lib/lifecycle/switches.js'
 import { defaultRulesDir } from '../lib/rules/default-rules.js'
 import { RuleEngine } from '../lib/rules/engine.js'
 import type { CheckOptions, CheckResult } from '../lib/rules/engine.js'
@@ -194,8 +195,8 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
   const engineOf = (request: FastifyRequest): RuleEngine => (request as RulesRequest)[kEngine] ?? engine
 
   const ownMode = opts.mode
-  if (opts.mode !== undefined) core.factory.defaultPolicy.mode = opts.mode
-  if (opts.policies !== undefined) core.factory.setPolicies(opts.policies)
+  if (opts.mode !== undefined) core.policies.setDefaultMode(opts.mode)
+  if (opts.policies !== undefined) core.policies.set(opts.policies)
 
   /** Copies the transaction's outcome into the request context. */
   function settle (eng: RuleEngine, ctx: WafContext, tx: Transaction, startedAt: number, response?: ResponseInspection): void {
@@ -252,7 +253,7 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
   const participant: WafParticipant = {
     key: 'rules',
     order: DEPART_ORDER.rules,
-    enabled: (routeUrl, url, cfg) => sw.enabled(routeUrl, url, cfg as RouteWafConfig | undefined),
+    ...participantSwitch(sw),
     // A request that never reached the body phase (Fastify answered first: a malformed URL, a
     // body its parser rejected, an error) still gets it, on the body bytes kept, before it is
     // logged: only the deny is not possible any more.
@@ -299,12 +300,8 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
 
   /** Whether the rules run for this request; settles the mode of a domain without a policy. */
   function checks (ctx: WafContext): boolean {
-    // A domain without its own policy gets this registration's mode: two registrations in
-    // two scopes (prefixes) may differ, while the default policy object is app-wide.
-    if (ownMode !== undefined && ctx.policy === core.factory.defaultPolicy && ctx.policy.mode !== ownMode) {
-      ctx.policy = { ...ctx.policy, mode: ownMode }
-    }
-    return ctx.policy.rules && ctx.policy.mode !== 'off'
+    ctx.policy = core.policies.withRegistrationMode(ctx.policy, ownMode)
+    return rulesRun(ctx.policy)
   }
   core.addJoinHook(app, participant)
 

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyReplyFromHooks } from '@fastify/reply-from'
 import { performance } from 'node:perf_hooks'
-import type { UpstreamInfo, WafContext } from '../lib/context.js'
+import type { UpstreamInfo, WafContext } from '../lib/lifecycle/context.js'
 import { coreOf } from './core.js'
 import { assignedCopy } from '../lib/proxy/header-copy.js'
 

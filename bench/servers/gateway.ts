@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import { buildGateway } from '../../example-app/gateway.js'
 import { loadConfig } from '../../example-app/config.js'
 import type { RouteConfig } from '../../example-app/config.js'
-import { PLUGIN_KEYS } from '../../lib/context.js'
-import type { PluginKey } from '../../lib/context.js'
+import { PLUGIN_KEYS } from '../../lib/lifecycle/context.js'
+import type { PluginKey } from '../../lib/lifecycle/context.js'
 
 /**
  * The gateway in front of the benchmark's upstream, with every waf plugin on (`waf: true`, every

@@ -7,7 +7,7 @@
  * Http2ServerRequest, a class of its own), as the stream's socket reads nothing once it closed.
  */
 
-import { existingSocketState, socketState } from '../socket-state.js'
+import { existingSocketState, socketState } from '../lifecycle/socket-state.js'
 
 /**
  * On the request: its index on the connection times two, plus one when it was pipelined. One

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http'
-import type { WafContext } from '../context.js'
+import type { WafContext } from '../lifecycle/context.js'
 import type { SourceRequest } from './source-request.js'
 
 /**

@@ -75,3 +75,13 @@ export function readRawHead (packet: string): RawHead | undefined {
 function stripCr (s: string): string {
   return s.length > 0 && s.charCodeAt(s.length - 1) === 13 ? s.slice(0, -1) : s
 }
+
+/**
+ * The value of the first Host header in `packet` (a latin1 string), read even when the packet
+ * does not start with a request line, so that a refused request still gets its domain.
+ */
+export function hostOfRawHead (packet: string): string | undefined {
+  return HOST_LINE.exec(packet)?.[1]
+}
+
+const HOST_LINE = /\r\nhost:[ \t]*([^\r\n]*)/i

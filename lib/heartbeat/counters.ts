@@ -1,4 +1,4 @@
-import type { WafContext } from '../context.js'
+import type { WafContext } from '../lifecycle/context.js'
 import { INVALID_DOMAIN, OTHER_DOMAIN, isCountableDomain } from './domain-key.js'
 
 /**

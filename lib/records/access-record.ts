@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import type { WafAction, WafMode } from '../context.js'
+import type { WafAction, WafMode } from '../lifecycle/context.js'
 import type { LogRecord, RecordProducer, RecordSource } from '../log/types.js'
 import { kSource } from '../log/types.js'
 import { asText } from '../text/escape.js'

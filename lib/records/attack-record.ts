@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import type { AttackEntry, WafAction, WafContext, WafMode } from '../context.js'
+import type { AttackEntry, WafAction, WafContext, WafMode } from '../lifecycle/context.js'
 import { REDACTED } from '../redaction.js'
 import type { LogRecord } from '../log/types.js'
 import { AttackRedactor } from '../rules/attack-redaction.js'

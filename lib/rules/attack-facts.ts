@@ -1,4 +1,4 @@
-import type { AttackEntry } from '../context.js'
+import type { AttackEntry } from '../lifecycle/context.js'
 import { bytesToUtf8 } from './regex.js'
 import type { RuleMatch } from './transaction.js'
 

@@ -1,5 +1,5 @@
-import type { AttackEntry, WafAction } from '../context.js'
-import { underPrefix } from '../switches.js'
+import type { AttackEntry, WafAction } from '../lifecycle/context.js'
+import { underPrefix } from '../lifecycle/switches.js'
 import { parseCtl, parseIdRanges } from './compile.js'
 import { runPhase } from './evaluate.js'
 import type { BodyInput, RequestInput } from './input.js'

@@ -1,4 +1,4 @@
-import type { WafMode, WafPolicy, PolicyResolver } from '../context.js'
+import type { WafMode, WafPolicy, PolicyResolver } from '../lifecycle/context.js'
 import type { RuleExclusion } from './engine.js'
 import type { RuleLimits } from './request-data.js'
 

@@ -1,4 +1,4 @@
-import type { AttackEntry } from '../context.js'
+import type { AttackEntry } from '../lifecycle/context.js'
 import './response-collections.js'
 import { RESPONSE_BODY_COLLECTION, RESPONSE_COLLECTIONS, RESPONSE_HEADER_COLLECTIONS } from './response-collections.js'
 import { ResponseData } from './response-data.js'

@@ -146,7 +146,7 @@ t.test('condition, customFields, redactHeaders, route config and prefixes', asyn
 
 t.test('no access line for a domain whose policy mode is off', async t => {
   const { app, port, collector } = await build(t)
-  coreOf(app).factory.setPolicies({ 'off.example': { mode: 'off' } })
+  coreOf(app).policies.set({ 'off.example': { mode: 'off' } })
   await rawRequest(port, buildRequest('GET', '/hello', [['Host', 'off.example']]))
   await rawRequest(port, buildRequest('GET', '/hello', [['Host', 'on.example']]))
   await rawRequest(port, buildRequest('GET', '/%zz', [['Host', 'off.example']]))

@@ -7,7 +7,7 @@ import net from 'node:net'
 import { wafSocket } from '../../plugins/socket.js'
 import { coreOf, wafServerOptions } from '../../plugins/core.js'
 import type { WafParticipant } from '../../plugins/core.js'
-import type { ClientErrorInfo } from '../../lib/lifecycle.js'
+import type { ClientErrorInfo } from '../../lib/lifecycle/participant.js'
 import { rawRequest, responseComplete } from '../helpers/raw-http.js'
 
 /**

@@ -16,7 +16,7 @@ import { wafAttackLog } from '../../plugins/attack-log.js'
 import { wafHeartbeat } from '../../plugins/heartbeat.js'
 import { wafAccessLog } from '../../plugins/access-log.js'
 import type { AttackRecord } from '../../plugins/attack-log.js'
-import type { WafContext } from '../../lib/context.js'
+import type { WafContext } from '../../lib/lifecycle/context.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const RULES = join(here, '../fixtures/response-rules.yaml')

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
-import { ContextFactory } from '../../../lib/context.js'
-import type { WafContext } from '../../../lib/context.js'
+import { ContextFactory } from '../../../lib/lifecycle/context.js'
+import type { WafContext } from '../../../lib/lifecycle/context.js'
 import type { RecordSource, SourceRequest } from '../../../lib/log/types.js'
 
 /** A response stand-in with the header block Node would have written. */

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { isCountableDomain, MAX_DOMAIN_LENGTH } from '../../../lib/heartbeat/domain-key.js'
-import { domainOf } from '../../../lib/context.js'
+import { domainOf } from '../../../lib/lifecycle/context.js'
 
 t.test('host names and IP literals get a key of their own', async t => {
   for (const d of ['shop.example', 'a', 'x-1.example.co.uk', '127.0.0.1', '[::1]', '[2001:db8::1]', 'under_score.example', 'localhost']) {

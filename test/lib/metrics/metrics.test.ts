@@ -6,7 +6,7 @@ import { METRIC_MAX_RULES, RequestMetrics } from '../../../lib/metrics/request-m
 import { heartbeatFamilies, transportFamilies } from '../../../lib/metrics/sources.js'
 import { CounterTable } from '../../../lib/heartbeat/counters.js'
 import { CounterTotals } from '../../../lib/heartbeat/totals.js'
-import type { WafContext } from '../../../lib/context.js'
+import type { WafContext } from '../../../lib/lifecycle/context.js'
 import { exposition } from '../../../example-app/prometheus.js'
 
 function ctx (over: Partial<WafContext>): WafContext {

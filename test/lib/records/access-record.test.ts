@@ -4,7 +4,7 @@ import { accessJson, accessProducer, buildAccessRecord, responseHeaders } from '
 import { refusedSource, parseRefusedRequest } from '../../../lib/access/source.js'
 import { jsonLine } from '../../../lib/log/writers/json.js'
 import { kSource } from '../../../lib/log/types.js'
-import { ContextFactory } from '../../../lib/context.js'
+import { ContextFactory } from '../../../lib/lifecycle/context.js'
 import { accessRecordErrors } from '../../schema/access.js'
 import { fakeSource } from '../access/fixtures.js'
 

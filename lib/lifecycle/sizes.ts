@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { WafContext } from './context.js'
 import { socketState } from './socket-state.js'
-import { requestRawHeaders, responseHeadBlock } from './http2.js'
+import { requestRawHeaders, responseHeadBlock } from '../http2.js'
 
 /**
  * Request and response sizes as nginx counts them: `$request_length` (request line, headers and

@@ -1,20 +1,13 @@
 import type { IncomingMessage } from 'node:http'
 import { performance } from 'node:perf_hooks'
-import { uniqueId } from './forensic/unique-id.js'
-import { http2View, requestHost } from './http2.js'
+import { uniqueId } from '../forensic/unique-id.js'
+import { http2View, requestHost } from '../http2.js'
+import { PolicyTable } from './policy.js'
+import type { WafPolicy } from './policy.js'
 
-export type WafMode = 'block' | 'detect' | 'off'
 export type WafAction = 'pass' | 'log' | 'deny'
 export type PluginKey = 'forensic' | 'rules' | 'access' | 'attack' | 'heartbeat'
 export const PLUGIN_KEYS: readonly PluginKey[] = ['forensic', 'rules', 'access', 'attack', 'heartbeat']
-
-/** What the WAF does for one domain (the seed's `user_policy`). */
-export interface WafPolicy {
-  /** `block` denies, `detect` only logs, `off` turns the rule check and the access log off. */
-  mode: WafMode
-  /** Whether the rule check runs at all for this domain. */
-  rules: boolean
-}
 
 export interface AttackEntry {
   ruleId: string
@@ -87,9 +80,8 @@ export interface WafContext {
   enabled: Record<PluginKey, boolean>
 }
 
-export type PolicyResolver = (domain: string, req: IncomingMessage) => WafPolicy | undefined
-
-export const DEFAULT_POLICY: Readonly<WafPolicy> = Object.freeze({ mode: 'block', rules: true })
+export { DEFAULT_POLICY, PolicyTable } from './policy.js'
+export type { PolicyResolver, WafMode, WafPolicy } from './policy.js'
 
 /**
  * The domain of a Host header: the port cut, lowercased. Bracketed IPv6 literals keep
@@ -118,34 +110,11 @@ function hasUpper (s: string): boolean {
 }
 
 /**
- * Builds contexts for one app. It holds the policy table, so that every plugin that creates a
- * context first resolves the same policy, whichever plugin that is.
+ * Builds contexts for one app. It holds the app's policy table, so that every plugin that creates
+ * a context first resolves the same policy, whichever plugin that is.
  */
 export class ContextFactory {
-  defaultPolicy: WafPolicy = { ...DEFAULT_POLICY }
-  private policyTable: Map<string, WafPolicy> = new Map()
-  private policyFn: PolicyResolver | undefined
-
-  /** A domain → policy table, or a function. Domains are matched lowercased, without port. */
-  setPolicies (policies: Record<string, Partial<WafPolicy>> | PolicyResolver | undefined): void {
-    this.policyTable = new Map()
-    this.policyFn = undefined
-    if (policies === undefined) return
-    if (typeof policies === 'function') {
-      this.policyFn = policies
-      return
-    }
-    for (const [domain, p] of Object.entries(policies)) {
-      this.policyTable.set(domain.toLowerCase(), { ...this.defaultPolicy, ...p })
-    }
-  }
-
-  resolvePolicy (domain: string, req: IncomingMessage | undefined): WafPolicy {
-    if (this.policyFn !== undefined && req !== undefined) return this.policyFn(domain, req) ?? this.defaultPolicy
-    // Without a table, skip hashing the domain (a new string per request).
-    if (this.policyTable.size === 0) return this.defaultPolicy
-    return this.policyTable.get(domain) ?? this.defaultPolicy
-  }
+  readonly policies = new PolicyTable()
 
   create (req: IncomingMessage, now: number = Date.now()): WafContext {
     // An HTTP/2 stream's socket reads nothing once it has closed: its view is taken now.
@@ -165,7 +134,7 @@ export class ContextFactory {
       startedHr: performance.now(),
       domain,
       clientIp: req?.socket?.remoteAddress ?? undefined,
-      policy: this.resolvePolicy(domain, req),
+      policy: this.policies.resolve(domain, req),
       attacks: [],
       action: 'pass',
       bot: false,

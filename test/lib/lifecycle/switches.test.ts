@@ -1,5 +1,5 @@
 import t from 'tap'
-import { PluginSwitch, pathOf, underPrefix, validateRouteToggles } from '../../lib/switches.js'
+import { PluginSwitch, pathOf, underPrefix, validateRouteToggles } from '../../../lib/lifecycle/switches.js'
 
 t.test('underPrefix works on path segments', async t => {
   t.ok(underPrefix('/api', '/api'))

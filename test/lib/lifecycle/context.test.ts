@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { IncomingMessage } from 'node:http'
-import { ContextFactory, DEFAULT_POLICY, createContext, domainOf } from '../../lib/context.js'
-import { isUniqueId, decodeUniqueId } from '../../lib/forensic/unique-id.js'
+import { ContextFactory, DEFAULT_POLICY, createContext, domainOf } from '../../../lib/lifecycle/context.js'
+import { isUniqueId, decodeUniqueId } from '../../../lib/forensic/unique-id.js'
 
 function req (headers: Record<string, string>): IncomingMessage {
   return { headers, url: '/', method: 'GET' } as unknown as IncomingMessage
@@ -46,18 +46,18 @@ t.test('a context has an id, clocks, the domain, a policy and every switch off',
 
 t.test('policies by domain: case-insensitive, merged over the default', async t => {
   const f = new ContextFactory()
-  f.setPolicies({ 'Shop.Example': { mode: 'detect' }, 'off.example': { mode: 'off', rules: false } })
+  f.policies.set({ 'Shop.Example': { mode: 'detect' }, 'off.example': { mode: 'off', rules: false } })
   t.same(f.create(req({ host: 'shop.example:443' })).policy, { mode: 'detect', rules: true })
   t.same(f.create(req({ host: 'OFF.example' })).policy, { mode: 'off', rules: false })
   t.same(f.create(req({ host: 'other.example' })).policy, DEFAULT_POLICY)
-  f.setPolicies(undefined)
+  f.policies.set(undefined)
   t.same(f.create(req({ host: 'shop.example' })).policy, DEFAULT_POLICY, 'cleared')
 })
 
 t.test('a policy function sees the domain and the request; undefined falls back to the default', async t => {
   const f = new ContextFactory()
   const calls: string[] = []
-  f.setPolicies((domain, r) => {
+  f.policies.set((domain, r) => {
     calls.push(`${domain} ${String(r.headers['x-tier'])}`)
     return r.headers['x-tier'] === 'low' ? { mode: 'detect', rules: true } : undefined
   })
@@ -71,7 +71,7 @@ t.test('a policy function sees the domain and the request; undefined falls back 
 
 t.test('createFor builds a context from a Host value alone', async t => {
   const f = new ContextFactory()
-  f.setPolicies({ 'x.example': { mode: 'detect' } })
+  f.policies.set({ 'x.example': { mode: 'detect' } })
   const ctx = f.createFor('X.example:81', undefined)
   t.equal(ctx.domain, 'x.example')
   t.equal(ctx.policy.mode, 'detect')
@@ -80,7 +80,7 @@ t.test('createFor builds a context from a Host value alone', async t => {
 
 t.test('the default policy can be changed per factory; DEFAULT_POLICY stays frozen', async t => {
   const f = new ContextFactory()
-  f.defaultPolicy = { mode: 'detect', rules: true }
+  f.policies.setDefault({ mode: 'detect', rules: true })
   t.equal(f.create(req({})).policy.mode, 'detect')
   t.ok(Object.isFrozen(DEFAULT_POLICY))
   t.equal(new ContextFactory().create(req({})).policy.mode, 'block')

@@ -73,14 +73,13 @@ export function validateRouteToggles (owner: string, routes: unknown): RouteTogg
 
 /**
  * Decides whether one plugin runs for a request. The answer depends only on the route (its
- * pattern and config) or, for requests no route matched, on the path, so it is cached per route
- * pattern: after the first request of a route it costs one Map lookup.
+ * pattern and config) or, for wildcard routes and requests no route matched, on the path: the
+ * lifecycle asks `enabledOnRoute` once per route and `enabled` only where the path decides.
  */
 export class PluginSwitch {
   private readonly include: string[] | undefined
   private readonly exclude: string[] | undefined
   private readonly routes: RouteToggle[]
-  private readonly cache = new Map<string, boolean>()
   /** True when no prefix rule exists, so only route config can turn the plugin off. */
   private readonly trivial: boolean
   /**
@@ -110,12 +109,16 @@ export class PluginSwitch {
     if (config !== undefined && config[this.key] === false) return false
     if (this.trivial) return true
     if (routeUrl === undefined || !isStaticPattern(routeUrl)) return this.byPath(this.targetIsPath ? url : pathOf(url))
-    let on = this.cache.get(routeUrl)
-    if (on === undefined) {
-      on = this.byPath(routeUrl)
-      if (this.cache.size < 10000) this.cache.set(routeUrl, on)
-    }
-    return on
+    return this.byPath(routeUrl)
+  }
+
+  /** `enabled` for every request of a route, or undefined when the request's path decides (a wildcard route, a 404). */
+  enabledOnRoute (routeUrl: string | undefined, config: RouteWafConfig | undefined): boolean | undefined {
+    if (config === false) return false
+    if (config !== undefined && config[this.key] === false) return false
+    if (this.trivial) return true
+    if (routeUrl === undefined || !isStaticPattern(routeUrl)) return undefined
+    return this.byPath(routeUrl)
   }
 
   private byPath (path: string): boolean {
@@ -125,5 +128,16 @@ export class PluginSwitch {
       if (underPrefix(path, r.prefix)) return r[this.key] as boolean
     }
     return true
+  }
+}
+
+/** A participant's `enabled` and `enabledOnRoute`, decided by `sw`. */
+export function participantSwitch (sw: PluginSwitch): {
+  enabled: (routeUrl: string | undefined, url: string, config: unknown) => boolean
+  enabledOnRoute: (routeUrl: string | undefined, config: unknown) => boolean | undefined
+} {
+  return {
+    enabled: (routeUrl, url, config) => sw.enabled(routeUrl, url, config as RouteWafConfig | undefined),
+    enabledOnRoute: (routeUrl, config) => sw.enabledOnRoute(routeUrl, config as RouteWafConfig | undefined)
   }
 }
