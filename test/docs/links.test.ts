@@ -1,7 +1,7 @@
 import t from 'tap'
 import { existsSync, statSync } from 'node:fs'
 import { dirname, join, normalize, relative, sep } from 'node:path'
-import { docFiles, headingAnchors, prose, readDoc, REPO_ROOT } from './markdown.js'
+import { docFiles, fencedBlocks, headingAnchors, prose, readDoc, REPO_ROOT } from '../helpers/markdown.js'
 
 /**
  * The docs stand alone: every relative link in README.md and docs/*.md names a file of the
@@ -46,5 +46,13 @@ t.test('no doc names the shared design file or material outside the repository',
   for (const file of docFiles()) {
     const text = readDoc(file)
     t.notMatch(text, /DESIGN\.md/, `${file} does not mention DESIGN.md, which users do not have`)
+  }
+})
+
+t.test('every code fence is closed, and no fence opens inside another block (a stray fence)', async t => {
+  for (const file of docFiles()) {
+    const blocks = fencedBlocks(file, readDoc(file))
+    const bad = blocks.filter(b => !b.closed || /^ {0,3}(```|~~~)/m.test(b.code)).map(b => `${file}:${b.line}`)
+    t.same(bad, [], `${file}: ${blocks.length} fenced blocks, each closed, none holding a fence`)
   }
 })

@@ -19,6 +19,7 @@ export interface FencedBlock {
   line: number          // 1-based line of the opening fence
   info: string          // the info string after the fence: "ts", "ts fragment", "sh" …
   code: string
+  closed: boolean       // false: no closing fence before the end of the file
 }
 
 /** Every fenced code block (``` or ~~~, three or more), with its info string and the line it opens on. */
@@ -37,7 +38,7 @@ export function fencedBlocks (file: string, text: string): FencedBlock[] {
       if (line.trimStart().startsWith(fence[0]!.repeat(fence.length)) && line.trim().replace(new RegExp(`^\\${fence[0]}+`), '') === '') break
       body.push(line)
     }
-    blocks.push({ file, line: i + 1, info, code: body.join('\n') })
+    blocks.push({ file, line: i + 1, info, code: body.join('\n'), closed: j < lines.length })
     i = j
   }
   return blocks
