@@ -1,0 +1,87 @@
+import { fork, spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { chooseLoad } from './load.js'
+import { benchOptions, warmUp } from './harness.js'
+import { startCollector } from './collector.js'
+import { GATEWAY_PATH, gatewayArgs, startUpstream } from './gateway.bench.js'
+import type { PluginKey } from '../lib/lifecycle/context.js'
+
+/**
+ * Where a gateway variant's CPU goes by Linux `perf` (apt-get install linux-perf): unlike V8's
+ * sampler (profile.ts), which samples wall-clock time and so charges a thread preempted in a
+ * system call to that call, `perf record -e cpu-clock` samples only time on a CPU, kernel
+ * included. Prints the CPU µs per request, the kernel's share, the top symbols (JavaScript named
+ * through `--perf-basic-prof-only-functions`) and the system calls per request (`perf stat`).
+ *
+ *   node dist/bench/perf-record.js --none --rate 1500
+ *   node dist/bench/perf-record.js --only forensic --only access --only heartbeat --rate 1500
+ */
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string', multiple: true },
+    none: { type: 'boolean', default: false },
+    rate: { type: 'string', default: '1500' },
+    seconds: { type: 'string', default: '4' },
+    top: { type: 'string', default: '30' }
+  }
+})
+if (spawnSync('perf', ['--version'], { stdio: 'ignore' }).error !== undefined) {
+  process.stderr.write('perf is not installed: apt-get install linux-perf\n')
+  process.exit(1)
+}
+const SYSCALLS = ['read', 'write', 'writev', 'epoll_pwait', 'futex']
+
+const upstream = await startUpstream()
+const collector = await startCollector()
+const dir = mkdtempSync(join(tmpdir(), 'waf-bench-perf-'))
+try {
+  const only = values.none ? undefined : (values.only as PluginKey[] | undefined) ?? ['forensic', 'rules', 'access', 'attack', 'heartbeat']
+  const child = fork(fileURLToPath(new URL('./child.js', import.meta.url)), ['servers/gateway.js', JSON.stringify(gatewayArgs(upstream.url, collector.url, only))],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--perf-basic-prof-only-functions'] })
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { port?: number, error?: string }) => m.port !== undefined ? resolve(m.port) : reject(new Error(m.error)))
+  })
+  const load = chooseLoad()
+  await warmUp(port, { name: 'gateway', path: GATEWAY_PATH }, load, { ...benchOptions(), connections: 50 })
+  const data = join(dir, 'perf.data')
+  const pid = String(child.pid)
+  const record = spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-F', '2999', '-o', data, '-p', pid], { stdio: 'ignore' })
+  const stat = spawn('perf', ['stat', '-x', ',', '-e', SYSCALLS.map(s => `syscalls:sys_enter_${s}`).join(','), '-p', pid], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let statOut = ''
+  stat.stderr.on('data', (d: Buffer) => { statOut += d.toString() })
+  // perf attaches within a few ms; the paced run starts after it.
+  await new Promise(resolve => setTimeout(resolve, 300))
+  const run = await load.paced(port, { path: GATEWAY_PATH, method: 'GET', headers: {} }, Number(values.rate), Number(values.seconds))
+  const stopped = Promise.all([record, stat].map(async p => await new Promise(resolve => { p.once('exit', resolve); p.kill('SIGINT') })))
+  await stopped
+  const exited = new Promise(resolve => child.once('exit', resolve))
+  child.send('close')
+  await exited
+  const report = spawnSync('perf', ['report', '-i', data, '--stdio', '--no-children', '--sort', 'sym', '-g', 'none'], { encoding: 'utf8', maxBuffer: 64 << 20 }).stdout
+  const total = Number(/Event count \(approx\.\): (\d+)/.exec(report)?.[1] ?? 0) / 1000 / run.total
+  let kernel = 0
+  const rows: Array<[number, string]> = []
+  for (const line of report.split('\n')) {
+    const m = /^\s+([\d.]+)%\s+\[(.)\]\s+(.*?)\s*$/.exec(line)
+    if (m === null) continue
+    const us = Number(m[1]) / 100 * total
+    if (m[2] === 'k') kernel += us
+    rows.push([us, `${m[2] === 'k' ? '[kernel] ' : ''}${m[3].replace(/file:\/\/\S*?\/dist\//, 'dist/')}`])
+  }
+  process.stdout.write(`gateway ${only === undefined ? 'with no waf plugins' : `with ${only.join('+')}`}: ${run.rps.toFixed(0)} req/s achieved, ${run.total} requests, ` +
+    `${total.toFixed(1)} µs CPU per request (perf cpu-clock), of which kernel ${kernel.toFixed(1)}\n  system calls per request:`)
+  for (const line of statOut.split('\n')) {
+    const [count, , event] = line.split(',')
+    if (event?.startsWith('syscalls:sys_enter_') === true) process.stdout.write(` ${event.slice(19)} ${(Number(count) / run.total).toFixed(2)}`)
+  }
+  process.stdout.write('\n\nby symbol (self, µs per request)\n')
+  for (const [us, name] of rows.sort((a, b) => b[0] - a[0]).slice(0, Number(values.top))) process.stdout.write(`  ${us.toFixed(2).padStart(7)}  ${name}\n`)
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+  await collector.close()
+  await upstream.close()
+}
