@@ -9,13 +9,11 @@ const SCRIPT = join(ROOT, 'scripts', 'check-layout.mjs')
 
 /**
  * The checks that hold on main are asserted; the others are printed as comments until the work
- * that removes their findings has landed. Not yet asserted (on main at 2026-12-06 23:40 UTC):
- *   cycles       lib/context -> lib/http2 -> lib/log/types -> lib/context (i16-lifecycle),
- *                lib/rules collections <-> transaction <-> ruleset (i17-crs),
+ * that removes their findings has landed. Not yet asserted (findings on main at 00:30 UTC, 2026-12-07):
+ *   cycles       lib/rules collections <-> transaction <-> ruleset, rule-set-settings (i17-crs);
  *                example-app config <-> config-edge <-> tls
- *   dir-cycles   lib/log, lib/access, lib/forensic, lib/transport through lib/*.ts (i16-logs,
- *                i16-lifecycle); lib/heartbeat <-> lib/metrics
- *   plugin-size  plugins/core, rules, forensic, heartbeat, access-log (i16-lifecycle)
+ *   dir-cycles   lib (its own files) <-> lib/access, lib/forensic, lib/lifecycle; lib/heartbeat <-> lib/metrics
+ *   plugin-size  plugins/rules 386, forensic 251, heartbeat 165, access-log 162, core 151 lines
  */
 const ASSERTED: readonly CheckName[] = ['lib-plugins']
 
