@@ -1,6 +1,33 @@
 import { bodyProcessor } from './body-processor.js'
-import type { Transaction } from './transaction.js'
+import type { Phase } from './model.js'
+import type { RequestData } from './request-data.js'
+import type { ResponseData } from './response-data.js'
 import { VarEntry } from './variables.js'
+
+/**
+ * What a collection is built from: the transaction's request, response and state, as
+ * `Transaction` (./transaction.ts) offers them. Declared here, not imported, so that the
+ * registry and the transaction do not import each other.
+ */
+export interface CollectionReader {
+  readonly req: RequestData
+  /** The response, from phase 3 on. */
+  readonly response: ResponseData | undefined
+  readonly cols: BuiltinSlots
+  readonly phase: Phase
+  /** Another collection's entries. */
+  collection(col: RegisteredCollection): VarEntry[]
+  /** TX variable `name` (any case), or undefined. */
+  getTx(name: string): string | undefined
+  /** The entry of TX variable `key` (lower-case), or undefined when it is unset. */
+  txEntry(key: string): VarEntry | undefined
+  /** Every TX variable, as entries. */
+  txEntries(): VarEntry[]
+  /** MATCHED_VAR / MATCHED_VAR_NAME / MATCHED_VARS of the current rule. */
+  readonly matchedVar: string
+  readonly matchedVarName: string
+  readonly matchedVars: readonly VarEntry[]
+}
 
 /**
  * A variable (collection) rules can target. Request collections are built once per phase
@@ -22,12 +49,12 @@ export interface CollectionDef {
    * reads the keys straight from it, without building this collection's entries.
    */
   readonly namesOf?: string
-  build(tx: Transaction): VarEntry[]
+  build(tx: CollectionReader): VarEntry[]
   /**
    * One key's entry without building the whole collection (for `TX:name`): rules that read one
    * variable of a dynamic collection then cost a map read, not a list rebuilt per rule.
    */
-  lookup?(tx: Transaction, key: string): VarEntry | undefined
+  lookup?(tx: CollectionReader, key: string): VarEntry | undefined
 }
 
 /** A registered collection, with the slot its entries use in a transaction. */
@@ -68,11 +95,11 @@ export function collectionCount (): number {
 const one = (value: string | undefined): VarEntry[] => value === undefined ? [] : [new VarEntry('', '', value)]
 const names = (entries: VarEntry[]): VarEntry[] => entries.map(e => new VarEntry(e.key, e.lkey, e.key))
 
-function request (name: string, build: (tx: Transaction) => VarEntry[], o: { caseless?: boolean, body?: boolean, single?: boolean, namesOf?: string } = {}): void {
+function request (name: string, build: (tx: CollectionReader) => VarEntry[], o: { caseless?: boolean, body?: boolean, single?: boolean, namesOf?: string } = {}): void {
   registerCollection({ name, caseless: o.caseless ?? true, dynamic: false, body: o.body ?? false, single: o.single ?? false, namesOf: o.namesOf, build })
 }
 
-function dynamic (name: string, build: (tx: Transaction) => VarEntry[], single: boolean, lookup?: (tx: Transaction, key: string) => VarEntry | undefined): void {
+function dynamic (name: string, build: (tx: CollectionReader) => VarEntry[], single: boolean, lookup?: (tx: CollectionReader, key: string) => VarEntry | undefined): void {
   registerCollection({ name, caseless: true, dynamic: true, body: false, single, build, lookup })
 }
 

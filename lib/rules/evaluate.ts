@@ -1,11 +1,12 @@
 import type { Ctl, Phase, TargetExclusion } from './model.js'
 import { keyMatches } from './key-match.js'
 import { toInt } from './operators/numeric.js'
-import { isMarker } from './ruleset.js'
-import type { PrefilterSet } from './prefilter.js'
-import type { ExecRule, ExecTarget, Lane, PartChain, PhaseTable, RawSource, RuleSet, TextSource } from './ruleset.js'
+import { isMarker } from './exec.js'
+import type { ExecRule, ExecTarget, PhaseTable } from './exec.js'
+import type { RuleSet } from './ruleset.js'
+import { enterScanPhase, leaveScanPhase, PhaseScan } from './scan.js'
 import type { Transaction } from './transaction.js'
-import { entryMask, transformed, VarEntry } from './variables.js'
+import { transformed, VarEntry } from './variables.js'
 
 /**
  * The evaluator: runs one phase of a rule set over a transaction, in rule order, with
@@ -24,18 +25,18 @@ export function runPhase (tx: Transaction, set: RuleSet, phase: Phase, denyStatu
   const table = set.phases[phase]
   if (table === undefined || tx.mode === 'off' || tx.interrupted !== undefined || tx.allowed === 'request') return
   if (table.bodyTwinsOnly && tx.req.body === undefined) return
-  tx.startPhase(phase, table)
+  tx.startPhase(phase)
+  const scan = new PhaseScan(tx, table)
   // A hook that runs another check inside this one must not reuse this phase's texts.
-  if (depth === 0) used = 0
-  depth++
+  enterScanPhase()
   try {
-    runItems(tx, set, table, denyStatus)
+    runItems(tx, set, table, scan, denyStatus)
   } finally {
-    depth--
+    leaveScanPhase()
   }
 }
 
-function runItems (tx: Transaction, set: RuleSet, table: PhaseTable, denyStatus: number): void {
+function runItems (tx: Transaction, set: RuleSet, table: PhaseTable, scan: PhaseScan, denyStatus: number): void {
   const items = table.items
   let i = 0
   while (i < items.length) {
@@ -49,7 +50,7 @@ function runItems (tx: Transaction, set: RuleSet, table: PhaseTable, denyStatus:
       i++
       continue
     }
-    if (!evaluateHead(tx, item, table, set, denyStatus)) {
+    if (!evaluateHead(tx, item, scan, set, denyStatus)) {
       i++
       continue
     }
@@ -65,10 +66,10 @@ function runItems (tx: Transaction, set: RuleSet, table: PhaseTable, denyStatus:
   }
 }
 
-function evaluateHead (tx: Transaction, x: ExecRule, table: PhaseTable, set: RuleSet, denyStatus: number): boolean {
-  if (x.group >= 0 && !canMatch(tx, x, table)) return false
+function evaluateHead (tx: Transaction, x: ExecRule, scan: PhaseScan, set: RuleSet, denyStatus: number): boolean {
+  if (x.group >= 0 && !scan.canMatch(x)) return false
   const early = x.early
-  for (let k = 0; k < early.length; k++) if (!canMatch(tx, early[k], table)) return false
+  for (let k = 0; k < early.length; k++) if (!scan.canMatch(early[k])) return false
   const rule = x.rule
   tx.rule = rule
   tx.matchedVars.length = 0
@@ -76,170 +77,11 @@ function evaluateHead (tx: Transaction, x: ExecRule, table: PhaseTable, set: Rul
   const first = evaluateLink(tx, x)
   if (first === undefined) return false
   for (let link = x.chain; link !== undefined; link = link.chain) {
-    if (link.group >= 0 && !canMatch(tx, link, table)) return false
+    if (link.group >= 0 && !scan.canMatch(link)) return false
     if (evaluateLink(tx, link) === undefined) return false
   }
   finish(tx, x, first, set, denyStatus)
   return true
-}
-
-/** The prefilter's verdict on a rule or chain link (its group is scanned on first use in the phase). */
-function canMatch (tx: Transaction, x: ExecRule, table: PhaseTable): boolean {
-  let hits = tx.groupHits[x.group]
-  if (hits === undefined) hits = scanGroup(tx, table, x.group)
-  return hits[x.member] !== 0
-}
-
-/**
- * Runs a group's sets over its values: the views of its raw source in the lanes, then the
- * values its chains changed. Which members can match at all.
- */
-function scanGroup (tx: Transaction, table: PhaseTable, index: number): Uint8Array {
-  const group = table.groups[index]
-  const hits = new Uint8Array(group.members)
-  tx.groupHits[index] = hits
-  const src = table.texts[group.text]
-  let views = tx.rawViews[src.raw]
-  if (views === undefined) views = tx.rawViews[src.raw] = rawViews(tx, table, table.raws[src.raw])
-  let extra = tx.texts[group.text]
-  if (extra === undefined) extra = tx.texts[group.text] = changedText(tx, table, src)
-  if (views.length === 0 && extra.length === 0) return hits
-  for (const s of group.sets) {
-    try {
-      // Most values match nothing: test() stops at the first match and builds no list.
-      let hit = extra.length > 0 && s.set.test(extra)
-      for (let v = 0; v < views.length && !hit; v++) hit = s.set.test(views[v])
-      if (!hit) continue
-      markFound(s, extra, hits)
-      for (let v = 0; v < views.length; v++) markFound(s, views[v], hits)
-    } catch {
-      // The set's DFA ran out of memory on this input: every member is a candidate and is
-      // confirmed by its own operator, so nothing is missed.
-      for (const m of s.members) hits[m] = 1
-    }
-  }
-  return hits
-}
-
-function markFound (s: PrefilterSet, bytes: Buffer, hits: Uint8Array): void {
-  if (bytes.length === 0) return
-  const found = s.set.match(bytes)
-  for (let k = 0; k < found.length; k++) hits[s.members[found[k]]] = 1
-}
-
-/** The values a text source's chains changed, as UTF-8 bytes (empty on clean traffic). */
-function changedText (tx: Transaction, table: PhaseTable, src: TextSource): Buffer {
-  let extra = ''
-  const pairs = src.pairs
-  for (let i = 0; i < pairs.length; i++) {
-    let piece = tx.pairTexts[pairs[i]]
-    if (piece === undefined) piece = tx.pairTexts[pairs[i]] = changedValues(tx, table, table.partChains[pairs[i]])
-    if (piece.length > 0) extra += piece
-  }
-  return extra.length === 0 ? EMPTY : toBytes(extra)
-}
-
-const EMPTY = Buffer.alloc(0)
-
-/** The values of a part that a chain changes, each after the separator ('' when none). */
-function changedValues (tx: Transaction, table: PhaseTable, pc: PartChain): string {
-  const part = table.parts[pc.part]
-  const chain = pc.chain
-  const bits = chain.triggerBits
-  // A collection none of whose values holds a trigger character of the chain: nothing changes.
-  if (bits !== undefined && (tx.collectionMask(part.col) & bits) === 0) return ''
-  const keys = part.keys
-  const sep = part.separator
-  const entries = tx.collection(part.col)
-  let out = ''
-  for (let k = 0; k < entries.length; k++) {
-    const e = entries[k]
-    if (keys !== undefined && !keys.has(e.lkey)) continue
-    if (bits !== undefined && (entryMask(e) & bits) === 0) continue
-    const v = transformed(e, chain)
-    if (v !== e.value) out += sep + v
-  }
-  return out
-}
-
-/** A raw source as views of its lane's bytes, one per run (empty runs left out). */
-function rawViews (tx: Transaction, table: PhaseTable, raw: RawSource): Buffer[] {
-  let lane = tx.lanes[raw.lane]
-  if (lane === undefined) lane = tx.lanes[raw.lane] = layLane(tx, table, table.lanes[raw.lane])
-  const out: Buffer[] = []
-  for (const [first, last] of raw.runs) {
-    const from = lane.starts[first]
-    const to = lane.ends[last]
-    if (to > from) out.push(lane.bytes.subarray(from, to))
-  }
-  return out
-}
-
-/**
- * A lane's untransformed values, part after part, encoded once: every part starts after a
- * separator (except the first written), so any run of neighbouring parts is one stretch of
- * whole values.
- */
-function layLane (tx: Transaction, table: PhaseTable, lane: Lane): { bytes: Buffer, starts: number[], ends: number[] } {
-  const sep = lane.separator
-  let text = ''
-  const starts: number[] = []
-  const ends: number[] = []
-  // Offsets are counted in UTF-8 bytes: every character beyond 0x7f is counted as it encodes.
-  let bytes = 0
-  for (const p of lane.parts) {
-    const part = table.parts[p]
-    const keys = part.keys
-    const entries = tx.collection(part.col)
-    let first = true
-    for (let k = 0; k < entries.length; k++) {
-      const e = entries[k]
-      if (keys !== undefined && !keys.has(e.lkey)) continue
-      if (text.length > 0) {
-        text += sep
-        bytes += utf8Length(sep)
-      }
-      if (first) {
-        starts[p] = bytes
-        first = false
-      }
-      text += e.value
-      bytes += utf8Length(e.value)
-    }
-    if (first) starts[p] = bytes
-    ends[p] = bytes
-  }
-  return { bytes: toBytes(text), starts: lane.parts.map(p => starts[p]), ends: lane.parts.map(p => ends[p]) }
-}
-
-const WIDE = /[^\x00-\x7f]/
-
-/** The UTF-8 length of a string (byte strings: one or two bytes a character; U+FFFF three). */
-function utf8Length (s: string): number {
-  return WIDE.test(s) ? Buffer.byteLength(s, 'utf8') : s.length
-}
-
-/**
- * The texts of one phase go into one scratch buffer: a phase runs synchronously to its end,
- * and its texts are dropped when the next phase starts (Transaction.startPhase), so the
- * buffer is reused from the start by every phase. A text that does not fit gets a new,
- * larger buffer; earlier texts keep the old one.
- */
-let scratch = Buffer.allocUnsafe(64 * 1024)
-let used = 0
-let depth = 0
-
-function toBytes (text: string): Buffer {
-  // Up to three UTF-8 bytes per UTF-16 unit (two for a byte string's characters).
-  const need = text.length * 3
-  if (used + need > scratch.length) {
-    scratch = Buffer.allocUnsafe(Math.max(scratch.length, need * 2))
-    used = 0
-  }
-  const n = scratch.write(text, used, 'utf8')
-  const out = scratch.subarray(used, used + n)
-  used += n
-  return out
 }
 
 function selects (t: ExecTarget, e: VarEntry): boolean {

@@ -1,5 +1,6 @@
 /**
- * The rule engine: framework-free. See model.ts for the rule model every format compiles into.
+ * The rule engine: framework-free. See model.ts for the rule model every format compiles into,
+ * and README.md here for the layout and the words the engine code uses (part, lane, run …).
  */
 export { RuleEngine, LIMIT_RULE_IDS, payloadOf } from './engine.js'
 export type { CheckOptions, CheckResult, EngineOptions, RuleExclusion } from './engine.js'

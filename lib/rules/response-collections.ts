@@ -1,6 +1,5 @@
 import { getCollection, registerCollection } from './collections.js'
-import type { RegisteredCollection } from './collections.js'
-import type { Transaction } from './transaction.js'
+import type { CollectionReader, RegisteredCollection } from './collections.js'
 import { VarEntry } from './variables.js'
 
 /**
@@ -23,7 +22,7 @@ export const RESPONSE_VARIABLE_PHASE: Readonly<Record<string, 3 | 4>> = Object.f
 
 const one = (value: string | undefined): VarEntry[] => value === undefined ? [] : [new VarEntry('', '', value)]
 
-function response (name: string, build: (tx: Transaction) => VarEntry[], single: boolean, namesOf?: string): void {
+function response (name: string, build: (tx: CollectionReader) => VarEntry[], single: boolean, namesOf?: string): void {
   registerCollection({ name, caseless: true, dynamic: false, body: false, single, namesOf, build })
 }
 

@@ -1,4 +1,5 @@
-import type { EngineMode } from './transaction.js'
+/** What the engine does with a match: deny (block), log only (detect), or run no rule (off). */
+export type EngineMode = 'block' | 'detect' | 'off'
 
 /**
  * Engine settings a rule set brings with it (SecLang's SecRuleEngine, SecRequestBody*,

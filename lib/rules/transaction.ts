@@ -1,16 +1,16 @@
 import { BUILTIN_SLOTS, collectionCount, getCollection, isBodySlot } from './collections.js'
-import type { BuiltinSlots, RegisteredCollection } from './collections.js'
+import type { BuiltinSlots, CollectionReader, RegisteredCollection } from './collections.js'
 import type { BodyInput, RequestInput } from './input.js'
 import { expandMacro } from './macro.js'
 import type { CompiledRule, HookTransaction, IdRange, Macro, MacroRef, MatchContext, Phase, TargetExclusion } from './model.js'
 import type { Regex } from './regex.js'
 import { RequestData } from './request-data.js'
 import type { ResponseData } from './response-data.js'
-import type { PhaseTable } from './ruleset.js'
 import type { RuleLimits } from './request-data.js'
-import { entryMask, VarEntry } from './variables.js'
+import type { EngineMode } from './rule-set-settings.js'
+import { VarEntry } from './variables.js'
 
-export type EngineMode = 'block' | 'detect' | 'off'
+export type { EngineMode } from './rule-set-settings.js'
 
 /** One rule (with its chain) that matched. */
 export interface RuleMatch {
@@ -53,7 +53,7 @@ interface TargetRemoval {
  * removals made by `ctl` and exclusions, the matches and the outcome. Also the MatchContext
  * operators see, and what hooks get.
  */
-export class Transaction implements MatchContext, HookTransaction {
+export class Transaction implements MatchContext, HookTransaction, CollectionReader {
   readonly req: RequestData
   /** The response, from phase 3 on (./response.ts). */
   response: ResponseData | undefined = undefined
@@ -100,18 +100,6 @@ export class Transaction implements MatchContext, HookTransaction {
 
   /** Entries per collection slot, built on first use. */
   private readonly built: Array<VarEntry[] | undefined>
-  /** Prefilter hits per group of the current phase (undefined: not scanned yet). */
-  groupHits: Array<Uint8Array | undefined> = []
-  /**
-   * Prefilter inputs of the current phase, built on first use: the changed values of each text
-   * source, the views of each raw source, the bytes of each lane, each part through a chain.
-   */
-  texts: Array<Buffer | undefined> = []
-  rawViews: Array<Buffer[] | undefined> = []
-  lanes: Array<{ bytes: Buffer, starts: number[], ends: number[] } | undefined> = []
-  pairTexts: Array<string | undefined> = []
-  /** collectionMask results of the current phase, by collection slot. */
-  private masks: Array<number | undefined> = []
 
   constructor (input: RequestInput, limits: RuleLimits, mode: EngineMode) {
     this.req = new RequestData(input, limits)
@@ -130,18 +118,6 @@ export class Transaction implements MatchContext, HookTransaction {
     return list
   }
 
-  /** The trigger bits of every value of a request collection together (./chain.ts), once per phase. */
-  collectionMask (col: RegisteredCollection): number {
-    let m = this.masks[col.index]
-    if (m === undefined) {
-      m = 0
-      const entries = this.collection(col)
-      for (let i = 0; i < entries.length; i++) m |= entryMask(entries[i])
-      this.masks[col.index] = m
-    }
-    return m
-  }
-
   /** Phase 2: the body arrives; collections that depend on it are rebuilt on next use. */
   setBody (body: BodyInput | undefined): void {
     this.req.setBody(body)
@@ -155,15 +131,9 @@ export class Transaction implements MatchContext, HookTransaction {
     this.built[col.index] = undefined
   }
 
-  startPhase (phase: Phase, table: PhaseTable): void {
+  startPhase (phase: Phase): void {
     this.phase = phase
     if (this.allowed === 'phase') this.allowed = undefined
-    this.groupHits = table.groups.length === 0 ? [] : new Array(table.groups.length)
-    this.texts = table.texts.length === 0 ? [] : new Array(table.texts.length)
-    this.rawViews = table.raws.length === 0 ? [] : new Array(table.raws.length)
-    this.lanes = table.lanes.length === 0 ? [] : new Array(table.lanes.length)
-    this.pairTexts = table.partChains.length === 0 ? [] : new Array(table.partChains.length)
-    this.masks = []
   }
 
   /** Sets TX variable `key` (already lower-cased). */

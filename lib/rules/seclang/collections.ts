@@ -1,5 +1,5 @@
 import { registerCollection } from '../collections.js'
-import type { Transaction } from '../transaction.js'
+import type { CollectionReader } from '../collections.js'
 import { VarEntry } from '../variables.js'
 import { boundaryOf, parseMultipart } from './multipart.js'
 import { parseXmlBody } from './xml.js'
@@ -20,12 +20,12 @@ const XML_TYPE = /^\s*(?:application|text)\/(?:[a-z0-9.+-]*\+)?xml\s*(?:;|$)/i
  * Whether any Content-Type header matches: ModSecurity picks the body processor with a rule on
  * REQUEST_HEADERS:Content-Type, which sees every such header, not only the first.
  */
-function anyContentType (tx: Transaction, test: (value: string) => boolean): string | undefined {
+function anyContentType (tx: CollectionReader, test: (value: string) => boolean): string | undefined {
   for (const e of tx.req.headers()) if (e.lkey === 'content-type' && test(e.value)) return e.value
   return undefined
 }
 
-function xmlEntries (tx: Transaction): VarEntry[] {
+function xmlEntries (tx: CollectionReader): VarEntry[] {
   if (anyContentType(tx, v => XML_TYPE.test(v)) === undefined) return []
   const raw = tx.req.rawBody()
   if (raw === undefined || raw.length === 0) return []
@@ -42,7 +42,7 @@ registerCollection({ name: 'XML', caseless: false, dynamic: false, body: true, s
  * `MULTIPART_PART_HEADERS`: every header line of every part of a multipart body, keyed by the
  * part's name (ModSecurity v3 / Coraza), read from the raw body when a rule first asks.
  */
-function partHeaderEntries (tx: Transaction): VarEntry[] {
+function partHeaderEntries (tx: CollectionReader): VarEntry[] {
   const type = anyContentType(tx, v => boundaryOf(v) !== undefined)
   if (type === undefined) return []
   const boundary = boundaryOf(type) as string

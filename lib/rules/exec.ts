@@ -1,0 +1,142 @@
+import type { RegisteredCollection } from './collections.js'
+import type { CompiledRule, TargetExclusion, TargetSpec, TransformNode } from './model.js'
+import type { PrefilterSet } from './prefilter.js'
+
+/**
+ * The execution form of a rule set: each phase's rules with their collections resolved and
+ * their prefilter plan (see README.md in this directory for the words part, lane, run,
+ * stretch and bodyTwin). Built at load by phase-table.ts, read by the evaluator.
+ */
+
+/** A target with its collection resolved. */
+export interface ExecTarget {
+  readonly spec: TargetSpec
+  readonly col: RegisteredCollection
+  /** One key of a collection that can look it up (`TX:name`): read directly, not by scanning the collection. */
+  readonly lookup: boolean
+}
+
+export interface ExecExclusion {
+  readonly spec: TargetExclusion
+  readonly col: RegisteredCollection
+}
+
+/** A rule ready to run: collections resolved, prefilter slot assigned. */
+export interface ExecRule {
+  readonly rule: CompiledRule
+  readonly targets: readonly ExecTarget[]
+  readonly exclusions: readonly ExecExclusion[]
+  /** The names of the collections the targets read (for runtime target removals). */
+  readonly collections: readonly string[]
+  readonly chain: ExecRule | undefined
+  /** Transformation stages for multiMatch (empty otherwise). */
+  readonly stages: readonly TransformNode[]
+  /**
+   * Index of the rule's prefilter group in its phase, or -1. Chain links have their own slot:
+   * a link the prefilter rules out ends the chain without reading a value.
+   */
+  group: number
+  /** The rule's slot in its group's hit array. */
+  member: number
+  /**
+   * Chain links the prefilter can rule out before the head runs: every link before them has
+   * no effect of its own (no setvar, capture or hook), so a chain that cannot complete is
+   * skipped without evaluating anything.
+   */
+  early: ExecRule[]
+}
+
+export type ExecItem = ExecRule | { readonly marker: string }
+
+/** One part of a prefilter text: a collection (every key, or these lookup keys), joined with a separator. */
+export interface TextPart {
+  readonly col: RegisteredCollection
+  readonly keys: ReadonlySet<string> | undefined
+  /** `\n`, or U+FFFF for patterns that match `\n` (see joinSeparator). */
+  readonly separator: string
+}
+
+/** A part through one transformation chain: the values the chain changes, each after the separator. */
+export interface PartChain {
+  /** Index in the phase's `parts`. */
+  readonly part: number
+  readonly chain: TransformNode
+}
+
+/**
+ * The values some rules read, as one text: the untransformed values of its parts (`raw`),
+ * then every value one of its chains changed (`pairs`: the members' chains, with multiMatch
+ * the value and each stage, over each part). Built once per phase when a group first needs
+ * it, and shared by every group that reads the same values through the same chains. It holds
+ * every value its members read (more, when they differ in chains or exclusions: the scan may
+ * over-report, never miss). Every piece (a part's raw values, a part through a chain, the raw
+ * text of some parts) is built once per phase and shared by every text that has it: on clean
+ * traffic chains change nothing, and most texts are the raw text of their parts.
+ */
+export interface TextSource {
+  /** Index in the phase's `raws`. */
+  readonly raw: number
+  /** Indexes in the phase's `partChains`. */
+  readonly pairs: readonly number[]
+}
+
+/**
+ * The untransformed values of some parts: `runs` of neighbouring parts of one lane, each run
+ * one contiguous stretch of the lane's bytes (positions in the lane, first and last).
+ */
+export interface RawSource {
+  readonly lane: number
+  readonly runs: ReadonlyArray<readonly [number, number]>
+}
+
+/**
+ * The parts of one separator in one order. A phase's untransformed values are encoded once,
+ * lane by lane, part after part; every raw source is then a few views of those bytes, not a
+ * text of its own. The order puts parts that raw sources read together side by side.
+ */
+export interface Lane {
+  readonly separator: string
+  /** Part indexes, in order. */
+  readonly parts: readonly number[]
+}
+
+/**
+ * The prefilter of the members (rules and chain links) of one stretch of straight-line rules
+ * (between markers and jumps) that read the same collections: their patterns in RE2.Sets,
+ * scanned once over the text of their values in multi-line mode, where `^` and `$` also match
+ * at every value boundary. A pattern that matches some value also matches the joined text,
+ * so the scan can only over-report, and each reported member is then confirmed value by
+ * value with its own operator. Stretches a jump skips (the CRS's higher paranoia levels) are
+ * never scanned, and their texts never built.
+ */
+export interface PrefilterGroup {
+  /** Index of the group's text in the phase's `texts`. */
+  readonly text: number
+  readonly sets: readonly PrefilterSet[]
+  readonly members: number
+}
+
+/** A phase's prefilter: its groups and the pieces of the texts they scan (prefilter-plan.ts). */
+export interface PrefilterPlan {
+  readonly groups: readonly PrefilterGroup[]
+  readonly texts: readonly TextSource[]
+  readonly raws: readonly RawSource[]
+  readonly parts: readonly TextPart[]
+  readonly partChains: readonly PartChain[]
+  readonly lanes: readonly Lane[]
+}
+
+export interface PhaseTable extends PrefilterPlan {
+  /**
+   * Every rule is the phase-2 run of a phase-1 rule over the body's arguments (ARGS_POST,
+   * ARGS_POST_NAMES): without a body the phase has nothing to look at.
+   */
+  readonly bodyTwinsOnly: boolean
+  readonly items: readonly ExecItem[]
+  /** Marker name → its index in `items`. */
+  readonly markers: ReadonlyMap<string, number>
+}
+
+export function isMarker (item: ExecItem): item is { readonly marker: string } {
+  return (item as { marker?: string }).marker !== undefined
+}

@@ -1,0 +1,101 @@
+import { getCollection } from './collections.js'
+import type { RegisteredCollection } from './collections.js'
+import { chainStages } from './chain.js'
+import { RuleLoadError } from './errors.js'
+import { isMarker } from './exec.js'
+import type { ExecItem, ExecRule, PhaseTable } from './exec.js'
+import type { CompiledRule, Phase, RuleItem } from './model.js'
+import { PrefilterPlanner } from './prefilter-plan.js'
+
+/** A rule's execution form: its targets' collections resolved (unknown ones are a load error). */
+function exec (rule: CompiledRule): ExecRule {
+  const resolve = (name: string): RegisteredCollection => {
+    const col = getCollection(name)
+    if (col === undefined) throw new RuleLoadError(rule.file, rule.id === '' ? undefined : rule.id, 'targets', `unknown target "${name}"`, rule.line)
+    return col
+  }
+  const targets = rule.targets.map(spec => {
+    const col = resolve(spec.collection)
+    return { spec, col, lookup: col.lookup !== undefined && spec.key !== undefined }
+  })
+  return {
+    rule,
+    targets,
+    exclusions: rule.exclusions.map(spec => ({ spec, col: resolve(spec.collection) })),
+    collections: [...new Set(targets.map(t => t.col.name))],
+    chain: rule.chain === undefined ? undefined : exec(rule.chain),
+    stages: rule.actions.multiMatch ? chainStages(rule.transforms) : [],
+    group: -1,
+    member: -1,
+    early: []
+  }
+}
+
+const BODY_TWIN: Record<string, string> = { ARGS: 'ARGS_POST', ARGS_NAMES: 'ARGS_POST_NAMES', ARGS_POST: 'ARGS_POST', ARGS_POST_NAMES: 'ARGS_POST_NAMES' }
+
+/**
+ * The phase-2 run of an `alsoBody` rule: its argument targets moved to the body's arguments,
+ * its other targets dropped (phase 1 already read them). Undefined when nothing is left.
+ */
+function bodyTwin (x: ExecRule): ExecRule | undefined {
+  if (x.chain !== undefined) return undefined
+  const targets = x.targets.flatMap(t => {
+    const name = BODY_TWIN[t.col.name]
+    if (name === undefined) return []
+    const col = getCollection(name) as RegisteredCollection
+    return [{ spec: { ...t.spec, collection: name }, col, lookup: false }]
+  })
+  if (targets.length === 0) return undefined
+  const exclusions = x.exclusions.flatMap(e => {
+    const name = BODY_TWIN[e.col.name]
+    return name === undefined ? [] : [{ spec: { ...e.spec, collection: name }, col: getCollection(name) as RegisteredCollection }]
+  })
+  const rule: CompiledRule = { ...x.rule, targets: targets.map(t => t.spec), exclusions: exclusions.map(e => e.spec) }
+  return { ...x, rule, targets, exclusions, collections: [...new Set(targets.map(t => t.col.name))], group: -1, member: -1, early: [] }
+}
+
+/** A rule (or link) whose match changes nothing by itself: no setvar, capture or hook. */
+function effectFree (x: ExecRule): boolean {
+  const a = x.rule.actions
+  return a.setvars.length === 0 && !a.capture && a.hooks.length === 0
+}
+
+/**
+ * The table of one phase (undefined when no rule runs in it): its rules and markers in load
+ * order, and with `prefilter` the plan of its scans (`merge`: see SMALL_SET).
+ */
+export function buildPhase (items: readonly RuleItem[], phase: Phase, prefilter: boolean, merge: boolean): PhaseTable | undefined {
+  const out: ExecItem[] = []
+  const markers = new Map<string, number>()
+  const planner = new PrefilterPlanner(merge)
+  // Straight-line stretches: a marker (a jump target) or a rule that can jump starts a new one.
+  let segment = 0
+  for (const it of items) {
+    if (it.kind === 'marker') {
+      // SecMarker belongs to every phase; the first one of a name wins.
+      if (!markers.has(it.name)) markers.set(it.name, out.length)
+      out.push({ marker: it.name })
+      segment++
+      continue
+    }
+    let x: ExecRule | undefined
+    if (it.phase === phase) x = exec(it)
+    else if (phase === 2 && it.phase === 1 && it.alsoBody) x = bodyTwin(exec(it))
+    if (x === undefined) continue
+    out.push(x)
+    if (prefilter) for (let link: ExecRule | undefined = x; link !== undefined; link = link.chain) planner.enroll(segment, link)
+    if (x.rule.actions.skipAfter !== undefined || x.rule.actions.skip > 0) segment++
+  }
+  if (!out.some(x => !isMarker(x))) return undefined
+  const plan = planner.plan()
+  for (const x of out) {
+    if (isMarker(x)) continue
+    let quiet = effectFree(x)
+    for (let link = x.chain; link !== undefined && quiet; link = link.chain) {
+      if (link.group >= 0) x.early.push(link)
+      quiet = effectFree(link)
+    }
+  }
+  const bodyTwinsOnly = phase === 2 && out.every(x => isMarker(x) || (x.rule.phase === 1 && x.rule.alsoBody))
+  return { bodyTwinsOnly, items: out, markers, ...plan }
+}
