@@ -1,6 +1,7 @@
 import t from 'tap'
 import { base64Decode } from '../../../../lib/rules/transformations/base64-decode.js'
 import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+import { assertLinearOnShapes } from '../../../helpers/linear.js'
 
 t.test('base64Decode is registered under its name', async t => {
   t.equal(getTransformation('base64Decode')?.fn, base64Decode)
@@ -24,7 +25,5 @@ t.test('base64Decode agrees with Node\'s decoder on the Base64 prefix, short (by
 })
 
 t.test('base64Decode is linear on 100 KB of adversarial input', async t => {
-  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
-    t.type(base64Decode(s), 'string')
-  }
+  assertLinearOnShapes(t, base64Decode)
 })

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { base64DecodeExt } from '../../../../lib/rules/transformations/base64-decode-ext.js'
 import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+import { assertLinearOnShapes } from '../../../helpers/linear.js'
 
 t.test('base64DecodeExt is registered under its name', async t => {
   t.equal(getTransformation('base64DecodeExt')?.fn, base64DecodeExt)
@@ -13,7 +14,5 @@ t.test('base64DecodeExt', async t => {
 })
 
 t.test('base64DecodeExt is linear on 100 KB of adversarial input', async t => {
-  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
-    t.type(base64DecodeExt(s), 'string')
-  }
+  assertLinearOnShapes(t, base64DecodeExt)
 })

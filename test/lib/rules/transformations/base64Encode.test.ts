@@ -1,6 +1,7 @@
 import t from 'tap'
 import { base64Encode } from '../../../../lib/rules/transformations/base64-encode.js'
 import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+import { assertLinearOnShapes } from '../../../helpers/linear.js'
 
 t.test('base64Encode is registered under its name', async t => {
   t.equal(getTransformation('base64Encode')?.fn, base64Encode)
@@ -13,7 +14,5 @@ t.test('base64Encode', async t => {
 })
 
 t.test('base64Encode is linear on 100 KB of adversarial input', async t => {
-  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
-    t.type(base64Encode(s), 'string')
-  }
+  assertLinearOnShapes(t, base64Encode)
 })

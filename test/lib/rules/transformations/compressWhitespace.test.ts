@@ -1,6 +1,7 @@
 import t from 'tap'
 import { compressWhitespace } from '../../../../lib/rules/transformations/compress-whitespace.js'
 import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+import { assertLinearOnShapes } from '../../../helpers/linear.js'
 
 t.test('compressWhitespace is registered under its name', async t => {
   t.equal(getTransformation('compressWhitespace')?.fn, compressWhitespace)
@@ -14,7 +15,5 @@ t.test('compressWhitespace', async t => {
 })
 
 t.test('compressWhitespace is linear on 100 KB of adversarial input', async t => {
-  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
-    t.type(compressWhitespace(s), 'string')
-  }
+  assertLinearOnShapes(t, compressWhitespace)
 })

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { cssDecode } from '../../../../lib/rules/transformations/css-decode.js'
 import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+import { assertLinearOnShapes } from '../../../helpers/linear.js'
 
 t.test('cssDecode is registered under its name', async t => {
   t.equal(getTransformation('cssDecode')?.fn, cssDecode)
@@ -18,7 +19,5 @@ t.test('cssDecode', async t => {
 })
 
 t.test('cssDecode is linear on 100 KB of adversarial input', async t => {
-  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
-    t.type(cssDecode(s), 'string')
-  }
+  assertLinearOnShapes(t, cssDecode)
 })

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { hexDecode } from '../../../../lib/rules/transformations/hex-decode.js'
 import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+import { assertLinearOnShapes } from '../../../helpers/linear.js'
 
 t.test('hexDecode is registered under its name', async t => {
   t.equal(getTransformation('hexDecode')?.fn, hexDecode)
@@ -15,7 +16,5 @@ t.test('hexDecode', async t => {
 })
 
 t.test('hexDecode is linear on 100 KB of adversarial input', async t => {
-  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
-    t.type(hexDecode(s), 'string')
-  }
+  assertLinearOnShapes(t, hexDecode)
 })

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { hexEncode } from '../../../../lib/rules/transformations/hex-encode.js'
 import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+import { assertLinearOnShapes } from '../../../helpers/linear.js'
 
 t.test('hexEncode is registered under its name', async t => {
   t.equal(getTransformation('hexEncode')?.fn, hexEncode)
@@ -12,7 +13,5 @@ t.test('hexEncode', async t => {
 })
 
 t.test('hexEncode is linear on 100 KB of adversarial input', async t => {
-  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
-    t.type(hexEncode(s), 'string')
-  }
+  assertLinearOnShapes(t, hexEncode)
 })

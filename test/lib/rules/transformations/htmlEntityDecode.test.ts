@@ -1,6 +1,7 @@
 import t from 'tap'
 import { htmlEntityDecode } from '../../../../lib/rules/transformations/html-entity-decode.js'
 import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+import { assertLinearOnShapes } from '../../../helpers/linear.js'
 
 t.test('htmlEntityDecode is registered under its name', async t => {
   t.equal(getTransformation('htmlEntityDecode')?.fn, htmlEntityDecode)
@@ -25,7 +26,5 @@ t.test('htmlEntityDecode', async t => {
 })
 
 t.test('htmlEntityDecode is linear on 100 KB of adversarial input', async t => {
-  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
-    t.type(htmlEntityDecode(s), 'string')
-  }
+  assertLinearOnShapes(t, htmlEntityDecode)
 })

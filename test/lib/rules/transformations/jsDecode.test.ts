@@ -1,6 +1,7 @@
 import t from 'tap'
 import { jsDecode } from '../../../../lib/rules/transformations/js-decode.js'
 import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+import { assertLinearOnShapes } from '../../../helpers/linear.js'
 
 t.test('jsDecode is registered under its name', async t => {
   t.equal(getTransformation('jsDecode')?.fn, jsDecode)
@@ -19,7 +20,5 @@ t.test('jsDecode', async t => {
 })
 
 t.test('jsDecode is linear on 100 KB of adversarial input', async t => {
-  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
-    t.type(jsDecode(s), 'string')
-  }
+  assertLinearOnShapes(t, jsDecode)
 })

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { md5 } from '../../../../lib/rules/transformations/md5.js'
 import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+import { assertLinearOnShapes } from '../../../helpers/linear.js'
 
 t.test('md5 is registered under its name', async t => {
   t.equal(getTransformation('md5')?.fn, md5)
@@ -12,7 +13,5 @@ t.test('md5 gives the 16 raw digest bytes', async t => {
 })
 
 t.test('md5 is linear on 100 KB of adversarial input', async t => {
-  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
-    t.type(md5(s), 'string')
-  }
+  assertLinearOnShapes(t, md5)
 })

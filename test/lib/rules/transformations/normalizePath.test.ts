@@ -1,6 +1,7 @@
 import t from 'tap'
 import { normalizePath } from '../../../../lib/rules/transformations/normalize-path.js'
 import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+import { assertLinearOnShapes } from '../../../helpers/linear.js'
 
 t.test('normalizePath is registered under its name', async t => {
   t.equal(getTransformation('normalizePath')?.fn, normalizePath)
@@ -17,7 +18,5 @@ t.test('normalizePath', async t => {
 })
 
 t.test('normalizePath is linear on 100 KB of adversarial input', async t => {
-  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
-    t.type(normalizePath(s), 'string')
-  }
+  assertLinearOnShapes(t, normalizePath)
 })

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { removeComments } from '../../../../lib/rules/transformations/remove-comments.js'
 import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+import { assertLinearOnShapes } from '../../../helpers/linear.js'
 
 t.test('removeComments is registered under its name', async t => {
   t.equal(getTransformation('removeComments')?.fn, removeComments)
@@ -17,7 +18,5 @@ t.test('removeComments', async t => {
 })
 
 t.test('removeComments is linear on 100 KB of adversarial input', async t => {
-  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
-    t.type(removeComments(s), 'string')
-  }
+  assertLinearOnShapes(t, removeComments)
 })

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { removeNulls } from '../../../../lib/rules/transformations/remove-nulls.js'
 import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+import { assertLinearOnShapes } from '../../../helpers/linear.js'
 
 t.test('removeNulls is registered under its name', async t => {
   t.equal(getTransformation('removeNulls')?.fn, removeNulls)
@@ -13,7 +14,5 @@ t.test('removeNulls', async t => {
 })
 
 t.test('removeNulls is linear on 100 KB of adversarial input', async t => {
-  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
-    t.type(removeNulls(s), 'string')
-  }
+  assertLinearOnShapes(t, removeNulls)
 })

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { replaceNulls } from '../../../../lib/rules/transformations/replace-nulls.js'
 import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+import { assertLinearOnShapes } from '../../../helpers/linear.js'
 
 t.test('replaceNulls is registered under its name', async t => {
   t.equal(getTransformation('replaceNulls')?.fn, replaceNulls)
@@ -12,7 +13,5 @@ t.test('replaceNulls', async t => {
 })
 
 t.test('replaceNulls is linear on 100 KB of adversarial input', async t => {
-  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
-    t.type(replaceNulls(s), 'string')
-  }
+  assertLinearOnShapes(t, replaceNulls)
 })

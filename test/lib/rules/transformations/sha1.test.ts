@@ -1,6 +1,7 @@
 import t from 'tap'
 import { sha1 } from '../../../../lib/rules/transformations/sha1.js'
 import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+import { assertLinearOnShapes } from '../../../helpers/linear.js'
 
 t.test('sha1 is registered under its name', async t => {
   t.equal(getTransformation('sha1')?.fn, sha1)
@@ -13,7 +14,5 @@ t.test('sha1 gives the 20 raw digest bytes', async t => {
 })
 
 t.test('sha1 is linear on 100 KB of adversarial input', async t => {
-  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
-    t.type(sha1(s), 'string')
-  }
+  assertLinearOnShapes(t, sha1)
 })

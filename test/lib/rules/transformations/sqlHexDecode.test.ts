@@ -1,6 +1,7 @@
 import t from 'tap'
 import { sqlHexDecode } from '../../../../lib/rules/transformations/sql-hex-decode.js'
 import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+import { assertLinearOnShapes } from '../../../helpers/linear.js'
 
 t.test('sqlHexDecode is registered under its name', async t => {
   t.equal(getTransformation('sqlHexDecode')?.fn, sqlHexDecode)
@@ -14,7 +15,5 @@ t.test('sqlHexDecode', async t => {
 })
 
 t.test('sqlHexDecode is linear on 100 KB of adversarial input', async t => {
-  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
-    t.type(sqlHexDecode(s), 'string')
-  }
+  assertLinearOnShapes(t, sqlHexDecode)
 })

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { trimRight } from '../../../../lib/rules/transformations/trim-right.js'
 import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+import { assertLinearOnShapes } from '../../../helpers/linear.js'
 
 t.test('trimRight is registered under its name', async t => {
   t.equal(getTransformation('trimRight')?.fn, trimRight)
@@ -12,7 +13,5 @@ t.test('trimRight', async t => {
 })
 
 t.test('trimRight is linear on 100 KB of adversarial input', async t => {
-  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
-    t.type(trimRight(s), 'string')
-  }
+  assertLinearOnShapes(t, trimRight)
 })

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { urlDecode } from '../../../../lib/rules/transformations/url-decode.js'
 import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+import { assertLinearOnShapes } from '../../../helpers/linear.js'
 
 t.test('urlDecode is registered under its name', async t => {
   t.equal(getTransformation('urlDecode')?.fn, urlDecode)
@@ -17,9 +18,7 @@ t.test('urlDecode', async t => {
 })
 
 t.test('urlDecode is linear on 100 KB of adversarial input', async t => {
-  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
-    t.type(urlDecode(s), 'string')
-  }
+  assertLinearOnShapes(t, urlDecode)
 })
 
 t.test('urlDecode agrees with a byte-by-byte reference on random input', async t => {

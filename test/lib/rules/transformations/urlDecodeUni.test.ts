@@ -1,6 +1,7 @@
 import t from 'tap'
 import { urlDecodeUni } from '../../../../lib/rules/transformations/url-decode-uni.js'
 import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+import { assertLinearOnShapes } from '../../../helpers/linear.js'
 
 t.test('urlDecodeUni is registered under its name', async t => {
   t.equal(getTransformation('urlDecodeUni')?.fn, urlDecodeUni)
@@ -18,9 +19,7 @@ t.test('urlDecodeUni', async t => {
 })
 
 t.test('urlDecodeUni is linear on 100 KB of adversarial input', async t => {
-  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
-    t.type(urlDecodeUni(s), 'string')
-  }
+  assertLinearOnShapes(t, urlDecodeUni)
 })
 
 t.test('urlDecodeUni agrees with urlDecode where there is no %u', async t => {

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { urlEncode } from '../../../../lib/rules/transformations/url-encode.js'
 import { getTransformation } from '../../../../lib/rules/transformations/index.js'
+import { assertLinearOnShapes } from '../../../helpers/linear.js'
 
 t.test('urlEncode is registered under its name', async t => {
   t.equal(getTransformation('urlEncode')?.fn, urlEncode)
@@ -14,7 +15,5 @@ t.test('urlEncode', async t => {
 })
 
 t.test('urlEncode is linear on 100 KB of adversarial input', async t => {
-  for (const s of ['%'.repeat(1e5), '&#'.repeat(5e4), '\\'.repeat(1e5), '/*'.repeat(5e4), '../'.repeat(33334), 'a'.repeat(1e5) + '!']) {
-    t.type(urlEncode(s), 'string')
-  }
+  assertLinearOnShapes(t, urlEncode)
 })
