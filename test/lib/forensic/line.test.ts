@@ -4,6 +4,7 @@ import { formatPlusLine, formatMinusLine, formatRequestPlusLine, mergeHeaders, R
 import { parseForensicLine, lineId } from '../../../lib/forensic/parse.js'
 import type { ForensicStart } from '../../../lib/forensic/parse.js'
 import { HeaderNameSet, asciiLower } from '../../../lib/forensic/headers.js'
+import { assertLinear } from '../../helpers/linear.js'
 
 const ID = 'awIqpQezieFh_2VZJOdhSQAAAAE'
 
@@ -33,6 +34,8 @@ t.test('many headers: duplicates found in linear time, order kept', async t => {
   t.same(entry.headers[1999], ['X-1999', '1999'])
   const unique = parseForensicLine(formatPlusLine(ID, 'GET / HTTP/1.1', raw.slice(0, -2))) as ForensicStart
   t.equal(unique.headers.length, 2000)
+  const headers = (n: number): string[] => Array.from({ length: n }, (_, i) => [`X-${i % (n / 2)}`, String(i)]).flat()
+  assertLinear(t, 'a plus line of n headers, half of them repeats', raw => parseForensicLine(formatPlusLine(ID, 'GET / HTTP/1.1', raw)), headers, { small: 1000, large: 10_000 })
 })
 
 t.test('redacted headers keep their name and lose their value', async t => {

@@ -1,5 +1,6 @@
 import t from 'tap'
 import { parseXmlBody, decodeEntities } from '../../../../lib/rules/seclang/xml.js'
+import { assertLinear } from '../../../helpers/linear.js'
 
 t.test('text content and attribute values, as XML:/* and XML://@* see them', async t => {
   const r = parseXmlBody('<?xml version="1.0"?><!-- c --><root a="1"><x b=\'&lt;2&gt;\'>he&amp;llo</x> <![CDATA[<raw>]]><y/>z</root>')
@@ -28,9 +29,11 @@ t.test('malformed documents are errors that keep what was read', async t => {
 
 t.test('deep nesting is linear', async t => {
   const depth = 100000
-  const r = parseXmlBody('<a>'.repeat(depth) + 'x' + '</a>'.repeat(depth))
+  const nested = (n: number): string => '<a>'.repeat(n) + 'x' + '</a>'.repeat(n)
+  const r = parseXmlBody(nested(depth))
   t.equal(r.error, undefined)
   t.equal(r.text, 'x')
+  assertLinear(t, 'elements nested n deep', parseXmlBody, nested, { small: depth / 10, large: depth })
 })
 
 t.test('entities', async t => {
