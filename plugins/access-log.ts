@@ -9,6 +9,7 @@ import type { PrefixOptions, RouteToggle } from '../lib/lifecycle/switches.js'
 import type { WafContext } from '../lib/lifecycle/context.js'
 import type { FilterSpec, RecordProducer, RecordSource } from '../lib/log/types.js'
 import type { LogFramework } from '../lib/log/framework.js'
+import type { WafStreams } from '../lib/records/streams.js'
 import { ESCAPES } from '../lib/text/escape.js'
 import type { Escape } from '../lib/text/escape.js'
 import type { FormatDefinition } from '../lib/access/formats.js'
@@ -58,7 +59,7 @@ export const DEFAULT_REDACT_HEADERS: readonly string[] = [...DEFAULT_REDACT_REQU
 const OWNER = 'waf-access-log'
 
 /** The default filter each registration wants, to detect two registrations that disagree. */
-const defaultFilters = new WeakMap<LogFramework, string>()
+const defaultFilters = new WeakMap<LogFramework<WafStreams>, string>()
 
 function validate (opts: WafAccessLogOptions, has: (name: string) => boolean): void {
   if (opts.channel !== undefined && (typeof opts.channel !== 'string' || opts.channel.length === 0)) {

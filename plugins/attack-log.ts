@@ -11,6 +11,7 @@ import { sourceRequestOf } from '../lib/http2.js'
 import type { LogFramework } from '../lib/log/framework.js'
 import { PluginSwitch, participantSwitch, validateRouteToggles } from '../lib/lifecycle/switches.js'
 import type { PrefixOptions, RouteToggle } from '../lib/lifecycle/switches.js'
+import type { WafStreams } from '../lib/records/streams.js'
 import { buildAttackRecord } from '../lib/records/attack-record.js'
 import { modsecAuditOf } from './attack-log-modsec.js'
 import { packageVersion } from '../lib/heartbeat/identity.js'
@@ -44,7 +45,7 @@ export const DEFAULT_ATTACK_REDACT: readonly string[] = DEFAULT_REDACT_REQUEST_H
 const OWNER = 'waf-attack-log'
 const KNOWN = new Set(['channel', 'includeHeaders', 'redactHeaders', 'node', 'format', 'include', 'exclude', 'routes'])
 const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
-const defaultChannels = new WeakMap<LogFramework, string>()
+const defaultChannels = new WeakMap<LogFramework<WafStreams>, string>()
 
 function validate (opts: WafAttackLogOptions, has: (name: string) => boolean, names: () => string[]): void {
   if (opts === null || typeof opts !== 'object') throw new TypeError(`${OWNER}: options must be an object`)

@@ -5,6 +5,7 @@ import { JOIN_REPLIED, RequestLifecycle, kJoined, kLifecycle } from '../lib/life
 import type { RouteFacts } from '../lib/lifecycle/requests.js'
 import type { RouteWafConfig } from '../lib/lifecycle/switches.js'
 import { LogFramework } from '../lib/log/framework.js'
+import type { WafStreams } from '../lib/records/streams.js'
 import type { Transport } from '../lib/transport/types.js'
 
 /**
@@ -20,8 +21,8 @@ declare module 'fastify' {
     waf: WafContext
   }
   interface FastifyInstance {
-    /** Streams, filters and writers of every waf log (see lib/log). */
-    wafLog: LogFramework
+    /** Streams, filters and writers of every waf log (see lib/log), typed per stream. */
+    wafLog: LogFramework<WafStreams>
   }
   interface FastifyContextConfig {
     /** `false` turns every waf plugin off for the route; `{ rules: false }` turns one off. */
@@ -40,13 +41,13 @@ type RouteConfig = { url?: string, waf?: RouteWafConfig, [kRouteFacts]?: RouteFa
 type CoreRequest = FastifyRequest & { [kRoute]: RouteFacts | null }
 
 export class WafCore extends RequestLifecycle<FastifyRequest, FastifyReply> {
-  readonly log: LogFramework
+  readonly log: LogFramework<WafStreams>
   /** Apps whose plugins' join hooks the umbrella is collecting into one (see collectJoinHooks). */
   private readonly collecting = new Map<FastifyInstance, Array<{ p: WafParticipant, index: number }>>()
 
   constructor (app: FastifyInstance, readonly transport: Transport) {
     super((err, key) => app.log.error({ err, plugin: `waf-${key}` }, 'waf plugin failed while finishing a request'))
-    this.log = new LogFramework(transport, {
+    this.log = new LogFramework<WafStreams>(transport, {
       onError: (err, stream) => app.log.error({ err, stream }, 'waf log filter or listener failed')
     })
   }

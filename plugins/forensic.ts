@@ -8,7 +8,8 @@ import { formatMinusLine, formatPlusLine, formatRequestPlusLine } from '../lib/f
 import { HeaderNameSet } from '../lib/forensic/headers.js'
 import { requestRawHeaders } from '../lib/http2.js'
 import type { LogStream } from '../lib/log/stream.js'
-import type { LogRecord } from '../lib/log/types.js'
+import type { ForensicRecord } from '../lib/records/forensic-record.js'
+export type { ForensicRecord } from '../lib/records/forensic-record.js'
 import type { Channel } from '../lib/transport/types.js'
 import { PluginSwitch, participantSwitch, validateRouteToggles } from '../lib/lifecycle/switches.js'
 import type { PrefixOptions, RouteToggle } from '../lib/lifecycle/switches.js'
@@ -42,14 +43,6 @@ export interface WafForensicOptions extends PrefixOptions {
   clientErrors?: boolean
   /** Set by the umbrella `waf` plugin. */
   routes?: RouteToggle[]
-}
-
-/** A record of the `forensic` stream. Its `line` is the Apache line, written as it is by the `raw` writer. */
-export interface ForensicRecord extends LogRecord {
-  type: 'forensic'
-  id: string
-  phase: '+' | '-'
-  line: string
 }
 
 export interface ForensicStats {
@@ -186,7 +179,7 @@ export const wafForensic = fp<WafForensicOptions>(async function wafForensic (ap
   if (log === undefined) {
     log = new ForensicLog(core, channel)
     logs.set(core, log)
-    core.log.addFilter<ForensicRecord>('forensic', { name: 'default', channel, writer: 'raw' })
+    core.log.addFilter('forensic', { name: 'default', channel, writer: 'raw' })
   } else if (log.channel !== channel) {
     throw new TypeError(`waf-forensic: option "channel" is ${JSON.stringify(channel)}, but this app's forensic log already writes to ${JSON.stringify(log.channel)}; route lines elsewhere with app.wafLog.addFilter('forensic', …)`)
   }

@@ -1,12 +1,11 @@
 import type { ChannelStats } from '../transport/types.js'
-import type { LogRecord } from '../log/types.js'
 import { CounterTable, counterValues } from './counters.js'
 import type { CounterValues } from './counters.js'
 import { graphiteLines } from './graphite.js'
 import { CounterTotals } from './totals.js'
 import { METRIC_MAX_DOMAINS } from '../metrics/request-metrics.js'
 import { buildReport, summarizeTransport } from './report.js'
-import type { HeartbeatIdentity } from './report.js'
+import type { HeartbeatIdentity, HeartbeatRecord } from './report.js'
 import type { HeartbeatFormat } from './options.js'
 
 export interface HeartbeatEngineOptions {
@@ -17,7 +16,7 @@ export interface HeartbeatEngineOptions {
   maxDomains: number
   graphitePrefix: string
   /** Hands one record to the log stream; returns whether a channel took it. */
-  write: (rec: LogRecord) => boolean
+  write: (rec: HeartbeatReport) => boolean
   /** The transport's stats, for part 1 of each report. */
   transportStats: () => Record<string, ChannelStats>
   /** Where an error thrown while sending a timed report goes. */
@@ -45,10 +44,16 @@ export interface HeartbeatReportResult {
 }
 
 /** A graphite record: the raw writer sends `line` as it is. */
-export interface GraphiteRecord extends LogRecord {
+export interface GraphiteRecord {
   type: 'heartbeat'
   line: string
 }
+
+/**
+ * A record of the `heartbeat` stream: a part of a JSON report, or (with `format: 'graphite'`) one
+ * graphite line. `'line' in rec` tells them apart.
+ */
+export type HeartbeatReport = HeartbeatRecord | GraphiteRecord
 
 /**
  * The heartbeat of one worker: the counter table, the timer, and the report that drains the

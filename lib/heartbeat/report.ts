@@ -48,7 +48,6 @@ export interface HeartbeatRecord {
   transport?: Record<string, TransportSummary>
   /** Part 1 only, when the transport stats alone would not fit: how many channels were left out. */
   transport_omitted?: number
-  [key: string]: unknown
 }
 
 export interface ReportInput {

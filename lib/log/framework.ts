@@ -1,4 +1,4 @@
-import type { FilterSpec, LogRecord, RecordProducer, RecordSource } from './types.js'
+import type { AnyRecord, FilterSpec, LogRecord, RecordProducer, RecordSource } from './types.js'
 import { CompiledFilter, LogStream } from './stream.js'
 import type { ChannelSource, FilterStats, WriteListener } from './stream.js'
 import { FormatRegistry } from '../access/formats.js'
@@ -7,6 +7,12 @@ import type { FormatDefinition } from '../access/formats.js'
 /** The streams every log plugin writes to. */
 export const STANDARD_STREAMS = ['access', 'attack', 'forensic', 'heartbeat'] as const
 export type StandardStream = typeof STANDARD_STREAMS[number]
+
+/**
+ * The record type of a stream in a framework whose streams are typed by `M` (stream name to record
+ * type): `M[S]` for a stream `M` names, LogRecord for any other.
+ */
+export type RecordOf<M, S extends string> = S extends keyof M ? (M[S] extends AnyRecord ? M[S] : LogRecord) : LogRecord
 
 export interface LogFrameworkOptions {
   /** How many channels `path` filters may open, per filter. */
@@ -24,9 +30,10 @@ export interface StreamStats {
 
 /**
  * A Zeek-style logging framework: named streams of records, each with filters that choose fields,
- * a writer and a channel. Decorated on Fastify as `wafLog`.
+ * a writer and a channel. Decorated on Fastify as `wafLog`, typed by WafStreams, so that a
+ * filter's `policy` and `path` and a listener get the stream's own record type.
  */
-export class LogFramework {
+export class LogFramework<M extends { [K in keyof M]: AnyRecord } = Record<never, never>> {
   private readonly streams = new Map<string, LogStream<LogRecord>>()
   private readonly maxPathChannels: number
   private readonly onError: (err: unknown, stream: string) => void
@@ -42,7 +49,7 @@ export class LogFramework {
   }
 
   /** Creates a stream; creating one that exists returns the existing stream. */
-  createStream<R extends LogRecord = LogRecord> (name: string): LogStream<R> {
+  createStream<R extends AnyRecord = LogRecord> (name: string): LogStream<R> {
     if (typeof name !== 'string' || name.length === 0) throw new TypeError('wafLog.createStream: the stream name must be a non-empty string')
     let s = this.streams.get(name)
     if (s === undefined) {
@@ -56,16 +63,16 @@ export class LogFramework {
     return this.streams.has(name)
   }
 
-  stream<R extends LogRecord = LogRecord> (name: string): LogStream<R> {
+  stream<R extends AnyRecord = LogRecord> (name: string): LogStream<R> {
     const s = this.streams.get(name)
     if (s === undefined) throw new Error(`wafLog: there is no stream ${JSON.stringify(name)}; create it with createStream`)
     return s as unknown as LogStream<R>
   }
 
   /** Adds a filter, replacing any filter of the same name on that stream. */
-  addFilter<R extends LogRecord = LogRecord> (stream: string, spec: FilterSpec<R>): void {
-    const s = this.stream<R>(stream)
-    s.addFilter(new CompiledFilter<R>(spec, `wafLog stream "${stream}"`, this.channels, this.maxPathChannels, { stream, formats: this.formats }))
+  addFilter<S extends string> (stream: S, spec: FilterSpec<RecordOf<M, S>>): void {
+    const s = this.stream<RecordOf<M, S>>(stream)
+    s.addFilter(new CompiledFilter<RecordOf<M, S>>(spec, `wafLog stream "${stream}"`, this.channels, this.maxPathChannels, { stream, formats: this.formats }))
   }
 
   /**
@@ -93,22 +100,22 @@ export class LogFramework {
   }
 
   /** Calls `fn` with every record written to the stream, like a Zeek log event. */
-  onWrite<R extends LogRecord = LogRecord> (stream: string, fn: WriteListener<R>): void {
+  onWrite<S extends string> (stream: S, fn: WriteListener<RecordOf<M, S>>): void {
     if (typeof fn !== 'function') throw new TypeError('wafLog.onWrite: the listener must be a function')
-    this.stream<R>(stream).onWrite(fn)
+    this.stream<RecordOf<M, S>>(stream).onWrite(fn)
   }
 
   /** Writes a record; `false` when the stream is disabled or no filter's channel took it. */
-  write (stream: string, rec: LogRecord): boolean {
+  write (stream: string, rec: AnyRecord): boolean {
     const s = this.streams.get(stream)
-    return s === undefined ? false : s.write(rec)
+    return s === undefined ? false : s.write(rec as LogRecord)
   }
 
   /**
    * Writes the record `producer` makes from `src`; the object is built only when a listener or a
    * filter needs it (see LogStream.writeFrom).
    */
-  writeFrom<R extends LogRecord> (stream: string, src: RecordSource, producer: RecordProducer<R>): boolean {
+  writeFrom<R extends AnyRecord> (stream: string, src: RecordSource, producer: RecordProducer<R>): boolean {
     const s = this.streams.get(stream) as LogStream<R> | undefined
     return s === undefined ? false : s.writeFrom(src, producer)
   }

@@ -1,5 +1,5 @@
 import type { Channel } from '../transport/types.js'
-import type { FilterSpec, LogRecord, RecordProducer, RecordSource, Writer, WriterKind } from './types.js'
+import type { AnyRecord, FilterSpec, LogRecord, RecordProducer, RecordSource, Writer, WriterKind } from './types.js'
 import { compileProjection } from './projection.js'
 import type { Projection } from './projection.js'
 import { createWriter } from './writers/index.js'
@@ -25,7 +25,7 @@ export interface FilterStats {
 const URL_LIKE = /^(?:tcp|tls|udp|unix|file):\/\/|^stdout:/
 
 /** A filter compiled once when it is added: projection, writer and routing. */
-export class CompiledFilter<R extends LogRecord = LogRecord> {
+export class CompiledFilter<R extends AnyRecord = LogRecord> {
   readonly name: string
   readonly stats: FilterStats = { lines: 0, accepted: 0, vetoed: 0, unrouted: 0 }
   /**
@@ -88,7 +88,7 @@ export class CompiledFilter<R extends LogRecord = LogRecord> {
       this.stats.unrouted++
       return false
     }
-    const line = this.writer.line(this.project === undefined ? rec : this.project(rec) as R)
+    const line = this.writer.line(this.project === undefined ? rec as LogRecord : this.project(rec as LogRecord))
     if (line === undefined) return false
     if (this.writer.header !== undefined && !this.headed.has(ch)) {
       this.headed.add(ch)
@@ -152,7 +152,7 @@ export class CompiledFilter<R extends LogRecord = LogRecord> {
 export type WriteListener<R> = (rec: R) => void
 
 /** A stream of typed records: its filters decide where each record goes and how it looks. */
-export class LogStream<R extends LogRecord = LogRecord> {
+export class LogStream<R extends AnyRecord = LogRecord> {
   enabled = true
   /** Replaced, never mutated, so a write in progress sees a stable list. */
   private filters: Array<CompiledFilter<R>> = []

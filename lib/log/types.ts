@@ -9,6 +9,13 @@ export { kSource } from '../access/record-source.js'
 /** A record of a stream: a plain object that the writers serialize. */
 export type LogRecord = Record<string, unknown>
 
+/**
+ * What a typed record may be: any object type. Record interfaces (AccessRecord …) declare their
+ * fields without an index signature, so a misspelt field is a compile error and a union of record
+ * types narrows; the writers read them as LogRecord.
+ */
+export type AnyRecord = object
+
 export interface SourcedRecord extends LogRecord {
   [kSource]?: RecordSource
 }
@@ -18,7 +25,7 @@ export interface SourcedRecord extends LogRecord {
  * filter or listener needs the object: a writer that reads the source directly (nginx), or the
  * producer's own serializer for the `json` writer, writes without one.
  */
-export interface RecordProducer<R extends LogRecord = LogRecord> {
+export interface RecordProducer<R extends AnyRecord = LogRecord> {
   build(src: RecordSource): R
   /** The JSON line of `build(src)`, exactly `jsonLine(build(src))`, built without the object. */
   json?(src: RecordSource): string
@@ -41,7 +48,7 @@ export type WriterKind = 'json' | 'tsv' | 'nginx' | 'raw'
 /** Zeek types for the `tsv` writer's `#types` line. `time` values are epoch ms, written as seconds. */
 export type TsvType = 'string' | 'count' | 'int' | 'double' | 'bool' | 'time' | 'interval' | 'addr' | 'port' | 'vector[string]' | 'set[string]'
 
-export interface FilterSpec<R extends LogRecord = LogRecord> {
+export interface FilterSpec<R extends AnyRecord = LogRecord> {
   /** Adding a filter with the name of an existing one replaces it. */
   name: string
   /** The channel to write to. Either this or `path`. */

@@ -23,7 +23,7 @@ export type { HeaderMap } from './record-parts.js'
  * characters U+0080–U+00FF (lossless). Redacted headers read `REDACTED`.
  */
 
-export interface AccessRecord extends LogRecord {
+export interface AccessRecord {
   type: 'access'
   id: string
   /** Epoch ms when the request arrived. */

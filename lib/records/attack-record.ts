@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { AttackEntry, WafAction, WafContext, WafMode } from '../lifecycle/context.js'
 import { REDACTED } from '../redaction.js'
-import type { LogRecord } from '../log/types.js'
 import { AttackRedactor } from '../rules/attack-redaction.js'
 import { asText } from '../text/escape.js'
 
@@ -17,7 +16,7 @@ export interface AttackRecordEntry extends Omit<AttackEntry, 'ruleId' | 'detectT
   detect_type: string
 }
 
-export interface AttackRecord extends LogRecord {
+export interface AttackRecord {
   type: 'attack'
   id: string
   /** Epoch ms when the request arrived. */

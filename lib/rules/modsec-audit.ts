@@ -35,7 +35,7 @@ export interface ModsecMessage {
   }
 }
 
-export interface ModsecAuditRecord extends LogRecord {
+export interface ModsecAuditRecord {
   transaction: {
     client_ip: string
     time_stamp: string

@@ -81,7 +81,7 @@ if (missing !== undefined) {
     await app.register(wafRules, { defaultRules: false, rules, mode: 'block' })
     await app.register(wafAttackLog)
     const records = new Map<string, AttackRecord>()
-    app.wafLog.onWrite('attack', rec => { records.set(String(rec.id), rec as unknown as AttackRecord) })
+    app.wafLog.onWrite('attack', rec => { if (!('transaction' in rec)) records.set(rec.id, rec) })
     app.addHook('onSend', async (request, reply) => { void reply.header('x-waf-id', request.waf.id) })
     app.post('/reflect', async (request, reply) => {
       const r = reflect(JSON.stringify(request.body))

@@ -15,7 +15,7 @@ if (!existsSync(new URL('../../dist/plugins/index.d.ts', import.meta.url))) {
   t.plan(0, 'dist/ is not built: run `npm run build` (npm test does)')
 } else {
   t.test('a typed example app compiles with tsc --noEmit', async t => {
-    const r = spawnSync(bin('tsc'), ['-p', 'test/types/tsconfig.json'], { cwd: root, encoding: 'utf8' })
+    const r = spawnSync(bin('tsc'), ['-p', 'test/types/tsconfig.app.json'], { cwd: root, encoding: 'utf8' })
     t.equal(r.status, 0, r.stdout + r.stderr)
   })
 

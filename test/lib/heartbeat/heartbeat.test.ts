@@ -2,16 +2,15 @@ import t from 'tap'
 import { COUNTER_NAMES } from '../../../lib/heartbeat/counters.js'
 import { once } from 'node:events'
 import { Heartbeat } from '../../../lib/heartbeat/heartbeat.js'
-import type { HeartbeatEngineOptions } from '../../../lib/heartbeat/heartbeat.js'
+import type { HeartbeatEngineOptions, HeartbeatReport } from '../../../lib/heartbeat/heartbeat.js'
 import type { HeartbeatRecord } from '../../../lib/heartbeat/report.js'
-import type { LogRecord } from '../../../lib/log/types.js'
 import type { ChannelStats } from '../../../lib/transport/types.js'
 import { EventEmitter } from 'node:events'
 
 const stats: ChannelStats = { written: 3, sent: 2, queued: 1, dropped: { overflow: 0, oversize: 0, closed: 0 }, bytesSent: 10, reconnects: 0, errors: 0, connected: true }
 
-function engine (over: Partial<HeartbeatEngineOptions> = {}): { hb: Heartbeat, out: LogRecord[], events: EventEmitter } {
-  const out: LogRecord[] = []
+function engine (over: Partial<HeartbeatEngineOptions> = {}): { hb: Heartbeat, out: HeartbeatReport[], events: EventEmitter } {
+  const out: HeartbeatReport[] = []
   const events = new EventEmitter()
   const hb = new Heartbeat({
     identity: { e: '0.1.0', ip: '192.0.2.1', node: 'edge-1', wid: 0 },
@@ -85,7 +84,7 @@ t.test('graphite format writes one raw record per line', async t => {
   t.equal(r.records, COUNTER_NAMES.length + 3 + 4)
   t.equal(out.length, r.records)
   t.same(out[2], { type: 'heartbeat', line: 'waf.a_example.ac 1 7' })
-  t.ok(out.every(rec => typeof rec.line === 'string' && !(rec.line as string).includes('\n')))
+  t.ok(out.every(rec => 'line' in rec && !rec.line.includes('\n')))
 })
 
 t.test('split parts all go out, and refused records are counted', async t => {
