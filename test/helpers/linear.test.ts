@@ -30,7 +30,7 @@ t.test('a linear function passes (ratio near 10)', async t => {
 
 t.test('the measure honours its sizes', async t => {
   const sizes: number[] = []
-  measureLinearity(s => s.length, n => { sizes.push(n); return 'x'.repeat(n) }, { small: 100, large: 1000, runs: 1, minMs: 0.1 })
+  measureLinearity((s: string) => s.length, n => { sizes.push(n); return 'x'.repeat(n) }, { small: 100, large: 1000, runs: 1, minMs: 0.1 })
   t.same(sizes, [100, 1000])
   for (const shape of ADVERSARIAL_SHAPES) {
     t.equal(shape.make(10_000).length, 10_000, `${shape.name}: exactly 10,000 characters`)

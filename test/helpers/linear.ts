@@ -6,6 +6,11 @@
  *  - the best of `runs` samples per size, the sizes interleaved: load slows single samples, not all.
  */
 
+/** What assertLinear needs of a tap test. */
+export interface Asserter {
+  ok: (value: boolean, message: string) => unknown
+}
+
 export interface LinearOptions {
   /** Size of the small input (default 10,000). */
   small?: number
@@ -71,7 +76,7 @@ export function measureLinearity<T> (fn: (input: T) => unknown, makeInput: (size
 }
 
 /** Asserts that fn is linear on the shape makeInput(size): its 100 KB/10 KB time ratio under maxRatio. */
-export function assertLinear<T> (t: { ok: (value: unknown, message?: string) => unknown }, name: string, fn: (input: T) => unknown, makeInput: (size: number) => T, options: LinearOptions = {}): Linearity {
+export function assertLinear<T> (t: Asserter, name: string, fn: (input: T) => unknown, makeInput: (size: number) => T, options: LinearOptions = {}): Linearity {
   const m = measureLinearity(fn, makeInput, options)
   const max = options.maxRatio ?? 50
   const { small = 10_000, large = 100_000 } = options
@@ -91,6 +96,6 @@ export const ADVERSARIAL_SHAPES: ReadonlyArray<{ name: string, make: (n: number)
 ]
 
 /** assertLinear for a string function over every ADVERSARIAL_SHAPES shape. */
-export function assertLinearOnShapes (t: { ok: (value: unknown, message?: string) => unknown }, fn: (s: string) => unknown, options: LinearOptions = {}): void {
+export function assertLinearOnShapes (t: Asserter, fn: (s: string) => unknown, options: LinearOptions = {}): void {
   for (const shape of ADVERSARIAL_SHAPES) assertLinear(t, shape.name, fn, shape.make, options)
 }
