@@ -7,6 +7,7 @@ import { crsRuleFiles } from './crs-rules.js'
 import { median } from './harness.js'
 import { printResponseCost } from './response.js'
 import { formPost, TYPICAL_GET as GET } from './requests.js'
+import { trafficMix } from './crs-traffic.js'
 
 /**
  * The OWASP CRS on the rule engine, in process: median µs per request (both phases) for a
@@ -33,6 +34,7 @@ export default async function (): Promise<void> {
   }
   const post = formPost()
   process.stdout.write(`${crs.label}: median µs per request, both phases, detect mode\n`)
+  const mix: Array<Array<[string, number, number]>> = []
   for (const paranoia of [1, 4]) {
     const builder = new RuleSetBuilder()
     configureSecLang(builder, { paranoia })
@@ -45,6 +47,13 @@ export default async function (): Promise<void> {
     const logged = engine.check(GET).attacks.map(a => a.ruleId)
     process.stdout.write(`  PL${paranoia}: typical GET ${get.toFixed(1).padStart(7)} µs   4 KB form post ${form.toFixed(1).padStart(7)} µs   ` +
       `(load ${loadMs.toFixed(0)} ms; ${summarize(secLangReport(builder))}; GET logged: ${logged.join(',') || 'nothing'})\n`)
+    mix.push(trafficMix().map(([name, input]) => [name, perRequestMicros(engine, input, input.body === undefined ? 2000 : 300), engine.check(input).attacks.length]))
+  }
+  process.stdout.write('traffic mix: median µs per request at PL1 and PL4 (PL4/PL1), detect mode; rules logged at PL1 / PL4\n')
+  for (let i = 0; i < mix[0].length; i++) {
+    const [name, pl1, n1] = mix[0][i]
+    const [, pl4, n4] = mix[1][i]
+    process.stdout.write(`  ${name.padEnd(16)} PL1 ${pl1.toFixed(1).padStart(8)} µs   PL4 ${pl4.toFixed(1).padStart(8)} µs   (${(pl4 / pl1).toFixed(2)}x; logged ${n1} / ${n4})\n`)
   }
   process.stdout.write('response inspection:\n')
   await printResponseCost(1)
