@@ -1,4 +1,5 @@
 import type { RequestInput } from '../lib/rules/index.js'
+import { formPost } from './requests.js'
 
 /**
  * Requests that look like traffic, for the CRS rows (`bench/crs.bench.ts`): what a browser, an
@@ -38,12 +39,11 @@ export function jsonPost (): RequestInput {
   return { method: 'POST', url: '/api/v2/orders', protocol: 'HTTP/1.1', rawHeaders: [...API, 'Content-Type', 'application/json', 'Content-Length', String(raw.length)], remoteAddress: '203.0.113.8', body: { json, raw } }
 }
 
-/** A 4 KB urlencoded form POST from the browser. */
+/** The 4 KB urlencoded form POST of ./requests.ts, from the browser. */
 export function formPost4k (): RequestInput {
-  const fields: string[] = []
-  for (let i = 0; fields.join('&').length < 4096; i++) fields.push(`field${i}=${encodeURIComponent(`Some ordinary text for field ${i}, with words and numbers ${i * 7}.`)}`)
-  const form = fields.join('&').slice(0, 4096)
-  return { method: 'POST', url: '/checkout', protocol: 'HTTP/1.1', rawHeaders: [...BROWSER, 'Content-Type', 'application/x-www-form-urlencoded', 'Content-Length', String(form.length)], remoteAddress: '203.0.113.7', body: { form } }
+  const post = formPost()
+  const form = post.body?.form ?? ''
+  return { ...post, rawHeaders: [...BROWSER, 'Content-Type', 'application/x-www-form-urlencoded', 'Content-Length', String(form.length)] }
 }
 
 /** A 64 KB multipart upload: two text fields and one file (the body parsed as the plugin passes it). */
