@@ -87,7 +87,8 @@ export function wafOptionsOf (config: GatewayConfig): WafOptions {
   const channels: Record<string, string | { url: string, flushInterval: number }> = {}
   for (const [name, url] of Object.entries(config.channels) as Array<[ChannelName, string]>) channels[name] = channelSpec(url)
   return {
-    transport: { channels },
+    // Lines lost, a collector away: on stderr with the gateway's other problems, never in silence.
+    transport: { channels, onWarning: w => { process.stderr.write(`fastify-waflog gateway: ${w.message}\n`) } },
     forensic: { responseHeader: 'x-request-id' },
     rules: {
       mode: config.mode,

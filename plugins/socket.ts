@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { SocketTransport } from '../lib/transport/transport.js'
-import type { ChannelDefaults, ChannelOptions, Transport } from '../lib/transport/types.js'
+import type { ChannelDefaults, ChannelOptions, Transport, TransportLogger, TransportWarning } from '../lib/transport/types.js'
 import { afterPendingCloses, installCore } from './core.js'
 
 export interface WafSocketOptions {
@@ -13,6 +13,12 @@ export interface WafSocketOptions {
   closeTimeout?: number
   /** At most one warning per channel per this many ms (30000). */
   warnInterval?: number
+  /**
+   * Where warnings (lines dropped, a collector that cannot be reached) go. Default: `fastify.log`
+   * at warn level when it writes warnings, else `process.emitWarning` (code `WAFLOG_DROP` or
+   * `WAFLOG_CHANNEL_ERROR`), which Node prints to stderr.
+   */
+  onWarning?: (warning: TransportWarning) => void
 }
 
 declare module 'fastify' {
@@ -22,7 +28,18 @@ declare module 'fastify' {
   }
 }
 
-const KNOWN = new Set(['channels', 'defaults', 'closeTimeout', 'warnInterval'])
+const KNOWN = new Set(['channels', 'defaults', 'closeTimeout', 'warnInterval', 'onWarning'])
+
+/**
+ * The app's logger when it shows warnings. Fastify's logger is off unless asked for (a logger that
+ * writes nothing, with no `level`), and a level above warn hides them too: warnings then go to
+ * `process.emitWarning` instead, so that no line is lost in silence.
+ */
+function warningLogger (log: FastifyInstance['log']): TransportLogger | undefined {
+  const l = log as { level?: unknown, isLevelEnabled?: (level: string) => boolean }
+  if (typeof l.isLevelEnabled === 'function') return l.isLevelEnabled('warn') ? log : undefined
+  return typeof l.level === 'string' && l.level !== 'silent' ? log : undefined
+}
 
 /**
  * The shared transport: opens the configured channels, decorates `fastify.wafTransport`,
@@ -44,7 +61,8 @@ export const wafSocket = fp<WafSocketOptions>(async function wafSocket (app: Fas
     channels: opts.channels,
     defaults: opts.defaults,
     warnInterval: opts.warnInterval,
-    logger: app.log
+    logger: warningLogger(app.log),
+    onWarning: opts.onWarning
   })
   app.decorate('wafTransport', transport)
   const core = installCore(app, transport)

@@ -108,7 +108,7 @@ export interface MatchContext {
    * Values up to this length fit a payload whole, so an operator for which finding the matched
    * text costs extra (rx: exec after test) may skip it. Undefined: always report it.
    */
-  readonly matchedFrom?: number
+  readonly matchedFrom?: number | undefined
 }
 
 export interface Operator {

@@ -1,13 +1,12 @@
 import type { ChannelConfig } from './options.js'
 import { StreamQueue } from './queue.js'
 import { Reporter } from './reporter.js'
+import type { WarningEnv } from './reporter.js'
 import type { Sink, SinkQueue } from './sink.js'
-import type { Channel, ChannelStats, TransportLogger } from './types.js'
+import type { Channel, ChannelStats } from './types.js'
 
-export interface ChannelEnv {
-  logger: TransportLogger | undefined
-  warnInterval: number
-}
+/** What every channel of a transport shares: where its warnings go. */
+export type ChannelEnv = WarningEnv
 
 /** Default for `close()` without a timeout. */
 export const DEFAULT_CLOSE_TIMEOUT = 5000
@@ -28,7 +27,7 @@ export class QueueChannel implements Channel, SinkQueue {
   constructor (cfg: ChannelConfig, private readonly sink: Sink, env: ChannelEnv) {
     this.name = cfg.name
     this.url = cfg.url
-    this.reporter = new Reporter(cfg.name, cfg.url, () => this.stats(), env.logger, env.warnInterval)
+    this.reporter = new Reporter(cfg.name, cfg.url, () => this.stats(), env)
     const reporter = this.reporter
     // A batch sealed at flushLimit is written when the event-loop turn ends, with everything the
     // turn queued on the sink: one write for the lines of many requests. flushLimit 0 writes at once.
@@ -80,7 +79,7 @@ export class QueueChannel implements Channel, SinkQueue {
       clearTimeout(timer)
     }
     // The timeout ran out: what is still queued, in flight included, counts as dropped (closed).
-    if (q.lines > 0) q.abandon()
+    if (q.lines > 0) this.reporter.drop('closed', q.abandon())
     const final = this.stats()
     await this.sink.detach(this)
     this.reporter.flushNow()

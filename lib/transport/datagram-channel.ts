@@ -59,7 +59,7 @@ export class DatagramChannel extends LineCounters implements Channel {
     this.url = cfg.url
     this.maxLineBytes = cfg.maxDatagram - 1
     this.backoff = new Backoff(cfg.retry)
-    this.reporter = new Reporter(cfg.name, cfg.url, () => this.stats(), env.logger, env.warnInterval)
+    this.reporter = new Reporter(cfg.name, cfg.url, () => this.stats(), env)
     this.timer = setInterval(() => this.flush(), cfg.flushInterval)
     this.timer.unref()
   }
@@ -226,7 +226,7 @@ export class DatagramChannel extends LineCounters implements Channel {
       await Promise.race([this.drained(), new Promise<void>(resolve => { t = setTimeout(resolve, Math.max(0, timeoutMs)) })])
       clearTimeout(t)
     }
-    if (this.lines > 0) this.abandon()
+    if (this.lines > 0) this.reporter.drop('closed', this.abandon())
     this.state = 'closed'
     if (this.nextRound !== null) clearImmediate(this.nextRound)
     this.nextRound = null

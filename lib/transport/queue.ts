@@ -85,15 +85,18 @@ export class LineCounters {
   }
 
   /** Close gave up: everything still queued, in flight included, is dropped as `closed`. */
-  abandon (): void {
-    if (this.abandoned) return
-    this.dropped.closed += this.lines
+  /** Returns how many lines that dropped, for the channel's warning. */
+  abandon (): number {
+    if (this.abandoned) return 0
+    const lost = this.lines
+    this.dropped.closed += lost
     this.lines = 0
     this.bytes = 0
     this.abandoned = true
     this.closed = true
     this.clear()
     this.wakeDrainWaiters()
+    return lost
   }
 
   protected clear (): void {}

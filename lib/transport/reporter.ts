@@ -1,9 +1,19 @@
 import { WarnThrottle } from '../warn-throttle.js'
-import type { ChannelStats, TransportLogger } from './types.js'
+import type { ChannelStats, TransportLogger, TransportWarning } from './types.js'
+import { processWarning, warningSink } from './warning.js'
+import type { WarningSink } from './warning.js'
+
+/** Where a channel's warnings go, and how often: see warningSink. */
+export interface WarningEnv {
+  logger: TransportLogger | undefined
+  onWarning?: WarningSink
+  warnInterval: number
+}
 
 /**
  * Turns a channel's failures into warnings: at most one per `interval`, carrying what happened
- * since the previous one (errors, drops by reason, the last error). Nothing is logged per line.
+ * since the previous one (errors, drops by reason, the last error). Nothing is logged per line,
+ * and nothing is lost in silence: with no logger the warnings are process warnings.
  */
 export class Reporter {
   private readonly throttle: WarnThrottle
@@ -12,15 +22,16 @@ export class Reporter {
   private oversize = 0
   private closed = 0
   private lastError: string | undefined
+  private readonly sink: WarningSink
 
   constructor (
     private readonly channel: string,
     private readonly url: string,
     private readonly stats: () => ChannelStats,
-    private readonly logger: TransportLogger | undefined,
-    interval: number
+    env: WarningEnv
   ) {
-    this.throttle = new WarnThrottle(interval, () => this.emit())
+    this.sink = warningSink(env.onWarning, env.logger)
+    this.throttle = new WarnThrottle(env.warnInterval, () => this.emit())
   }
 
   error (err: unknown): void {
@@ -29,8 +40,8 @@ export class Reporter {
     this.schedule()
   }
 
-  drop (reason: 'overflow' | 'oversize' | 'closed'): void {
-    this[reason]++
+  drop (reason: 'overflow' | 'oversize' | 'closed', lines = 1): void {
+    this[reason] += lines
     this.schedule()
   }
 
@@ -40,23 +51,37 @@ export class Reporter {
   }
 
   private schedule (): void {
-    if (this.logger !== undefined) this.throttle.poke()
+    this.throttle.poke()
   }
 
   private emit (): boolean {
-    if (this.logger === undefined) return false
     if (this.errors === 0 && this.overflow === 0 && this.oversize === 0 && this.closed === 0) return false
     const dropped = { overflow: this.overflow, oversize: this.oversize, closed: this.closed }
+    const lost = dropped.overflow + dropped.oversize + dropped.closed
     const msg = `waf-socket: channel "${this.channel}" (${this.url}): ` +
-      [this.errors > 0 ? `${this.errors} error(s), last: ${this.lastError ?? 'unknown'}` : '',
-        dropped.overflow + dropped.oversize + dropped.closed > 0 ? `${dropped.overflow + dropped.oversize + dropped.closed} line(s) dropped` : '']
+      [this.errors > 0 ? `${this.errors} error(s), last: ${this.lastError ?? 'unknown'}` : '', lost > 0 ? `${lost} line(s) dropped` : '']
         .filter(s => s.length > 0).join('; ')
-    this.logger.warn({ channel: this.channel, url: this.url, errors: this.errors, dropped, lastError: this.lastError, stats: this.stats() }, msg)
+    const warning: TransportWarning = {
+      code: lost > 0 ? 'WAFLOG_DROP' : 'WAFLOG_CHANNEL_ERROR',
+      message: msg,
+      channel: this.channel,
+      url: this.url,
+      errors: this.errors,
+      dropped,
+      lastError: this.lastError,
+      stats: this.stats()
+    }
     this.errors = 0
     this.overflow = 0
     this.oversize = 0
     this.closed = 0
     this.lastError = undefined
+    try {
+      this.sink(warning)
+    } catch {
+      // A channel never throws: a warning its sink refused still reaches the process.
+      processWarning(warning)
+    }
     return true
   }
 }

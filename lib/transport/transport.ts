@@ -2,6 +2,7 @@ import { QueueChannel, DEFAULT_CLOSE_TIMEOUT } from './channel.js'
 import type { ChannelEnv } from './channel.js'
 import { DatagramChannel } from './datagram-channel.js'
 import { FileSink } from './file-sink.js'
+import { fileUnwritable } from './file-access.js'
 import { workerFilePath } from './worker-file.js'
 import { checkDefaults, connectionKey, resolveChannel } from './options.js'
 import type { ChannelConfig } from './options.js'
@@ -38,9 +39,13 @@ export class SocketTransport implements Transport {
     if (opts.logger !== undefined && typeof opts.logger?.warn !== 'function') {
       throw new TypeError(`${owner}: option "logger" must have a warn(obj, msg) method`)
     }
-    this.env = { logger: opts.logger, warnInterval }
+    if (opts.onWarning !== undefined && typeof opts.onWarning !== 'function') {
+      throw new TypeError(`${owner}: option "onWarning" must be a function of the warning`)
+    }
+    this.env = { logger: opts.logger, onWarning: opts.onWarning, warnInterval }
     // Check every channel before opening any, so a bad one leaves nothing running.
     const configs = Object.entries(channels).map(([name, spec]) => resolveChannel(name, spec, this.defaults, owner))
+    for (const cfg of configs) this.checkWritable(cfg)
     const files = new Map<string, ChannelConfig>()
     for (const cfg of configs) {
       if (cfg.endpoint.kind !== 'file') continue
@@ -70,6 +75,7 @@ export class SocketTransport implements Transport {
     if (this.closing !== null) throw new Error(`${this.owner}: the transport is closed; channel ${JSON.stringify(name)} cannot be opened`)
     const cfg = resolveChannel(name, url, this.defaults, this.owner)
     this.checkShared(cfg)
+    this.checkWritable(cfg)
     return this.create(cfg)
   }
 
@@ -115,6 +121,13 @@ export class SocketTransport implements Transport {
     if (cfg.endpoint.kind !== 'file') return
     const other = this.sinks.get(sinkKey(cfg))
     if (other !== undefined && !other.sink.finished) this.checkSameFile(other.cfg, cfg)
+  }
+
+  /** A file channel that cannot write its file is refused at start, as nginx refuses such a log. */
+  private checkWritable (cfg: ChannelConfig): void {
+    if (cfg.endpoint.kind !== 'file') return
+    const problem = fileUnwritable(workerFilePath(cfg.endpoint.path, cfg.rotate !== undefined))
+    if (problem !== undefined) throw new Error(`${this.owner}: channel ${JSON.stringify(cfg.name)} cannot write ${cfg.url}: ${problem}`)
   }
 
   private checkSameFile (other: ChannelConfig, cfg: ChannelConfig): void {

@@ -159,5 +159,26 @@ export interface TransportOptions {
   defaults?: ChannelDefaults
   /** At most one warning per channel per this many ms (30000). */
   warnInterval?: number
+  /** Where warnings go when `onWarning` is not given; with neither, `process.emitWarning`. */
   logger?: TransportLogger
+  /** Receives every warning instead of `logger` (and instead of `process.emitWarning`). */
+  onWarning?: (warning: TransportWarning) => void
+}
+
+/**
+ * What went wrong on one channel since its previous warning: at most one per channel per
+ * `warnInterval`. `code` is `WAFLOG_DROP` when lines were lost, `WAFLOG_CHANNEL_ERROR` when the
+ * destination failed (a collector that cannot be reached, a file that cannot be written) but
+ * every line is still queued.
+ */
+export interface TransportWarning {
+  code: 'WAFLOG_DROP' | 'WAFLOG_CHANNEL_ERROR'
+  /** One line naming the channel, its URL, the errors and the lines dropped. */
+  message: string
+  channel: string
+  url: string
+  errors: number
+  dropped: DropCounts
+  lastError: string | undefined
+  stats: ChannelStats
 }

@@ -3,6 +3,8 @@ import type { Test } from 'tap'
 import Fastify from 'fastify'
 import type { FastifyInstance } from 'fastify'
 import { spawn } from 'node:child_process'
+import { rmSync } from 'node:fs'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { wafSocket } from '../../plugins/socket.js'
 import { wafForensic } from '../../plugins/forensic.js'
@@ -97,8 +99,10 @@ t.test('a stream turned off is not a failure', async t => {
 t.test("'exit' ends the process when a file channel cannot be written", async t => {
   const server = transpileEntry(fileURLToPath(new URL('../bin/fixtures/failing-server.ts', import.meta.url)))
   t.teardown(server.cleanup)
-  // /dev/null is not a directory: the file can never be opened, its queue fills and overflows.
-  const child = spawn(process.execPath, [server.file, 'file:///dev/null/forensic.log', JSON.stringify({ onWriteFailure: 'exit' })], { stdio: ['ignore', 'pipe', 'pipe'] })
+  // The folder is there at start (a start refuses a file it cannot write) and removed once the
+  // server listens: the file can never be opened, its queue fills and overflows.
+  const dir = t.testdir({ logs: {} })
+  const child = spawn(process.execPath, [server.file, `file://${path.join(dir, 'logs', 'forensic.log')}`, JSON.stringify({ onWriteFailure: 'exit' })], { stdio: ['ignore', 'pipe', 'pipe'] })
   t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
   let stdout = ''
   child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
@@ -112,6 +116,7 @@ t.test("'exit' ends the process when a file channel cannot be written", async t 
     })
     void exited.then(code => reject(new Error(`server exited ${String(code)} before listening: ${err}`)))
   })
+  rmSync(path.join(dir, 'logs'), { recursive: true })
   const statuses: number[] = []
   for (let i = 0; i < 20; i++) {
     statuses.push((await rawRequest(port, GET).catch(() => ({ status: 0 }))).status)

@@ -109,3 +109,68 @@ t.test('transport errors go to fastify.log.warn, once per channel per interval, 
   t.ok(total > 0 && total <= ch.stats().dropped.overflow, 'the warnings carry the drop counts')
   await app.close()
 })
+
+t.test('a file channel that cannot be written fails the register, naming the channel and the path', async t => {
+  const file = path.join(t.testdir(), 'no-such-dir', 'forensic.log')
+  const app = Fastify()
+  await t.rejects(async () => { await app.register(wafSocket, { channels: { forensic: `file://${file}` } }).ready() },
+    new RegExp(`waf-socket: channel "forensic" cannot write file://${file}: the directory ${path.dirname(file)} does not exist`))
+})
+
+/** The WafLogWarning process warnings emitted while `run` runs. */
+async function processWarnings (run: () => Promise<void>): Promise<Array<Error & { code?: string }>> {
+  const seen: Array<Error & { code?: string }> = []
+  const listener = (w: Error): void => { if (w.name === 'WafLogWarning') seen.push(w) }
+  process.on('warning', listener)
+  try {
+    await run()
+    await new Promise(resolve => setImmediate(resolve))
+  } finally {
+    process.off('warning', listener)
+  }
+  return seen
+}
+
+t.test('with Fastify\'s logger off (its default) or above warn, warnings are process warnings', async t => {
+  const c = await tcpCollector()
+  const port = c.port
+  await c.stop()
+  for (const logger of [undefined, { level: 'error' }, { level: 'silent' }]) {
+    const warnings = await processWarnings(async () => {
+      const app = Fastify(logger === undefined ? {} : { logger })
+      await app.register(wafSocket, { closeTimeout: 50, channels: { a: { url: `tcp://127.0.0.1:${port}`, flushInterval: 10, timeout: 200, retry: { initialDelay: 10, maxDelay: 20 } } } })
+      app.wafTransport.channel('a').log('lost?')
+      await new Promise(resolve => setTimeout(resolve, 150))
+      await app.close()
+    })
+    const label = logger === undefined ? 'no logger' : `level ${logger.level}`
+    t.ok(warnings.length >= 1, `${label}: reported (${warnings.length})`)
+    t.ok(warnings.every(w => /^waf-socket: channel "a" \(tcp:\/\/127\.0\.0\.1:\d+\): /.test(w.message)), `${label}: naming the channel`)
+    t.ok(warnings.some(w => w.code === 'WAFLOG_CHANNEL_ERROR' && /ECONNREFUSED/.test(w.message)), `${label}: the collector that cannot be reached`)
+    t.ok(warnings.some(w => w.code === 'WAFLOG_DROP'), `${label}: the line dropped at close`)
+  }
+})
+
+t.test('with a logger at warn, the logger gets them and the process none; onWarning takes them from both', async t => {
+  const c = await tcpCollector()
+  const port = c.port
+  await c.stop()
+  const logged: string[] = []
+  const mine: string[] = []
+  const warnings = await processWarnings(async () => {
+    const app = Fastify({ logger: { level: 'warn', stream: { write: (s: string) => { logged.push(String((JSON.parse(s) as { msg: unknown }).msg)) } } } })
+    await app.register(wafSocket, { closeTimeout: 50, channels: { a: { url: `tcp://127.0.0.1:${port}`, flushInterval: 10, retry: { initialDelay: 10, maxDelay: 20 } } } })
+    app.wafTransport.channel('a').log('x')
+    await new Promise(resolve => setTimeout(resolve, 100))
+    await app.close()
+    const other = Fastify({ logger: { level: 'warn', stream: { write: (s: string) => { logged.push(String((JSON.parse(s) as { msg: unknown }).msg)) } } } })
+    await other.register(wafSocket, { closeTimeout: 50, onWarning: w => { mine.push(w.code) }, channels: { b: { url: `tcp://127.0.0.1:${port}`, flushInterval: 10, retry: { initialDelay: 10, maxDelay: 20 } } } })
+    other.wafTransport.channel('b').log('y')
+    await new Promise(resolve => setTimeout(resolve, 100))
+    await other.close()
+  })
+  t.ok(logged.some(m => m.startsWith('waf-socket: channel "a"')), 'the logger has channel a')
+  t.notOk(logged.some(m => m.startsWith('waf-socket: channel "b"')), 'not channel b, whose warnings go to onWarning')
+  t.ok(mine.includes('WAFLOG_CHANNEL_ERROR') && mine.includes('WAFLOG_DROP'), `onWarning has b's: ${mine.join(', ')}`)
+  t.same(warnings.map(w => w.message), [], 'no process warning')
+})

@@ -6,7 +6,7 @@ import type { ChannelStats } from '../../../lib/transport/types.js'
 
 const CHILD = fileURLToPath(new URL('./fixtures/stdout-child.ts', import.meta.url))
 
-function runChild (n: number, stdoutClosed = false): Promise<{ out: string, stats: ChannelStats, code: number | null }> {
+function runChild (n: number, stdoutClosed = false): Promise<{ out: string, stats: ChannelStats, code: number | null, stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, CHILD, String(n), stdoutClosed ? '300' : '5000'], { stdio: ['ignore', 'pipe', 'pipe'] })
     const out: Buffer[] = []
@@ -18,9 +18,10 @@ function runChild (n: number, stdoutClosed = false): Promise<{ out: string, stat
     child.on('close', code => {
       clearTimeout(timer)
       const text = Buffer.concat(err).toString()
-      const last = text.trim().split('\n').pop() ?? ''
+      // The stats are the child's last JSON line; process warnings may come after them.
+      const last = text.trim().split('\n').filter(l => l.startsWith('{')).pop() ?? ''
       try {
-        resolve({ out: Buffer.concat(out).toString('utf8'), stats: JSON.parse(last) as ChannelStats, code })
+        resolve({ out: Buffer.concat(out).toString('utf8'), stats: JSON.parse(last) as ChannelStats, code, stderr: text })
       } catch {
         reject(new Error(`child stderr: ${text}`))
       }
@@ -45,9 +46,10 @@ t.test('stdout: lines arrive on standard output, in order, and close drains them
 })
 
 t.test('stdout closed by the reader (EPIPE): counted, the process does not crash', async t => {
-  const { stats, code } = await broken
+  const { stats, code, stderr } = await broken
   t.equal(code, 0, 'exits normally')
   t.ok(stats.errors >= 1, 'the broken pipe is counted')
+  t.match(stderr, /\[WAFLOG_(DROP|CHANNEL_ERROR)\] WafLogWarning: waf-socket: channel "out" \(stdout:\): .*EPIPE/, 'and reported on stderr, though the app has no logger')
   t.equal(stats.sent + stats.dropped.closed, 2000)
   t.ok(invariantHolds(stats))
 })
