@@ -20,6 +20,8 @@ import { noteArrival, noteDeparture } from '../lib/access/connection.js'
 import { TSV_COLUMNS, TSV_TYPES } from '../lib/records/access-tsv.js'
 import { DEFAULT_REDACT_REQUEST_HEADERS } from '../lib/redaction.js'
 import { resolveNodeName } from '../lib/node-name.js'
+import { checkChannel, checkFunction, checkHeaderNames } from '../lib/options.js'
+import type { ChannelNames } from '../lib/options.js'
 import { coreOf } from './core.js'
 import type { WafParticipant } from './core.js'
 
@@ -61,12 +63,8 @@ const OWNER = 'waf-access-log'
 /** The default filter each registration wants, to detect two registrations that disagree. */
 const defaultFilters = new WeakMap<LogFramework<WafStreams>, string>()
 
-function validate (opts: WafAccessLogOptions, has: (name: string) => boolean): void {
-  if (opts.channel !== undefined && (typeof opts.channel !== 'string' || opts.channel.length === 0)) {
-    throw new TypeError(`${OWNER}: option "channel" must be a channel name`)
-  }
-  const channel = opts.channel ?? 'access'
-  if (!has(channel)) throw new TypeError(`${OWNER}: option "channel" names "${channel}", which is not a channel of waf-socket`)
+function validate (opts: WafAccessLogOptions, channels: ChannelNames): void {
+  checkChannel(OWNER, opts.channel, 'access', channels)
   if (opts.format !== undefined && (typeof opts.format !== 'string' || opts.format.length === 0)) {
     throw new TypeError(`${OWNER}: option "format" must be "json", "combined", "tsv", a name from "formats" or an nginx log_format string`)
   }
@@ -79,12 +77,9 @@ function validate (opts: WafAccessLogOptions, has: (name: string) => boolean): v
   if (opts.formats !== undefined && (opts.formats === null || typeof opts.formats !== 'object' || Array.isArray(opts.formats))) {
     throw new TypeError(`${OWNER}: option "formats" must map format names to log_format strings`)
   }
-  for (const k of ['condition', 'customFields'] as const) {
-    if (opts[k] !== undefined && typeof opts[k] !== 'function') throw new TypeError(`${OWNER}: option "${k}" must be a function`)
-  }
-  if (opts.redactHeaders !== undefined && (!Array.isArray(opts.redactHeaders) || opts.redactHeaders.some(h => typeof h !== 'string' || h.length === 0))) {
-    throw new TypeError(`${OWNER}: option "redactHeaders" must be an array of header names`)
-  }
+  checkFunction(OWNER, 'condition', opts.condition)
+  checkFunction(OWNER, 'customFields', opts.customFields)
+  checkHeaderNames(OWNER, 'redactHeaders', opts.redactHeaders, '', false)
 }
 
 /** The default filter of the access stream for these options. */
@@ -104,7 +99,7 @@ function customized (rec: AccessRecord, fields: unknown): AccessRecord {
 
 export const wafAccessLog = fp<WafAccessLogOptions>(async function wafAccessLog (app: FastifyInstance, opts: WafAccessLogOptions) {
   const core = coreOf(app)
-  validate(opts, name => core.transport.has(name))
+  validate(opts, core.transport)
   const channel = opts.channel ?? 'access'
   const log = core.log
   for (const [name, def] of Object.entries(opts.formats ?? {})) log.formats.define(name, def, `${OWNER}: option "formats"`)

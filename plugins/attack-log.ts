@@ -17,6 +17,8 @@ import { modsecAuditOf } from './attack-log-modsec.js'
 import { packageVersion } from '../lib/heartbeat/identity.js'
 import { DEFAULT_REDACT_REQUEST_HEADERS } from '../lib/redaction.js'
 import { resolveNodeName } from '../lib/node-name.js'
+import { checkBoolean, checkChannel, checkHeaderNames, checkOptionNames } from '../lib/options.js'
+import type { ChannelNames } from '../lib/options.js'
 import { coreOf } from './core.js'
 import type { WafParticipant } from './core.js'
 
@@ -44,30 +46,20 @@ export const DEFAULT_ATTACK_REDACT: readonly string[] = DEFAULT_REDACT_REQUEST_H
 
 const OWNER = 'waf-attack-log'
 const KNOWN = new Set(['channel', 'includeHeaders', 'redactHeaders', 'node', 'format', 'include', 'exclude', 'routes'])
-const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
 const defaultChannels = new WeakMap<LogFramework<WafStreams>, string>()
 
-function validate (opts: WafAttackLogOptions, has: (name: string) => boolean, names: () => string[]): void {
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`${OWNER}: options must be an object`)
-  for (const key of Object.keys(opts)) {
-    if (!KNOWN.has(key) && !FASTIFY_REGISTER_OPTIONS.has(key)) throw new TypeError(`${OWNER}: option "${key}" is not an option; known: ${[...KNOWN].join(', ')}`)
-  }
-  if (opts.channel !== undefined && (typeof opts.channel !== 'string' || opts.channel.length === 0)) {
-    throw new TypeError(`${OWNER}: option "channel" must be a channel name`)
-  }
-  const channel = opts.channel ?? 'attack'
-  if (!has(channel)) throw new TypeError(`${OWNER}: option "channel" names "${channel}", which is not a channel of waf-socket (configured: ${names().join(', ') || 'none'})`)
+function validate (opts: WafAttackLogOptions, channels: ChannelNames): string {
+  checkOptionNames(OWNER, opts, KNOWN)
+  const channel = checkChannel(OWNER, opts.channel, 'attack', channels)
   if (opts.format !== undefined && opts.format !== 'json' && opts.format !== 'modsec-json') throw new TypeError(`${OWNER}: option "format" must be "json" or "modsec-json"`)
-  if (opts.includeHeaders !== undefined && typeof opts.includeHeaders !== 'boolean') throw new TypeError(`${OWNER}: option "includeHeaders" must be true or false`)
-  if (opts.redactHeaders !== undefined && (!Array.isArray(opts.redactHeaders) || opts.redactHeaders.some(h => typeof h !== 'string' || h.length === 0))) {
-    throw new TypeError(`${OWNER}: option "redactHeaders" must be an array of header names`)
-  }
+  checkBoolean(OWNER, 'includeHeaders', opts.includeHeaders)
+  checkHeaderNames(OWNER, 'redactHeaders', opts.redactHeaders, '', false)
+  return channel
 }
 
 export const wafAttackLog = fp<WafAttackLogOptions>(async function wafAttackLog (app: FastifyInstance, opts: WafAttackLogOptions) {
   const core = coreOf(app)
-  validate(opts, name => core.transport.has(name), () => core.transport.names())
-  const channel = opts.channel ?? 'attack'
+  const channel = validate(opts, core.transport)
   const log = core.log
   const existing = defaultChannels.get(log)
   if (existing === undefined) {

@@ -7,10 +7,11 @@ import type { ClientErrorInfo } from '../lib/lifecycle/participant.js'
 import { formatMinusLine, formatPlusLine, formatRequestPlusLine } from '../lib/forensic/line.js'
 import { HeaderNameSet } from '../lib/forensic/headers.js'
 import { requestRawHeaders } from '../lib/http2.js'
-import type { LogStream } from '../lib/log/stream.js'
+import { FLUSH_BATCH, FLUSH_NOW, FLUSH_TURN, ForensicLog } from '../lib/forensic/log.js'
+import type { Flush, ForensicStats } from '../lib/forensic/log.js'
 import type { ForensicRecord } from '../lib/records/forensic-record.js'
-export type { ForensicRecord } from '../lib/records/forensic-record.js'
-import type { Channel } from '../lib/transport/types.js'
+import { checkBoolean, checkChannel, checkHeaderNames, checkOneOf, checkOptionNames, isHeaderName } from '../lib/options.js'
+import type { ChannelNames } from '../lib/options.js'
 import { PluginSwitch, participantSwitch, validateRouteToggles } from '../lib/lifecycle/switches.js'
 import type { PrefixOptions, RouteToggle } from '../lib/lifecycle/switches.js'
 import { DEFAULT_REDACT_REQUEST_HEADERS } from '../lib/redaction.js'
@@ -18,6 +19,9 @@ import { coreOf } from './core.js'
 import type { WafCore, WafParticipant } from './core.js'
 
 /** What happens when a forensic line cannot be written. */
+export type { ForensicStats } from '../lib/forensic/log.js'
+export type { ForensicRecord } from '../lib/records/forensic-record.js'
+
 export type ForensicWriteFailure = 'drop' | 'reject' | 'exit'
 
 export interface WafForensicOptions extends PrefixOptions {
@@ -45,16 +49,6 @@ export interface WafForensicOptions extends PrefixOptions {
   routes?: RouteToggle[]
 }
 
-export interface ForensicStats {
-  /** "+" lines written, "-" lines written. */
-  plus: number
-  minus: number
-  /** Lines a channel refused (queue full past `dropLimit`, channel closed). */
-  failures: number
-  /** Requests answered 503 because their "+" line could not be written (`onWriteFailure: 'reject'`). */
-  rejected: number
-}
-
 export interface WafForensicDecorator {
   stats(): ForensicStats
   /** The channel of the `default` filter. */
@@ -71,88 +65,25 @@ declare module 'fastify' {
 export const DEFAULT_REDACT: readonly string[] = DEFAULT_REDACT_REQUEST_HEADERS
 
 const KNOWN = new Set(['channel', 'redact', 'onWriteFailure', 'responseHeader', 'immediate', 'clientErrors', 'include', 'exclude', 'routes'])
-const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
 const FAILURE_MODES: readonly ForensicWriteFailure[] = ['drop', 'reject', 'exit']
-/** RFC 9110 token characters, for header names. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
-/** What every registration in one app shares: one stream, one default channel, one set of counters. */
-class ForensicLog {
-  readonly counts: ForensicStats = { plus: 0, minus: 0, failures: 0, rejected: 0 }
-  private readonly stream: LogStream<ForensicRecord>
-  private readonly sink: Channel
-  /** Sum over the stream's filters of lines their channels refused, when last looked at. */
-  private refusedSeen = 0
-
-  constructor (core: WafCore, readonly channel: string) {
-    this.stream = core.log.stream<ForensicRecord>('forensic')
-    this.sink = core.transport.channel(channel)
-  }
-
-  private flushSoon (): void {
-    if (this.sink.flushSoon !== undefined) this.sink.flushSoon()
-    else this.sink.flush()
-  }
-
-  /**
-   * Writes one line through the stream's filters; false when it failed: the stream is on, and a
-   * channel refused the line while none took it. A stream turned off, or a record every filter's
-   * policy declined, is not a failure.
-   */
-  write (id: string, phase: '+' | '-', line: string, flush: Flush): boolean {
-    const s = this.stream
-    if (!s.enabled) return true
-    const rec: ForensicRecord = { type: 'forensic', id, phase, line }
-    if (s.write(rec)) {
-      if (phase === '+') this.counts.plus++
-      else this.counts.minus++
-      if (flush === FLUSH_NOW) this.sink.flush()
-      else if (flush === FLUSH_TURN) this.flushSoon()
-      return true
-    }
-    // The rare path: find out whether a channel refused the line, or the filters declined it.
-    let refused = 0
-    for (const f of Object.values(s.filterStats())) refused += f.lines - f.accepted
-    const failed = refused > this.refusedSeen
-    this.refusedSeen = refused
-    if (failed) this.counts.failures++
-    return !failed
-  }
-}
-
-/** When a line's write starts: with the channel's batching, at once, or when the event-loop turn ends. */
-type Flush = 0 | 1 | 2
-const FLUSH_BATCH = 0
-const FLUSH_NOW = 1
-const FLUSH_TURN = 2
-
-const logs = new WeakMap<WafCore, ForensicLog>()
-
-function validate (opts: WafForensicOptions): void {
-  if (opts === null || typeof opts !== 'object') throw new TypeError('waf-forensic: options must be an object')
-  for (const key of Object.keys(opts)) {
-    if (!KNOWN.has(key) && !FASTIFY_REGISTER_OPTIONS.has(key)) {
-      throw new TypeError(`waf-forensic: option "${key}" is not an option; known: ${[...KNOWN].join(', ')}`)
-    }
-  }
-  if (opts.channel !== undefined && (typeof opts.channel !== 'string' || opts.channel.length === 0)) {
-    throw new TypeError('waf-forensic: option "channel" must be a channel name (a non-empty string)')
-  }
-  if (opts.redact !== undefined && (!Array.isArray(opts.redact) || opts.redact.some(n => typeof n !== 'string' || !TOKEN.test(n)))) {
-    throw new TypeError('waf-forensic: option "redact" must be an array of header names, such as ["authorization", "cookie"]')
-  }
-  if (opts.onWriteFailure !== undefined && !FAILURE_MODES.includes(opts.onWriteFailure)) {
-    throw new TypeError(`waf-forensic: option "onWriteFailure" must be one of ${FAILURE_MODES.map(m => `'${m}'`).join(', ')}, got ${JSON.stringify(opts.onWriteFailure)}`)
-  }
-  if (opts.responseHeader !== undefined && (typeof opts.responseHeader !== 'string' || !TOKEN.test(opts.responseHeader))) {
+function validate (opts: WafForensicOptions, channels: ChannelNames): string {
+  checkOptionNames('waf-forensic', opts, KNOWN)
+  const channel = checkChannel('waf-forensic', opts.channel, 'forensic', channels)
+  checkHeaderNames('waf-forensic', 'redact', opts.redact, ', such as ["authorization", "cookie"]')
+  checkOneOf('waf-forensic', 'onWriteFailure', opts.onWriteFailure, FAILURE_MODES)
+  if (opts.responseHeader !== undefined && !isHeaderName(opts.responseHeader)) {
     throw new TypeError('waf-forensic: option "responseHeader" must be a header name, such as "x-request-id"')
   }
   if (opts.immediate !== undefined && typeof opts.immediate !== 'boolean' && opts.immediate !== 'turn') {
     throw new TypeError(`waf-forensic: option "immediate" must be true, 'turn' or false, got ${JSON.stringify(opts.immediate)}`)
   }
-  if (opts.clientErrors !== undefined && typeof opts.clientErrors !== 'boolean') throw new TypeError('waf-forensic: option "clientErrors" must be a boolean')
+  checkBoolean('waf-forensic', 'clientErrors', opts.clientErrors, 'a boolean')
+  return channel
 }
 
+/** The app's forensic log, shared by every registration. */
+const logs = new WeakMap<WafCore, ForensicLog>()
 
 const REJECT_BODY = '{"error":"Service Unavailable","message":"the forensic log cannot be written","statusCode":503}'
 
@@ -161,12 +92,8 @@ const REJECT_BODY = '{"error":"Service Unavailable","message":"the forensic log 
  * it, and a "-" line once everything else about it has been logged.
  */
 export const wafForensic = fp<WafForensicOptions>(async function wafForensic (app: FastifyInstance, opts: WafForensicOptions) {
-  validate(opts)
   const core = coreOf(app)
-  const channel = opts.channel ?? 'forensic'
-  if (!core.transport.has(channel)) {
-    throw new TypeError(`waf-forensic: option "channel" names ${JSON.stringify(channel)}, which is not a channel of waf-socket (configured: ${core.transport.names().join(', ') || 'none'})`)
-  }
+  const channel = validate(opts, core.transport)
   const redact = new HeaderNameSet(opts.redact ?? DEFAULT_REDACT)
   const onFailure: ForensicWriteFailure = opts.onWriteFailure ?? 'drop'
   const responseHeader = opts.responseHeader
@@ -177,7 +104,7 @@ export const wafForensic = fp<WafForensicOptions>(async function wafForensic (ap
 
   let log = logs.get(core)
   if (log === undefined) {
-    log = new ForensicLog(core, channel)
+    log = new ForensicLog(core.log, core.transport, channel)
     logs.set(core, log)
     core.log.addFilter('forensic', { name: 'default', channel, writer: 'raw' })
   } else if (log.channel !== channel) {

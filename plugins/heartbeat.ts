@@ -11,6 +11,7 @@ import type { PrefixOptions, RouteToggle } from '../lib/lifecycle/switches.js'
 import { RequestMetrics } from '../lib/metrics/request-metrics.js'
 import { heartbeatFamilies, transportFamilies } from '../lib/metrics/sources.js'
 import type { MetricFamily } from '../lib/metrics/families.js'
+import { checkBoolean, checkChannel } from '../lib/options.js'
 import { afterPendingCloses, coreOf } from './core.js'
 import type { WafParticipant } from './core.js'
 
@@ -70,9 +71,7 @@ function statusSent (reply: FastifyReply): number {
 export const wafHeartbeat = fp<WafHeartbeatOptions>(async function wafHeartbeat (app: FastifyInstance, opts: WafHeartbeatOptions) {
   const core = coreOf(app)
   const o = resolveHeartbeatOptions(OWNER, opts)
-  if (!core.transport.has(o.channel)) {
-    throw new TypeError(`${OWNER}: option "channel" names ${JSON.stringify(o.channel)}, which is not a channel of waf-socket (configured: ${core.transport.names().join(', ') || 'none'})`)
-  }
+  checkChannel(OWNER, o.channel, o.channel, core.transport)
   const lineLimit = core.transport.channel(o.channel).maxLineBytes
   const channelLimit = lineLimit !== undefined && Number.isFinite(lineLimit) ? lineLimit : undefined
   const maxPacketBytes = o.maxPacketBytes ?? channelLimit ?? HEARTBEAT_DEFAULTS.maxPacketBytes
@@ -84,7 +83,7 @@ export const wafHeartbeat = fp<WafHeartbeatOptions>(async function wafHeartbeat 
       throw new TypeError(`${OWNER}: option "maxPacketBytes" defaults to channel ${JSON.stringify(o.channel)}'s line limit of ${channelLimit} bytes, below the ${MIN_PACKET_BYTES} a report part needs; raise the channel's maxDatagram`)
     }
   }
-  if (opts.metrics !== undefined && typeof opts.metrics !== 'boolean') throw new TypeError(`${OWNER}: option "metrics" must be true or false`)
+  checkBoolean(OWNER, 'metrics', opts.metrics)
   const requestMetrics = opts.metrics === true ? new RequestMetrics() : undefined
   const sw = new PluginSwitch('heartbeat', OWNER, opts, opts.routes)
   const identity = {

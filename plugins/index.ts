@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import { resolveNodeName } from '../lib/node-name.js'
 import { validateRouteToggles } from '../lib/lifecycle/switches.js'
 import type { RouteToggle } from '../lib/lifecycle/switches.js'
+import { checkOptionNames } from '../lib/options.js'
 import { wafSocket } from './socket.js'
 import { coreOf } from './core.js'
 import type { WafSocketOptions } from './socket.js'
@@ -44,8 +45,6 @@ export interface WafOptions {
 
 const SECTIONS = ['forensic', 'rules', 'attack', 'access', 'heartbeat'] as const
 const KNOWN = new Set<string>(['transport', 'routes', 'node', ...SECTIONS])
-/** Options Fastify itself adds to what a plugin receives. */
-const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
 
 function section<T extends object> (opts: WafOptions, key: typeof SECTIONS[number]): T | false {
   const v = opts[key] as unknown
@@ -65,12 +64,7 @@ function section<T extends object> (opts: WafOptions, key: typeof SECTIONS[numbe
  * line last.
  */
 export const waf = fp<WafOptions>(async function waf (app: FastifyInstance, opts: WafOptions) {
-  if (opts === null || typeof opts !== 'object') throw new TypeError('waf: options must be an object with "transport"')
-  for (const key of Object.keys(opts)) {
-    if (!KNOWN.has(key) && !FASTIFY_REGISTER_OPTIONS.has(key)) {
-      throw new TypeError(`waf: option "${key}" is not an option; known: ${[...KNOWN].join(', ')}`)
-    }
-  }
+  checkOptionNames('waf', opts, KNOWN, 'an object with "transport"')
   if (opts.transport === null || typeof opts.transport !== 'object') {
     throw new TypeError('waf: option "transport" must be the waf-socket options ({ channels: … })')
   }

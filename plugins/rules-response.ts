@@ -1,7 +1,11 @@
-import { STATUS_CODES } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import type { ResponseInspection } from '../lib/rules/response-inspect.js'
+import { DEFAULT_DENY } from '../lib/rules/deny-answer.js'
+import type { DenyAnswer } from '../lib/rules/deny-answer.js'
+
+export { DEFAULT_DENY, denyBody } from '../lib/rules/deny-answer.js'
+export type { DenyAnswer } from '../lib/rules/deny-answer.js'
 
 /**
  * The rules plugin's onSend hook (registered only when the rule set has response rules): phases
@@ -40,16 +44,3 @@ export function responseHook (
     })
   }
 }
-
-/** What a deny answers: a content type and a body for a status and request id. */
-export interface DenyAnswer {
-  contentType: string
-  body: (status: number, id: string) => string
-}
-
-/** The small JSON body of a deny: enough for a client (or its support desk) to quote the id. */
-export function denyBody (status: number, id: string): string {
-  return `{"statusCode":${status},"error":${JSON.stringify(STATUS_CODES[status] ?? 'Denied')},"message":"Request denied by the web application firewall","id":"${id}"}`
-}
-
-export const DEFAULT_DENY: DenyAnswer = Object.freeze({ contentType: 'application/json; charset=utf-8', body: denyBody })

@@ -1,5 +1,4 @@
 import { performance } from 'node:perf_hooks'
-import querystring from 'node:querystring'
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { WafContext } from '../lib/lifecycle/context.js'
@@ -8,44 +7,34 @@ import { rulesRun } from '../lib/lifecycle/policy.js'
 import type { ClientErrorInfo } from '../lib/lifecycle/participant.js'
 import { PluginSwitch, participantSwitch, validateRouteToggles } from '../lib/lifecycle/switches.js'
 import type { PrefixOptions, RouteToggle } from '../lib/lifecycle/switches.js'
-import { defaultRulesDir } from '../lib/rules/default-rules.js'
 import { RuleEngine } from '../lib/rules/engine.js'
 import type { CheckOptions, CheckResult } from '../lib/rules/engine.js'
 import type { BodyInput, RequestInput } from '../lib/rules/input.js'
 import { BodyCapture, readBody, teeBody } from '../lib/rules/body-capture.js'
-import { loadRules } from '../lib/rules/loaders/index.js'
 import type { CompiledRule } from '../lib/rules/model.js'
 import { bodyInput, inputFromIncoming, inputFromRawHead } from '../lib/rules/node-input.js'
 import { validateRulesOptions } from '../lib/rules/options.js'
-import type { RulesOptions } from '../lib/rules/options.js'
-import { RuleSetBuilder } from '../lib/rules/ruleset.js'
 import type { RuleSet } from '../lib/rules/ruleset.js'
 import type { Interruption, Transaction } from '../lib/rules/transaction.js'
-// SecLang support: registers the `.conf` loader and the SecLang operators.
-import { configureSecLang, secLangReport, secLangResponseSettings, summarize, validateCrsOptions, warningLines } from '../lib/rules/seclang/index.js'
-import type { CrsOptions, SecLangReport } from '../lib/rules/seclang/index.js'
+import type { SecLangReport } from '../lib/rules/seclang/index.js'
+import { BODYLESS, hasBody, parseFormBody } from '../lib/rules/request-body.js'
+import { settleCheck } from '../lib/rules/settle.js'
 import { hasResponseRules } from '../lib/rules/response.js'
 import { ResponseInspection } from '../lib/rules/response-inspect.js'
-import { compileDenyTemplate } from '../lib/deny-template.js'
+import { denyAnswerOf } from '../lib/rules/deny-answer.js'
 import type { DenyTemplate } from '../lib/deny-template.js'
+import { buildEngine, logReport, validateDomainRules } from '../lib/rules/build-engine.js'
+import type { EngineOptions } from '../lib/rules/build-engine.js'
+import { checkOptionNames } from '../lib/options.js'
 import { coreOf } from './core.js'
-import { DEFAULT_DENY, responseHook } from './rules-response.js'
-import type { DenyAnswer } from './rules-response.js'
+import { responseHook } from './rules-response.js'
 import type { WafParticipant } from './core.js'
 
 export type { CheckOptions, CheckResult } from '../lib/rules/engine.js'
 export type { RequestInput } from '../lib/rules/input.js'
 export type { DenyTemplate } from '../lib/deny-template.js'
 
-export interface WafRulesOptions extends RulesOptions, PrefixOptions {
-  /** CRS settings (paranoia levels, anomaly threshold, TX variables) for SecLang rule sets. */
-  crs?: CrsOptions
-  /**
-   * Rule files of one domain (lower-cased host, no port): the domain gets an engine of its own,
-   * with these files loaded after `rules` (as a virtual host's configuration over the main one:
-   * its SecRuleEngine, SecRuleRemove* and SecRuleUpdate* win) and before the default rules.
-   */
-  domainRules?: Record<string, string | string[]>
+export interface WafRulesOptions extends EngineOptions, PrefixOptions {
   /** Set by the umbrella `waf` plugin. */
   routes?: RouteToggle[]
   /**
@@ -78,7 +67,6 @@ declare module 'fastify' {
 const OWNER = 'waf-rules'
 const KNOWN = new Set(['rules', 'defaultRules', 'mode', 'policies', 'denyStatus', 'maxPayload', 'limits', 'exclusions', 'crs', 'responseBodyTypes', 'domainRules',
   'parseUrlencoded', 'include', 'exclude', 'routes', 'denyResponse'])
-const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
 const FORM = 'application/x-www-form-urlencoded'
 
 const kTx = Symbol('waf.rules.tx')
@@ -87,9 +75,6 @@ const kRawForm = Symbol('waf.rules.rawForm')
 const kBody = Symbol('waf.rules.body')
 const kResponse = Symbol('waf.rules.response')
 const kEngine = Symbol('waf.rules.engine')
-/** Methods Fastify reads no body for; ModSecurity inspects one all the same, so the plugin reads it. */
-const BODYLESS = new Set(['GET', 'HEAD', 'TRACE'])
-
 interface RulesRequest extends FastifyRequest {
   /** Phase 2 still to run (null once it has, or when the rules are off for the request). */
   [kTx]: Transaction | null
@@ -102,80 +87,14 @@ interface RulesRequest extends FastifyRequest {
   [kEngine]: RuleEngine | null
 }
 
-/** Whether the request says a body follows. */
-function hasBody (request: FastifyRequest): boolean {
-  const h = request.headers
-  const length = h['content-length']
-  return h['transfer-encoding'] !== undefined || (length !== undefined && length !== '0' && length !== '')
-}
-
-async function buildEngine (opts: WafRulesOptions, domainFiles?: string | string[]): Promise<{ engine: RuleEngine, seclang: SecLangReport | undefined }> {
-  const builder = new RuleSetBuilder()
-  if (opts.crs !== undefined) configureSecLang(builder, validateCrsOptions(opts.crs))
-  // The operator's files first: their exclusion rules (ctl:ruleRemoveById in phase 1, as the
-  // CRS's REQUEST-900 files write them) then run before every default rule, and their
-  // SecRuleRemove* / SecRuleUpdate* reach the defaults loaded after them.
-  if (opts.rules !== undefined) await loadRules(opts.rules, builder)
-  if (domainFiles !== undefined) await loadRules(domainFiles, builder)
-  if (opts.defaultRules !== false) await loadRules(defaultRulesDir(), builder)
-  const report = secLangReport(builder)
-  // The plugin's options win over the SecResponseBody* directives of the files.
-  const response = secLangResponseSettings(builder)
-  if (opts.limits?.responseBodyBytes !== undefined) response.bodyBytes = opts.limits.responseBodyBytes
-  if (opts.responseBodyTypes !== undefined) response.types = new Set(opts.responseBodyTypes.map(t => t.toLowerCase()))
-  const engine = new RuleEngine(builder.build(), {
-    response,
-    mode: opts.mode,
-    denyStatus: opts.denyStatus,
-    maxPayload: opts.maxPayload,
-    limits: opts.limits === undefined ? undefined : { args: opts.limits.args, valueBytes: opts.limits.valueBytes, bodyBytes: opts.limits.bodyBytes },
-    limitAction: opts.limits?.action,
-    exclusions: opts.exclusions
-  })
-  return { engine, seclang: report.files.length > 0 ? report : undefined }
-}
-
-/** The load report at start-up: the summary at info, what does not run as written at warn (which a production logger shows). */
-function logReport (app: FastifyInstance, seclang: SecLangReport | undefined, prefix: string): void {
-  if (seclang === undefined) return
-  app.log.info({ seclang: { loaded: seclang.loaded, unsupported: seclang.unsupported.length } }, prefix + summarize(seclang))
-  for (const line of warningLines(seclang)) app.log.warn(prefix + line)
-}
-
-function validateDomainRules (v: WafRulesOptions['domainRules']): Record<string, string | string[]> {
-  if (v === undefined) return {}
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new TypeError(`${OWNER}: option "domainRules" must map domains to rule files`)
-  const out: Record<string, string | string[]> = {}
-  for (const [domain, files] of Object.entries(v)) {
-    const list = typeof files === 'string' ? [files] : files
-    if (!Array.isArray(list) || list.length === 0 || list.some(f => typeof f !== 'string' || f.length === 0)) {
-      throw new TypeError(`${OWNER}: option "domainRules.${domain}" must be a path, or an array of paths, to rule files or folders`)
-    }
-    out[domain.toLowerCase()] = list
-  }
-  return out
-}
-
 /** Read after the engine ran (TypeScript would keep an earlier narrowing of the field). */
 function interruptionOf (tx: Transaction): Interruption | undefined {
   return tx.interrupted
 }
 
-/** The answer to a deny: the small JSON one by default, or the operator's template. */
-function denyAnswerOf (template: DenyTemplate | undefined): DenyAnswer {
-  if (template === undefined) return DEFAULT_DENY
-  if (template === null || typeof template !== 'object' || typeof template.contentType !== 'string' || template.contentType.length === 0 || typeof template.body !== 'string') {
-    throw new TypeError(`${OWNER}: option "denyResponse" must be { contentType, body } (strings; {id}, {status} and {reason} in body are replaced)`)
-  }
-  return { contentType: template.contentType, body: compileDenyTemplate(template.body) }
-}
-
 export const wafRules = fp<WafRulesOptions>(async function wafRules (app: FastifyInstance, opts: WafRulesOptions) {
   const core = coreOf(app)
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`${OWNER}: options must be an object`)
-  for (const key of Object.keys(opts)) {
-    if (!KNOWN.has(key) && !FASTIFY_REGISTER_OPTIONS.has(key)) throw new TypeError(`${OWNER}: option "${key}" is not an option; known: ${[...KNOWN].join(', ')}`)
-  }
+  checkOptionNames(OWNER, opts, KNOWN)
   const answer = denyAnswerOf(opts.denyResponse)
   const deny = (reply: FastifyReply, status: number, id: string): void => {
     void reply.code(status).header('content-type', answer.contentType).send(answer.body(status, id))
@@ -183,11 +102,11 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
   validateRulesOptions(opts)
   const sw = new PluginSwitch('rules', OWNER, opts, validateRouteToggles(OWNER, opts.routes))
   const { engine, seclang } = await buildEngine(opts)
-  logReport(app, seclang, '')
+  logReport(app.log, seclang, '')
   const domains = new Map<string, { engine: RuleEngine, seclang: SecLangReport | undefined }>()
   for (const [domain, files] of Object.entries(validateDomainRules(opts.domainRules))) {
     const built = await buildEngine(opts, files)
-    logReport(app, built.seclang, `${domain}: `)
+    logReport(app.log, built.seclang, `${domain}: `)
     domains.set(domain, built)
   }
   /** The engine of the request's domain. */
@@ -198,19 +117,7 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
   if (opts.mode !== undefined) core.policies.setDefaultMode(opts.mode)
   if (opts.policies !== undefined) core.policies.set(opts.policies)
 
-  /** Copies the transaction's outcome into the request context. */
-  function settle (eng: RuleEngine, ctx: WafContext, tx: Transaction, startedAt: number, response?: ResponseInspection): void {
-    ctx.wafMs += performance.now() - startedAt
-    if (tx.matches.length > 0 || tx.req.cuts.length > 0 || tx.response !== undefined) ctx.attacks = eng.attacks(tx)
-    // A response deny that came after the headers went out was logged, not applied.
-    if (tx.interrupted !== undefined && response?.unapplied !== true) ctx.action = 'deny'
-    else if (ctx.attacks.length > 0) {
-      ctx.action = 'log'
-      // Nothing was denied (a deny the response could no longer take): every entry says logged.
-      if (tx.interrupted !== undefined) for (const a of ctx.attacks) a.action = 'log'
-    }
-    if (tx.bot) ctx.bot = true
-  }
+
   const responsePhases = hasResponseRules(engine.ruleSet) || [...domains.values()].some(d => hasResponseRules(d.engine.ruleSet))
 
   // Declared on the request class, so that setting them per request keeps its shape stable.
@@ -246,7 +153,7 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
     const eng = engineOf(request)
     eng.body(tx, bodyOf(request, parsed))
     eng.phase(tx, 2)
-    settle(eng, ctx, tx, started)
+    settleCheck(eng, ctx, tx, started)
     return tx
   }
 
@@ -265,7 +172,7 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
       r[kResponse] = null
       const started = performance.now()
       response.finish()
-      settle(engineOf(request), ctx, response.tx, started, response)
+      settleCheck(engineOf(request), ctx, response.tx, started, response)
     },
     arrive (request: FastifyRequest, _reply: FastifyReply, ctx: WafContext, early: boolean) {
       if (!checks(ctx)) return
@@ -279,7 +186,7 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
       r[kTx] = tx
       if (eng !== engine) r[kEngine] = eng
       if (responsePhases) r[kResponse] = new ResponseInspection(eng, tx)
-      settle(eng, ctx, tx, started)
+      settleCheck(eng, ctx, tx, started)
       // The deny goes out in preParsing, once every onRequest hook (the forensic "+" line) has
       // run; requests Fastify already answered (early) are only recorded.
       if (!early && tx.interrupted !== undefined) r[kDeny] = tx.interrupted.status
@@ -294,7 +201,7 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
       const eng = engineFor(ctx)
       const tx = eng.begin(inputFromRawHead(head.requestLine, head.rawHeaders, info.remoteAddress), 'detect')
       eng.phase(tx, 1)
-      settle(eng, ctx, tx, started)
+      settleCheck(eng, ctx, tx, started)
     }
   }
 
@@ -313,7 +220,7 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
       deny(reply, status, request.waf.id)
       return
     }
-    if (r[kTx] === null || !hasBody(request)) {
+    if (r[kTx] === null || !hasBody(request.headers)) {
       done(null, payload)
       return
     }
@@ -358,9 +265,9 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
   // @fastify/formbody. An app with its own parser keeps it (the body is then inspected as parsed).
   if (opts.parseUrlencoded !== false && !app.hasContentTypeParser(FORM)) {
     app.addContentTypeParser(FORM, { parseAs: 'buffer' }, function wafFormParser (request, body, done) {
-      const buf = body as Buffer
-      ;(request as RulesRequest)[kRawForm] = buf.toString('latin1')
-      done(null, querystring.parse(buf.toString('utf8')))
+      const form = parseFormBody(body as Buffer)
+      ;(request as RulesRequest)[kRawForm] = form.raw
+      done(null, form.parsed)
     })
   }
 
@@ -369,7 +276,7 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
     app.addHook('onSend', responseHook((request: FastifyRequest) => {
       const r = request as RulesRequest
       return r[kResponse] ?? null
-    }, (request, response, started) => { settle(engineOf(request), request.waf, response.tx, started, response) }, answer))
+    }, (request, response, started) => { settleCheck(engineOf(request), request.waf, response.tx, started, response) }, answer))
   }
 
   const api: WafRules = {

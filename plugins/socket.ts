@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { SocketTransport } from '../lib/transport/transport.js'
 import type { ChannelDefaults, ChannelOptions, Transport, TransportLogger, TransportWarning } from '../lib/transport/types.js'
+import { checkOptionNames } from '../lib/options.js'
 import { afterPendingCloses, installCore } from './core.js'
 
 export interface WafSocketOptions {
@@ -46,13 +47,7 @@ function warningLogger (log: FastifyInstance['log']): TransportLogger | undefine
  * installs the waf core (request context, `wafLog`) and drains everything on close.
  */
 export const wafSocket = fp<WafSocketOptions>(async function wafSocket (app: FastifyInstance, opts: WafSocketOptions) {
-  if (opts === null || typeof opts !== 'object') throw new TypeError('waf-socket: options must be an object with "channels"')
-  for (const key of Object.keys(opts)) {
-    // Fastify adds its own register options (prefix, logLevel…) to what the plugin gets.
-    if (!KNOWN.has(key) && !FASTIFY_REGISTER_OPTIONS.has(key)) {
-      throw new TypeError(`waf-socket: option "${key}" is not an option; known: ${[...KNOWN].join(', ')}`)
-    }
-  }
+  checkOptionNames('waf-socket', opts, KNOWN, 'an object with "channels"')
   const closeTimeout = opts.closeTimeout ?? 5000
   if (typeof closeTimeout !== 'number' || !Number.isInteger(closeTimeout) || closeTimeout < 0) {
     throw new TypeError(`waf-socket: option "closeTimeout" must be a whole number of ms >= 0, got ${JSON.stringify(closeTimeout)}`)
@@ -73,4 +68,3 @@ export const wafSocket = fp<WafSocketOptions>(async function wafSocket (app: Fas
   })
 }, { name: 'waf-socket', fastify: '5.x' })
 
-const FASTIFY_REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers'])
