@@ -95,6 +95,7 @@ export default waf
 export { wafSocket, wafForensic, wafRules, wafAttackLog, wafAccessLog, wafHeartbeat }
 export type { WafSocketOptions, WafForensicOptions, WafRulesOptions, WafAttackLogOptions, WafAccessLogOptions, WafHeartbeatOptions, RouteToggle }
 export { answerRequestTimeout, wafServerOptions } from './core.js'
+export type { WafServerOptions } from './server-options.js'
 export { wafUpstream, wafRateLimitHooks, markCc } from './upstream.js'
 export type { WafUpstreamOptions, WafUpstreamHooks, WafRateLimitHookOptions } from './upstream.js'
 export { wafRateLimitRedis, wafRateLimitKey, domainOfWafKey } from './rate-limit-redis.js'

@@ -1,5 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
 import { STATUS_CODES } from 'node:http'
+import type { Server as HttpServer } from 'node:http'
+import type { Server as HttpsServer } from 'node:https'
+import type { Http2SecureServer, Http2Server } from 'node:http2'
 import type { Socket } from 'node:net'
 import { LINGER_MS, TIMEOUT_BODY, refusedResponse, refusedStatus } from '../lib/lifecycle/refused.js'
 import type { ParserError } from '../lib/lifecycle/refused.js'
@@ -7,6 +10,15 @@ import { kLifecycle } from '../lib/lifecycle/requests.js'
 import type { RequestLifecycle } from '../lib/lifecycle/requests.js'
 
 type WafCore = RequestLifecycle<FastifyRequest, FastifyReply>
+
+type Handlers<Server extends HttpServer | HttpsServer | Http2Server | Http2SecureServer> = Pick<FastifyServerOptions<Server>, 'frameworkErrors' | 'clientErrorHandler'>
+
+/**
+ * `wafServerOptions()`: the handlers typed for each server Fastify makes (HTTP, HTTPS, HTTP/2
+ * with and without TLS), so that they spread beside `http2: true` or `https` alike. The handlers
+ * read only what the four have in common.
+ */
+export type WafServerOptions = Handlers<HttpServer> & Handlers<HttpsServer> & Handlers<Http2Server> & Handlers<Http2SecureServer>
 
 /** On a socket whose request was refused (answered by the client-error handler). */
 const kRefused = Symbol('waf.refused')
@@ -42,10 +54,11 @@ export function answerRequestTimeout (reply: FastifyReply): void {
  *
  * ```ts
  * const app = Fastify({ ...wafServerOptions() })
+ * const h2 = Fastify({ http2: true, https: { key, cert, allowHTTP1: true }, ...wafServerOptions() })
  * ```
  */
-export function wafServerOptions (): Pick<FastifyServerOptions, 'frameworkErrors' | 'clientErrorHandler'> {
-  return {
+export function wafServerOptions (): WafServerOptions {
+  const options: Pick<FastifyServerOptions, 'frameworkErrors' | 'clientErrorHandler'> = {
     frameworkErrors (err, request, reply) {
       const core = coreOfServer(request.server)
       const status = (err as { statusCode?: number }).statusCode ?? 400
@@ -90,4 +103,6 @@ export function wafServerOptions (): Pick<FastifyServerOptions, 'frameworkErrors
       else lingerThenClose(socket)
     }
   }
+  // One implementation for the four servers (see WafServerOptions).
+  return options as WafServerOptions
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'tstyche'
 import Fastify from 'fastify'
-import waf, { wafSocket, wafForensic, wafRules, wafAccessLog, wafAttackLog, wafHeartbeat } from 'fastify-waflog'
+import waf, { wafSocket, wafForensic, wafRules, wafAccessLog, wafAttackLog, wafHeartbeat, wafServerOptions } from 'fastify-waflog'
 import type { WafOptions, WafContext, ChannelStats, WafMode } from 'fastify-waflog'
 
 describe('the umbrella options', () => {
@@ -47,5 +47,14 @@ describe('each plugin is registrable on its own', () => {
     expect(app.register).type.toBeCallableWith(wafAttackLog, {})
     expect(app.register).type.toBeCallableWith(wafHeartbeat, { interval: 1000 })
     expect(app.register).type.toBeCallableWith(waf, { transport: { channels: {} } })
+  })
+})
+
+describe('wafServerOptions() spreads into every kind of server Fastify makes', () => {
+  test('HTTP, HTTPS, HTTP/2 (h2c) and HTTP/2 over TLS', () => {
+    expect(Fastify).type.toBeCallableWith({ ...wafServerOptions() })
+    expect(Fastify).type.toBeCallableWith({ https: { key: 'k', cert: 'c' }, ...wafServerOptions() })
+    expect(Fastify).type.toBeCallableWith({ http2: true as const, ...wafServerOptions() })
+    expect(Fastify).type.toBeCallableWith({ http2: true as const, https: { key: 'k', cert: 'c', allowHTTP1: true }, ...wafServerOptions() })
   })
 })
