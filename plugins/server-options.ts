@@ -18,7 +18,8 @@ type Handlers<Server extends HttpServer | HttpsServer | Http2Server | Http2Secur
  * with and without TLS), so that they spread beside `http2: true` or `https` alike. The handlers
  * read only what the four have in common.
  */
-export type WafServerOptions = Handlers<HttpServer> & Handlers<HttpsServer> & Handlers<Http2Server> & Handlers<Http2SecureServer>
+// HTTP last: `.call` and `.apply` on an overloaded function take its last signature, the default server's.
+export type WafServerOptions = Handlers<Http2SecureServer> & Handlers<Http2Server> & Handlers<HttpsServer> & Handlers<HttpServer>
 
 /** On a socket whose request was refused (answered by the client-error handler). */
 const kRefused = Symbol('waf.refused')
