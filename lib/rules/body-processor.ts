@@ -23,6 +23,14 @@ export function bodyProcessor (req: RequestData): string | undefined {
   return undefined
 }
 
+/**
+ * Whether the body is plain text (`text/plain`), which no body processor parses: the default
+ * rules read it whole through REQUEST_BODY_TEXT, as they read a form's or a JSON body's fields.
+ */
+export function isPlainTextBody (req: RequestData): boolean {
+  return req.body?.raw !== undefined && bodyProcessor(req) === undefined && contentType(req)?.trim().toLowerCase().startsWith('text/plain') === true
+}
+
 /** The first Content-Type as received, read from the input (building REQUEST_HEADERS would cut and log long headers no rule asked for). */
 function contentType (req: RequestData): string | undefined {
   const raw = req.input.rawHeaders

@@ -1,4 +1,4 @@
-import { bodyProcessor } from './body-processor.js'
+import { bodyProcessor, isPlainTextBody } from './body-processor.js'
 import type { Phase } from './model.js'
 import type { RequestData } from './request-data.js'
 import type { ResponseData } from './response-data.js'
@@ -144,6 +144,10 @@ request('REQUEST_COOKIES_NAMES', tx => names(tx.req.cookies()), { namesOf: 'REQU
 // ModSecurity's XML processor parses the body and leaves REQUEST_BODY empty (the XML collection
 // reads the body itself).
 request('REQUEST_BODY', tx => bodyProcessor(tx.req) === 'XML' ? [] : one(tx.req.rawBody()), { body: true, single: true })
+// fastify-waflog's own variable, not ModSecurity's: the raw body of a text/plain request, which no
+// body processor turns into ARGS, so that rules written for ARGS can read it without also reading
+// (twice) the raw text of every form, JSON or multipart body, as REQUEST_BODY would.
+request('REQUEST_BODY_TEXT', tx => isPlainTextBody(tx.req) ? one(tx.req.rawBody()) : [], { body: true, single: true })
 request('REQUEST_BODY_LENGTH', tx => {
   const raw = tx.req.body?.raw ?? tx.req.body?.form
   return one(raw === undefined ? '0' : String(raw.length))

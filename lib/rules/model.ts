@@ -226,7 +226,7 @@ export interface CompiledRule {
   readonly chain: CompiledRule | undefined
   /**
    * A phase-1 rule that also runs in phase 2 over the body's arguments (ARGS → ARGS_POST,
-   * ARGS_NAMES → ARGS_POST_NAMES; other targets are not re-read). The YAML format sets it, so
+   * ARGS_NAMES → ARGS_POST_NAMES, XML and REQUEST_BODY_TEXT read again; other targets are not re-read). The YAML format sets it, so
    * one rule covers query and body; SecLang rules never have it.
    */
   readonly alsoBody: boolean

@@ -31,7 +31,8 @@ function exec (rule: CompiledRule): ExecRule {
   }
 }
 
-const BODY_TWIN: Record<string, string> = { ARGS: 'ARGS_POST', ARGS_NAMES: 'ARGS_POST_NAMES', ARGS_POST: 'ARGS_POST', ARGS_POST_NAMES: 'ARGS_POST_NAMES' }
+// XML and REQUEST_BODY_TEXT are empty in phase 1 (no body yet) and read again in phase 2.
+const BODY_TWIN: Record<string, string> = { ARGS: 'ARGS_POST', ARGS_NAMES: 'ARGS_POST_NAMES', ARGS_POST: 'ARGS_POST', ARGS_POST_NAMES: 'ARGS_POST_NAMES', XML: 'XML', REQUEST_BODY_TEXT: 'REQUEST_BODY_TEXT' }
 
 /**
  * The phase-2 run of an `alsoBody` rule: its argument targets moved to the body's arguments,

@@ -1,4 +1,7 @@
 import { getCollection } from '../collections.js'
+// XML (`XML:/*`) and MULTIPART_PART_HEADERS are registered by the SecLang module; YAML and JSON
+// rule files (the default rules read XML bodies) target them too.
+import '../seclang/collections.js'
 import { compileRule } from '../compile.js'
 import type { RuleSpec, TargetInput } from '../compile.js'
 import { RuleLoadError } from '../errors.js'
@@ -62,13 +65,18 @@ function stringList (file: string, obj: Record<string, unknown>, line: number | 
   return v as string[]
 }
 
-/** Phase 2 when a target can only be read with the body, else 1. */
+/**
+ * Phase 2 when a target can only be read with the body, else 1: the body's arguments, the text of
+ * an XML body and a text/plain body are read by the rule's phase-2 run (model.ts `alsoBody`).
+ */
+const ALSO_BODY = new Set(['ARGS', 'ARGS_NAMES', 'ARGS_COMBINED_SIZE', 'XML', 'REQUEST_BODY_TEXT'])
+
 function defaultPhase (targets: TargetInput[]): 1 | 2 | 3 | 4 {
   const response = responsePhase(targets)
   if (response !== undefined) return response
   for (const t of targets) {
     const col = getCollection(t.collection)
-    if (col !== undefined && col.body && col.name !== 'ARGS' && col.name !== 'ARGS_NAMES' && col.name !== 'ARGS_COMBINED_SIZE') return 2
+    if (col !== undefined && col.body && !ALSO_BODY.has(col.name)) return 2
   }
   return 1
 }
