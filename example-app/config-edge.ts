@@ -1,7 +1,6 @@
 import { isIP } from 'node:net'
 import { resolve } from 'node:path'
-import type { Reader } from './config.js'
-import type { CertificateFiles } from './tls.js'
+import type { Obj, Reader } from './config-reader.js'
 import type { ForwardedHeaderSettings } from '../lib/proxy/forwarded.js'
 
 /**
@@ -9,6 +8,14 @@ import type { ForwardedHeaderSettings } from '../lib/proxy/forwarded.js'
  * upstream receives, body limits, per-domain rate limits, the deny answer), read off the YAML
  * with the same `Reader` as the rest of the configuration, so errors name the setting alike.
  */
+
+/** PEM file paths, resolved (tls.ts loads them). */
+export interface CertificateFiles {
+  cert: string
+  key: string
+  /** Certificates sent after `cert` to complete its chain (intermediates). */
+  ca?: string | undefined
+}
 
 export type TrustProxy = boolean | number | string[]
 
@@ -48,8 +55,6 @@ export const EDGE_DOMAIN_KEYS = ['tls', 'preserveHost', 'bodyLimit', 'rateLimit'
 
 /** Fastify's default body limit, nginx's `client_max_body_size` is 1m: the gateway takes nginx's. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
-
-type Obj = Record<string, unknown>
 
 const SIZE = /^(\d+)\s*([kmg]?)$/i
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 * 1024, g: 1024 * 1024 * 1024 }

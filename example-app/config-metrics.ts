@@ -13,7 +13,7 @@ export interface MetricsConfig {
 
 export const LOOPBACK_ONLY: readonly string[] = ['127.0.0.1', '::1', '::ffff:127.0.0.1']
 
-/** What config.ts's Reader offers, as far as this setting needs it. */
+/** What config-reader.ts's Reader offers, as far as this setting needs it. */
 export interface SettingReader {
   obj(v: unknown, path: string): Record<string, unknown>
   keys(obj: Record<string, unknown>, path: string, allowed: readonly string[]): void

@@ -18,7 +18,7 @@ export interface RulesSection {
   responseBodyTypes?: string[]
 }
 
-/** What config.ts's Reader offers this section. */
+/** What config-reader.ts's Reader offers this section. */
 export interface SectionReader {
   fail(path: string, expected: string, got: unknown): never
   keys(obj: Record<string, unknown>, path: string, allowed: readonly string[]): void

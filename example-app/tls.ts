@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import { X509Certificate, createPrivateKey } from 'node:crypto'
 import tls from 'node:tls'
 import type { SecureContext, SecureContextOptions } from 'node:tls'
-import { ConfigError } from './config.js'
+import { ConfigError } from './config-reader.js'
+import type { CertificateFiles } from './config-edge.js'
 import type { GatewayConfig } from './config.js'
 
 /**
@@ -11,14 +12,6 @@ import type { GatewayConfig } from './config.js'
  * `CertificateStore.replace` swaps the loaded set under a running server (the SNI callback reads
  * the current set), and `defaultContextOptions` is what `server.setSecureContext` takes.
  */
-
-/** PEM file paths, resolved. */
-export interface CertificateFiles {
-  cert: string
-  key: string
-  /** Certificates sent after `cert` to complete its chain (intermediates). */
-  ca?: string | undefined
-}
 
 export interface CertificateSettings {
   /** `listen.tls`. */
