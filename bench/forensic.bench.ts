@@ -2,7 +2,7 @@ import { nsPer } from './harness.js'
 import { againstBareAndPino } from './hello-world.js'
 import { formatPlusLine } from '../lib/forensic/line.js'
 import { HeaderNameSet } from '../lib/forensic/headers.js'
-import { uniqueId } from '../lib/forensic/unique-id.js'
+import { uniqueId } from '../lib/lifecycle/unique-id.js'
 
 /**
  * Hello world with the forensic log writing to a loopback TCP collector (each "+" line written at

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http'
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
-import type { SourceRequest, SourceSocket } from './access/source-request.js'
+import type { SourceRequest, SourceSocket } from './source-request.js'
 
 /**
  * HTTP/2 requests as the logs and the rule check read HTTP/1.1 ones. Node's compatibility layer

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import type { WafContext } from '../lifecycle/context.js'
-import type { SourceRequest } from './source-request.js'
+import type { SourceRequest } from '../source-request.js'
 
 /**
  * Where a record came from. Records that stand for one request carry it under `kSource`, a

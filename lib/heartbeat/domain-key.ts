@@ -10,6 +10,13 @@ export const OTHER_DOMAIN = '_other'
 /** Traffic whose Host was missing, too long, or not a host name. */
 export const INVALID_DOMAIN = '_invalid'
 
+/**
+ * Distinct domains with series of their own in the Prometheus metrics (the rest count under
+ * `_other`); the totals since start keep no more. Here, not in lib/metrics, which reads heartbeat
+ * counters: so heartbeat/ does not import metrics/ back.
+ */
+export const METRIC_MAX_DOMAINS = 200
+
 /** RFC 1035's limit for a name; IPv6 literals in brackets are far shorter. */
 export const MAX_DOMAIN_LENGTH = 253
 

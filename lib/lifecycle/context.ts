@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import { performance } from 'node:perf_hooks'
-import { uniqueId } from '../forensic/unique-id.js'
+import { uniqueId } from './unique-id.js'
 import { http2View, requestHost } from '../http2.js'
 import { PolicyTable } from './policy.js'
 import type { WafPolicy } from './policy.js'

@@ -1,5 +1,5 @@
 import type { PluginKey, WafContext } from './context.js'
-import type { RawHead } from '../forensic/raw-head.js'
+import type { RawHead } from './raw-head.js'
 
 /**
  * The order in which the log plugins finish a request. The attack and access lines come before

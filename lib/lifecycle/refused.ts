@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http'
-import { hostOfRawHead, readRawHead } from '../forensic/raw-head.js'
-import type { RawHead } from '../forensic/raw-head.js'
+import { hostOfRawHead, readRawHead } from './raw-head.js'
+import type { RawHead } from './raw-head.js'
 
 /**
  * Requests the HTTP parser refused (Node's `clientError`): what can be read of them, and the

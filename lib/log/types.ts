@@ -2,7 +2,7 @@ import type { Escape } from '../text/escape.js'
 import type { RecordSource } from '../access/record-source.js'
 import { kSource } from '../access/record-source.js'
 
-export type { SourceRequest, SourceSocket } from '../access/source-request.js'
+export type { SourceRequest, SourceSocket } from '../source-request.js'
 export type { RecordSource } from '../access/record-source.js'
 export { kSource } from '../access/record-source.js'
 

@@ -1,5 +1,5 @@
 import type { WafContext } from '../lifecycle/context.js'
-import { INVALID_DOMAIN, OTHER_DOMAIN, isCountableDomain } from '../heartbeat/domain-key.js'
+import { INVALID_DOMAIN, METRIC_MAX_DOMAINS, OTHER_DOMAIN, isCountableDomain } from '../heartbeat/domain-key.js'
 import { BoundedKeys } from './bounded-keys.js'
 import { family } from './families.js'
 import type { MetricFamily, MetricSample } from './families.js'
@@ -12,8 +12,6 @@ import { LatencyHistogram } from './histogram.js'
  * name is checked once, when it first shows).
  */
 
-/** Distinct domains with series of their own; the rest count under `_other`. */
-export const METRIC_MAX_DOMAINS = 200
 /** Distinct rule ids with series of their own; the rest count under `other`. */
 export const METRIC_MAX_RULES = 100
 

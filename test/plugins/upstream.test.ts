@@ -10,7 +10,7 @@ import { wafHeartbeat } from '../../plugins/heartbeat.js'
 import { markCc, wafRateLimitHooks, wafUpstream } from '../../plugins/upstream.js'
 import type { WafUpstreamOptions } from '../../plugins/upstream.js'
 import type { UpstreamInfo, WafContext } from '../../lib/lifecycle/context.js'
-import { isUniqueId } from '../../lib/forensic/unique-id.js'
+import { isUniqueId } from '../../lib/lifecycle/unique-id.js'
 
 interface Seen { id: string | undefined, other: string | undefined }
 

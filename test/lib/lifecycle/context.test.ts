@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { IncomingMessage } from 'node:http'
 import { ContextFactory, DEFAULT_POLICY, createContext, domainOf } from '../../../lib/lifecycle/context.js'
-import { isUniqueId, decodeUniqueId } from '../../../lib/forensic/unique-id.js'
+import { isUniqueId, decodeUniqueId } from '../../../lib/lifecycle/unique-id.js'
 
 function req (headers: Record<string, string>): IncomingMessage {
   return { headers, url: '/', method: 'GET' } as unknown as IncomingMessage

@@ -2,7 +2,7 @@ import t from 'tap'
 import { spawn } from 'node:child_process'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { transpileEntry } from '../../bin/fixtures/transpile.js'
-import { UniqueIdGenerator, uniqueId, isUniqueId, decodeUniqueId, UNIQUE_ID_LENGTH } from '../../../lib/forensic/unique-id.js'
+import { UniqueIdGenerator, uniqueId, isUniqueId, decodeUniqueId, UNIQUE_ID_LENGTH } from '../../../lib/lifecycle/unique-id.js'
 
 t.test('ids are 27 base64url characters laid out like mod_unique_id', async t => {
   const now = 1763764800123
@@ -33,7 +33,7 @@ t.test('the counter carries into the sequence instead of wrapping', async t => {
 t.test('two processes started in the same second do not collide', async t => {
   // Run the real generator in two child processes pinned to the same clock second.
   // Plain node on the transpiled module: a TypeScript loader would cost seconds per process.
-  const mod = transpileEntry(fileURLToPath(new URL('../../../lib/forensic/unique-id.ts', import.meta.url)))
+  const mod = transpileEntry(fileURLToPath(new URL('../../../lib/lifecycle/unique-id.ts', import.meta.url)))
   t.teardown(mod.cleanup)
   const child = (): Promise<string[]> => new Promise((resolve, reject) => {
     const p = spawn(process.execPath, ['--input-type=module', '-e', `

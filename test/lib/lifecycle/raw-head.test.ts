@@ -1,5 +1,5 @@
 import t from 'tap'
-import { readRawHead, looksLikeRequestLine } from '../../../lib/forensic/raw-head.js'
+import { readRawHead, looksLikeRequestLine } from '../../../lib/lifecycle/raw-head.js'
 
 t.test('a raw head reads like httpd reads it', async t => {
   const h = readRawHead('GET /\xc3\xa9 HTTP/1.1\r\nHost: a\r\nX:   a b  \r\nY:\r\nFold: a\r\n\tb\r\n  c\r\n\r\nbody')
