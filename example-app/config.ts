@@ -13,6 +13,7 @@ import type { DomainEdgeConfig, EdgeConfig } from './config-edge.js'
 import { redactRedisUrl, redisUrlProblem } from '../lib/rate-limit/redis-url.js'
 import { DEFAULT_CLIENT_TIMEOUTS } from './timeouts.js'
 import type { ClientTimeouts } from './timeouts.js'
+import type { RouteToggle } from '../lib/lifecycle/switches.js'
 import { ConfigError, Reader, isObj } from './config-reader.js'
 import type { Mode, Obj } from './config-reader.js'
 
@@ -37,14 +38,8 @@ export interface DomainConfig {
   ruleFiles: string[] | undefined
 }
 
-export interface RouteConfig {
-  prefix: string
-  forensic?: boolean
-  rules?: boolean
-  access?: boolean
-  attack?: boolean
-  heartbeat?: boolean
-}
+/** One row of `routes`: the umbrella plugin's route toggle, as the gateway hands it over. */
+export type RouteConfig = RouteToggle
 
 export interface GatewayConfig {
   host: string

@@ -31,6 +31,15 @@ export class DomainCounters {
   rlErr = 0
 }
 
+/** DomainCounters' fields: every one a number. */
+const COUNTER_FIELDS = Object.keys(new DomainCounters()) as ReadonlyArray<keyof DomainCounters>
+
+/** Adds `c`'s counts into `into` (the graphite lines merge domains, the totals sum intervals). */
+export function addCounters (into: DomainCounters, c: DomainCounters): DomainCounters {
+  for (const k of COUNTER_FIELDS) into[k] += c[k]
+  return into
+}
+
 /** The counters as they appear on the wire, in wire order. */
 export interface CounterValues {
   ub: number

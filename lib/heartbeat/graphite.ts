@@ -1,4 +1,4 @@
-import { COUNTER_NAMES, DomainCounters, counterValues } from './counters.js'
+import { COUNTER_NAMES, DomainCounters, addCounters, counterValues } from './counters.js'
 import type { IntervalCounts } from './counters.js'
 import type { HeartbeatIdentity, TransportSummary } from './report.js'
 
@@ -84,7 +84,7 @@ export function graphiteLines (input: GraphiteInput): string[] {
     const node = graphiteNode(domain)
     const into = merged.get(node)
     if (into === undefined) merged.set(node, Object.assign(new DomainCounters(), c))
-    else addInto(into, c)
+    else addCounters(into, c)
   }
   const lines: string[] = []
   for (const node of [...merged.keys()].sort()) {
@@ -100,20 +100,4 @@ export function graphiteLines (input: GraphiteInput): string[] {
       `${base}.reconnects ${s.reconnects} ${t}`, `${base}.queued ${s.queued} ${t}`)
   }
   return lines
-}
-
-function addInto (into: DomainCounters, c: DomainCounters): void {
-  into.ub += c.ub
-  into.db += c.db
-  into.ac += c.ac
-  into.x4 += c.x4
-  into.x5 += c.x5
-  into.u4 += c.u4
-  into.u5 += c.u5
-  into.at += c.at
-  into.ao += c.ao
-  into.b += c.b
-  into.cc += c.cc
-  into.acu += c.acu
-  into.rlErr += c.rlErr
 }

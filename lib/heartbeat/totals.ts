@@ -1,4 +1,4 @@
-import { DomainCounters, counterValues } from './counters.js'
+import { DomainCounters, addCounters, counterValues } from './counters.js'
 import type { CounterValues, IntervalCounts } from './counters.js'
 import { OTHER_DOMAIN } from './domain-key.js'
 
@@ -14,7 +14,7 @@ export class CounterTotals {
   constructor (readonly maxDomains: number) {}
 
   add (counts: IntervalCounts): void {
-    for (const [domain, c] of counts.domains) addInto(this.slot(domain), c)
+    for (const [domain, c] of counts.domains) addCounters(this.slot(domain), c)
   }
 
   private slot (domain: string): DomainCounters {
@@ -32,11 +32,11 @@ export class CounterTotals {
   /** The totals, plus the live interval's counts when given (a copy; nothing changes). */
   values (live?: IntervalCounts): Map<string, CounterValues> {
     const sum = new Map<string, DomainCounters>()
-    for (const [d, t] of this.domains) sum.set(d, addInto(new DomainCounters(), t))
+    for (const [d, t] of this.domains) sum.set(d, addCounters(new DomainCounters(), t))
     if (live !== undefined) {
       for (const [d, c] of live.domains) {
         const key = sum.has(d) || sum.size < this.maxDomains ? d : OTHER_DOMAIN
-        addInto(sum.get(key) ?? setNew(sum, key), c)
+        addCounters(sum.get(key) ?? setNew(sum, key), c)
       }
     }
     const out = new Map<string, CounterValues>()
@@ -49,11 +49,4 @@ function setNew (m: Map<string, DomainCounters>, key: string): DomainCounters {
   const c = new DomainCounters()
   m.set(key, c)
   return c
-}
-
-function addInto (t: DomainCounters, c: DomainCounters): DomainCounters {
-  const into = t as unknown as Record<string, number>
-  const from = c as unknown as Record<string, number>
-  for (const k of Object.keys(from)) into[k] = (into[k] ?? 0) + from[k]
-  return t
 }
