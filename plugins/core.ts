@@ -17,8 +17,11 @@ export type WafParticipant = Participant<FastifyRequest, FastifyReply>
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The waf context, created by the first waf plugin whose `onRequest` runs. */
-    waf: WafContext
+    /**
+     * The waf context, created by the first waf plugin whose `onRequest` runs; `null` on routes
+     * no waf plugin covers (a route with `config: { waf: false }`, a scope without the plugins).
+     */
+    waf: WafContext | null
   }
   interface FastifyInstance {
     /** Streams, filters and writers of every waf log (see lib/log), typed per stream. */
@@ -126,7 +129,7 @@ export function installCore (app: FastifyInstance, transport: Transport): WafCor
   const core = new WafCore(app, transport)
   app.decorate(kCore, core)
   app.decorate('wafLog', core.log)
-  if (!app.hasRequestDecorator('waf')) app.decorateRequest('waf', null as unknown as WafContext)
+  if (!app.hasRequestDecorator('waf')) app.decorateRequest('waf', null)
   app.decorateRequest(kJoined, 0)
   app.decorateRequest(kRoute, null)
   return core

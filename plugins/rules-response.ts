@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
+import { joinedContext } from '../lib/lifecycle/joined-context.js'
 import type { ResponseInspection } from '../lib/rules/response-inspect.js'
 import { DEFAULT_DENY } from '../lib/rules/deny-answer.js'
 import type { DenyAnswer } from '../lib/rules/deny-answer.js'
@@ -40,7 +41,7 @@ export function responseHook (
       }
       for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name)
       void reply.code(out.deny).header('content-type', answer.contentType)
-      done(null, answer.body(out.deny, request.waf.id))
+      done(null, answer.body(out.deny, joinedContext(request).id))
     })
   }
 }

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { WafContext } from '../lib/lifecycle/context.js'
+import { joinedContext } from '../lib/lifecycle/joined-context.js'
 import { DEPART_ORDER, type ClientErrorInfo } from '../lib/lifecycle/participant.js'
 import { rulesRun } from '../lib/lifecycle/policy.js'
 import { PluginSwitch, participantSwitch, validateRouteToggles, type PrefixOptions, type RouteToggle } from '../lib/lifecycle/switches.js'
@@ -108,7 +109,7 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
   app.addHook('preParsing', function wafRulesDeny (request, reply, payload, done) {
     const check = checkOf(request)
     // A deny: not calling done, so the body is never read and the handler never runs.
-    if (check !== null && check.deny !== null) deny(reply, check.deny, request.waf.id)
+    if (check !== null && check.deny !== null) deny(reply, check.deny, joinedContext(request).id)
     else done(null, check === null ? payload : check.watchBody(payload, request.method, request.headers))
   })
 
@@ -119,9 +120,10 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
       return
     }
     check.afterBody(request.method, () => {
-      const stop = check.bodyPhase(request.waf, request, true)
+      const ctx = joinedContext(request)
+      const stop = check.bodyPhase(ctx, request, true)
       if (stop === undefined) done()
-      else deny(reply, stop.status, request.waf.id)
+      else deny(reply, stop.status, ctx.id)
     })
   })
 
@@ -140,7 +142,7 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
   // No rule in phases 3–5: no response hook at all, so a response costs nothing.
   if (engines.responsePhases) {
     app.addHook('onSend', responseHook((request: FastifyRequest) => checkOf(request)?.response ?? null,
-      (request, response, started) => { settleCheck(checkOf(request)?.engine ?? engines.engine, request.waf, response.tx, started, response) }, answer))
+      (request, response, started) => { settleCheck(checkOf(request)?.engine ?? engines.engine, joinedContext(request), response.tx, started, response) }, answer))
   }
 
   app.decorate('wafRules', engines.api())

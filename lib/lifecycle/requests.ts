@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import { ContextFactory } from './context.js'
 import type { WafContext } from './context.js'
+import { joinedContext } from './joined-context.js'
 import { JoinedSet } from './joined-set.js'
 import { departureOrder } from './participant.js'
 import type { ClientErrorInfo, Participant } from './participant.js'
@@ -21,7 +22,7 @@ import type { RouteWafConfig } from './switches.js'
 /** What the lifecycle reads of a framework's request. */
 export interface LifecycleRequest {
   /** The request's context, null until the first participant joins (a request decorator). */
-  waf: WafContext
+  waf: WafContext | null
   readonly raw: IncomingMessage
   /** The client's address as the app sees it (a proxy trusted or not). */
   readonly ip: string | undefined
@@ -191,7 +192,7 @@ export class RequestLifecycle<Req extends LifecycleRequest, Rep extends Lifecycl
       const state = existingSocketState(socket)
       if (state !== undefined && state.inFlight === raw) state.inFlight = null
     }
-    const ctx = request.waf
+    const ctx = joinedContext(request)
     settleSizes(ctx, raw, reply.raw)
     const order = this.departures
     const participants = this.participants

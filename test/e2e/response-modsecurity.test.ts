@@ -82,7 +82,7 @@ if (missing !== undefined) {
     await app.register(wafAttackLog)
     const records = new Map<string, AttackRecord>()
     app.wafLog.onWrite('attack', rec => { if (!('transaction' in rec)) records.set(rec.id, rec) })
-    app.addHook('onSend', async (request, reply) => { void reply.header('x-waf-id', request.waf.id) })
+    app.addHook('onSend', async (request, reply) => { if (request.waf !== null) void reply.header('x-waf-id', request.waf.id) })
     app.post('/reflect', async (request, reply) => {
       const r = reflect(JSON.stringify(request.body))
       if (r === undefined) return reply.code(400).send('bad')

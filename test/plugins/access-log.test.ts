@@ -95,10 +95,12 @@ t.test('upstream, latencies and the waf fields', async t => {
     void app.register(replyFrom, { base: `http://127.0.0.1:${upPort}` })
     app.get('/up/:code', (request, reply) => { void reply.from(request.url, hooks) })
     app.get('/flagged', async request => {
-      request.waf.attacks.push({ ruleId: '100101', msg: 'm', detectType: 'sqli', severity: 'critical', tags: [], location: 'ARGS:q', payload: 'x', action: 'log' })
-      request.waf.action = 'log'
-      request.waf.bot = true
-      request.waf.wafMs = 0.125
+      const ctx = request.waf
+      if (ctx === null) throw new Error('the access log plugin did not join /flagged')
+      ctx.attacks.push({ ruleId: '100101', msg: 'm', detectType: 'sqli', severity: 'critical', tags: [], location: 'ARGS:q', payload: 'x', action: 'log' })
+      ctx.action = 'log'
+      ctx.bot = true
+      ctx.wafMs = 0.125
       return 'flagged'
     })
   })

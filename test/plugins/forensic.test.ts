@@ -84,7 +84,7 @@ t.test('"+" when the request arrives, "-" when it ends; request.waf.id is the id
   let seenId = ''
   const { port, collector } = await setup(t, {}, app => {
     app.get('/p', async request => {
-      seenId = request.waf.id
+      seenId = request.waf?.id ?? 'no waf context'
       return 'p'
     })
   })
@@ -118,7 +118,7 @@ t.test('the "+" line is on the wire before the handler runs (immediate)', async 
   let seenBeforeReply = false
   const { port, collector } = await setup(t, {}, app => {
     app.get('/slow', async request => {
-      seenBeforeReply = await waitUntil(() => collector.lines().some(l => l === `+${request.waf.id}|GET /slow HTTP/1.1|Host:h`), 3000)
+      seenBeforeReply = await waitUntil(() => collector.lines().some(l => request.waf !== null && l === `+${request.waf.id}|GET /slow HTTP/1.1|Host:h`), 3000)
       return 'done'
     })
   })
@@ -132,7 +132,7 @@ t.test("immediate: 'turn' writes the \"+\" lines of a turn together, before the 
   // only the plugin's requests for a write are counted.
   const { app, port, collector } = await setup(t, { immediate: 'turn' }, app => {
     app.get('/slow', async request => {
-      seenBeforeReply = await waitUntil(() => collector.lines().some(l => l === `+${request.waf.id}|GET /slow HTTP/1.1|Host:h`), 3000)
+      seenBeforeReply = await waitUntil(() => collector.lines().some(l => request.waf !== null && l === `+${request.waf.id}|GET /slow HTTP/1.1|Host:h`), 3000)
       return 'done'
     })
   }, {}, 600_000)
@@ -157,7 +157,7 @@ t.test('immediate: false leaves "+" lines to the channel batching', async t => {
   await app.register(wafForensic, { immediate: false })
   let seen = true
   app.get('/', async request => {
-    seen = await waitUntil(() => collector.lines().some(l => l.startsWith(`+${request.waf.id}`)), 300)
+    seen = await waitUntil(() => collector.lines().some(l => request.waf !== null && l.startsWith(`+${request.waf.id}`)), 300)
     return 'ok'
   })
   await app.listen({ port: 0, host: '127.0.0.1' })

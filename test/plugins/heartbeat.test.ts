@@ -38,6 +38,7 @@ async function build (t: Test, collector: Collector, upstream: string, heartbeat
   await app.register(rateLimit, { global: false, ...wafRateLimitHooks() })
   // Stand-ins for the rules plugin: flag attacks and bots from the request.
   app.addHook('onRequest', async request => {
+    if (request.waf === null) throw new Error('the heartbeat plugin did not join ' + request.url)
     if (request.url.includes('attack')) {
       request.waf.attacks.push({ ruleId: '100101', msg: 'test', detectType: 'sqli', severity: 'critical', tags: [], location: 'REQUEST_URI', payload: request.url, action: 'log' })
     }

@@ -21,7 +21,7 @@ if (!payloadsPresent()) {
   const verdicts = new Map<string, boolean>()
   app.addHook('onResponse', async request => {
     const id = request.headers['x-case']
-    if (typeof id === 'string') verdicts.set(id, request.waf.attacks.length > 0)
+    if (typeof id === 'string' && request.waf !== null) verdicts.set(id, request.waf.attacks.length > 0)
   })
   app.get('/search', async () => 'ok')
   app.post('/search', async () => 'ok')

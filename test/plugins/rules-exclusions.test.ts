@@ -30,7 +30,7 @@ async function idsFor (t: Test, opts: WafRulesOptions, urls: string[], files: Re
   await app.register(wafSocket, { channels: {} })
   await app.register(wafRules, { ...opts, mode: 'detect', ...(rules.length > 0 ? { rules } : {}) })
   const seen: string[][] = []
-  app.addHook('onResponse', async request => { seen.push(request.waf.attacks.map(a => a.ruleId)) })
+  app.addHook('onResponse', async request => { seen.push(request.waf?.attacks.map(a => a.ruleId) ?? ['no waf context']) })
   app.get('/*', async () => 'ok')
   t.teardown(() => app.close())
   for (const url of urls) await app.inject({ url, headers: { host: 'shop.example', ...UA } })

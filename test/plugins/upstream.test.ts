@@ -151,7 +151,7 @@ t.test('@fastify/rate-limit marks CC through wafRateLimitHooks', async t => {
   const keys: string[] = []
   await app.register(rateLimit, { max: 2, timeWindow: 60_000, ...wafRateLimitHooks({ onExceeded: (_req, key) => keys.push(key) }) })
   const flags: boolean[] = []
-  app.addHook('onResponse', async request => { flags.push(request.waf.cc) })
+  app.addHook('onResponse', async request => { if (request.waf !== null) flags.push(request.waf.cc) })
   app.get('/', async () => 'ok')
   await app.listen({ host: '127.0.0.1', port: 0 })
   t.teardown(() => app.close())

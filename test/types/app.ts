@@ -28,7 +28,8 @@ export async function main (): Promise<void> {
   const app = Fastify({ ...wafServerOptions() })
   await app.register(waf, options)
   app.get('/', { config: { waf: { rules: false } } }, async request => {
-    const ctx: WafContext = request.waf
+    const ctx: WafContext | null = request.waf
+    if (ctx === null) return { id: null }
     const first: AttackEntry | undefined = ctx.attacks[0]
     return { id: ctx.id, domain: ctx.domain, rule: first?.ruleId ?? null, mode: ctx.policy.mode }
   })

@@ -23,11 +23,15 @@ describe('decorators and the request context', () => {
     expect(app.wafTransport.channel('access').log('x')).type.toBe<boolean>()
     expect(app.wafLog.write('access', {})).type.toBe<boolean>()
   })
-  test('request.waf is a WafContext without casts', () => {
+  test('request.waf is a WafContext or null (routes no waf plugin covers), narrowed without casts', () => {
     app.get('/', async request => {
-      expect(request.waf).type.toBe<WafContext>()
-      expect(request.waf.policy.mode).type.toBe<WafMode>()
-      expect(request.waf.action).type.toBe<'pass' | 'log' | 'deny'>()
+      expect(request.waf).type.toBe<WafContext | null>()
+      expect(request.waf.id).type.toRaiseError('possibly \'null\'')
+      if (request.waf !== null) {
+        expect(request.waf.policy.mode).type.toBe<WafMode>()
+        expect(request.waf.action).type.toBe<'pass' | 'log' | 'deny'>()
+      }
+      expect(request.waf?.id).type.toBe<string | undefined>()
       return 'ok'
     })
   })
