@@ -120,10 +120,9 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
       return
     }
     check.afterBody(request.method, () => {
-      const ctx = joinedContext(request)
-      const stop = check.bodyPhase(ctx, request, true)
+      const stop = check.bodyPhase(joinedContext(request), request, true)
       if (stop === undefined) done()
-      else deny(reply, stop.status, ctx.id)
+      else deny(reply, stop.status, joinedContext(request).id)
     })
   })
 
