@@ -17,10 +17,7 @@ export type WafParticipant = Participant<FastifyRequest, FastifyReply>
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /**
-     * The waf context, created by the first waf plugin whose `onRequest` runs; `null` on routes
-     * no waf plugin covers (a route with `config: { waf: false }`, a scope without the plugins).
-     */
+    /** The waf context, made by the first waf plugin whose `onRequest` runs; null where none runs. */
     waf: WafContext | null
   }
   interface FastifyInstance {
