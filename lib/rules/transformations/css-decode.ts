@@ -5,7 +5,8 @@ import { hexVal, isSpace, lowByteOfWide } from '../bytes.js'
  * `cssDecode`: CSS 2 escapes. `\` with 1–6 hex digits gives one byte (the low byte of the
  * value, full-width ASCII folded, as in ModSecurity) and eats one following whitespace;
  * `\` + newline is removed; `\` + any other character gives that character; a trailing `\`
- * is removed.
+ * is removed. Its own loop, not backslash-escapes.ts's: that one keeps a trailing `\`, which
+ * CSS removes.
  */
 export const cssDecode: TransformFn = s => {
   let i = s.indexOf('\\')
