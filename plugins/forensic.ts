@@ -5,45 +5,22 @@ import type { WafContext } from '../lib/lifecycle/context.js'
 import { DEPART_ORDER } from '../lib/lifecycle/participant.js'
 import type { ClientErrorInfo } from '../lib/lifecycle/participant.js'
 import { formatMinusLine, formatPlusLine, formatRequestPlusLine } from '../lib/forensic/line.js'
-import { HeaderNameSet } from '../lib/forensic/headers.js'
 import { requestRawHeaders } from '../lib/http2.js'
-import { FLUSH_BATCH, FLUSH_NOW, FLUSH_TURN, ForensicLog } from '../lib/forensic/log.js'
-import type { Flush, ForensicStats } from '../lib/forensic/log.js'
-import { checkBoolean, checkChannel, checkHeaderNames, checkOneOf, checkOptionNames, isHeaderName } from '../lib/options.js'
-import type { ChannelNames } from '../lib/options.js'
+import { FLUSH_BATCH, ForensicLog } from '../lib/forensic/log.js'
+import type { ForensicStats } from '../lib/forensic/log.js'
+import { resolveForensicOptions } from '../lib/forensic/options.js'
+import type { ForensicOptions } from '../lib/forensic/options.js'
 import { PluginSwitch, participantSwitch, validateRouteToggles } from '../lib/lifecycle/switches.js'
 import type { PrefixOptions, RouteToggle } from '../lib/lifecycle/switches.js'
 import { DEFAULT_REDACT_REQUEST_HEADERS } from '../lib/redaction.js'
 import { coreOf } from './core.js'
 import type { WafCore, WafParticipant } from './core.js'
 
-/** What happens when a forensic line cannot be written. */
 export type { ForensicStats } from '../lib/forensic/log.js'
 export type { ForensicRecord } from '../lib/records/forensic-record.js'
+export type { ForensicWriteFailure } from '../lib/forensic/options.js'
 
-export type ForensicWriteFailure = 'drop' | 'reject' | 'exit'
-
-export interface WafForensicOptions extends PrefixOptions {
-  /** The channel of the `default` filter of the `forensic` stream (`'forensic'`). */
-  channel?: string
-  /** Header names whose values are logged as `REDACTED` (`authorization`, `proxy-authorization`, `cookie`); `[]` logs every header as received. */
-  redact?: string[]
-  /** `'drop'` counts and carries on (default); `'reject'` answers 503 without running the handler; `'exit'` ends the process, as httpd does. */
-  onWriteFailure?: ForensicWriteFailure
-  /** A response header that carries the request id back, such as `'x-request-id'`. */
-  responseHeader?: string
-  /**
-   * When a "+" line is written. `true` (the default): its write starts at once, before the
-   * handler runs, as httpd writes it, so that a request which hangs or kills the process leaves
-   * its line behind. `'turn'`: the "+" lines of one event-loop turn go out together in one write
-   * when the turn ends: much cheaper under load, and still before anything the request waits for
-   * (I/O, timers) completes; only a request that kills or blocks the process synchronously in the
-   * turn it arrived in loses its line (and those of the same turn). `false`: "+" lines wait for
-   * the channel's `flushLimit` / `flushInterval`; a crash loses what was queued.
-   */
-  immediate?: boolean | 'turn'
-  /** Also log requests that the HTTP parser refused, from the bytes received (true; httpd logs none of them). Needs `wafServerOptions()`. */
-  clientErrors?: boolean
+export interface WafForensicOptions extends ForensicOptions, PrefixOptions {
   /** Set by the umbrella `waf` plugin. */
   routes?: RouteToggle[]
 }
@@ -63,24 +40,6 @@ declare module 'fastify' {
 
 export const DEFAULT_REDACT: readonly string[] = DEFAULT_REDACT_REQUEST_HEADERS
 
-const KNOWN = new Set(['channel', 'redact', 'onWriteFailure', 'responseHeader', 'immediate', 'clientErrors', 'include', 'exclude', 'routes'])
-const FAILURE_MODES: readonly ForensicWriteFailure[] = ['drop', 'reject', 'exit']
-
-function validate (opts: WafForensicOptions, channels: ChannelNames): string {
-  checkOptionNames('waf-forensic', opts, KNOWN)
-  const channel = checkChannel('waf-forensic', opts.channel, 'forensic', channels)
-  checkHeaderNames('waf-forensic', 'redact', opts.redact, ', such as ["authorization", "cookie"]')
-  checkOneOf('waf-forensic', 'onWriteFailure', opts.onWriteFailure, FAILURE_MODES)
-  if (opts.responseHeader !== undefined && !isHeaderName(opts.responseHeader)) {
-    throw new TypeError('waf-forensic: option "responseHeader" must be a header name, such as "x-request-id"')
-  }
-  if (opts.immediate !== undefined && typeof opts.immediate !== 'boolean' && opts.immediate !== 'turn') {
-    throw new TypeError(`waf-forensic: option "immediate" must be true, 'turn' or false, got ${JSON.stringify(opts.immediate)}`)
-  }
-  checkBoolean('waf-forensic', 'clientErrors', opts.clientErrors, 'a boolean')
-  return channel
-}
-
 /** The app's forensic log, shared by every registration. */
 const logs = new WeakMap<WafCore, ForensicLog>()
 
@@ -92,12 +51,7 @@ const REJECT_BODY = '{"error":"Service Unavailable","message":"the forensic log 
  */
 export const wafForensic = fp<WafForensicOptions>(async function wafForensic (app: FastifyInstance, opts: WafForensicOptions) {
   const core = coreOf(app)
-  const channel = validate(opts, core.transport)
-  const redact = new HeaderNameSet(opts.redact ?? DEFAULT_REDACT)
-  const onFailure: ForensicWriteFailure = opts.onWriteFailure ?? 'drop'
-  const responseHeader = opts.responseHeader
-  const immediate: Flush = opts.immediate === false ? FLUSH_BATCH : opts.immediate === 'turn' ? FLUSH_TURN : FLUSH_NOW
-  const clientErrors = opts.clientErrors ?? true
+  const { channel, redact, onFailure, responseHeader, immediate, clientErrors } = resolveForensicOptions(opts, core.transport)
   const routes = validateRouteToggles('waf-forensic', opts.routes)
   const sw = new PluginSwitch('forensic', 'waf-forensic', opts, routes)
 

@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyReply } from 'fastify'
 import fp from 'fastify-plugin'
 import { Heartbeat } from '../lib/heartbeat/heartbeat.js'
 import type { HeartbeatReportResult, HeartbeatSnapshot } from '../lib/heartbeat/heartbeat.js'
-import { clusterWorkerId, firstExternalIPv4, packageVersion } from '../lib/heartbeat/identity.js'
-import { HEARTBEAT_DEFAULTS, MIN_PACKET_BYTES, resolveHeartbeatOptions } from '../lib/heartbeat/options.js'
+import { resolveIdentity } from '../lib/heartbeat/identity.js'
+import { resolveHeartbeatOptions } from '../lib/heartbeat/options.js'
+import { packetLimit } from '../lib/heartbeat/packet-limit.js'
 import type { HeartbeatOptions } from '../lib/heartbeat/options.js'
 import { DEPART_ORDER } from '../lib/lifecycle/participant.js'
 import { PluginSwitch, participantSwitch } from '../lib/lifecycle/switches.js'
@@ -72,26 +73,11 @@ export const wafHeartbeat = fp<WafHeartbeatOptions>(async function wafHeartbeat 
   const core = coreOf(app)
   const o = resolveHeartbeatOptions(OWNER, opts)
   checkChannel(OWNER, o.channel, o.channel, core.transport)
-  const lineLimit = core.transport.channel(o.channel).maxLineBytes
-  const channelLimit = lineLimit !== undefined && Number.isFinite(lineLimit) ? lineLimit : undefined
-  const maxPacketBytes = o.maxPacketBytes ?? channelLimit ?? HEARTBEAT_DEFAULTS.maxPacketBytes
-  if (o.format === 'json' && channelLimit !== undefined) {
-    if (maxPacketBytes > channelLimit) {
-      throw new TypeError(`${OWNER}: option "maxPacketBytes" (${maxPacketBytes}) is larger than channel ${JSON.stringify(o.channel)} can send as one datagram (${channelLimit} bytes); parts that size would be dropped`)
-    }
-    if (maxPacketBytes < MIN_PACKET_BYTES) {
-      throw new TypeError(`${OWNER}: option "maxPacketBytes" defaults to channel ${JSON.stringify(o.channel)}'s line limit of ${channelLimit} bytes, below the ${MIN_PACKET_BYTES} a report part needs; raise the channel's maxDatagram`)
-    }
-  }
+  const maxPacketBytes = packetLimit(OWNER, o.channel, o.format, o.maxPacketBytes, core.transport.channel(o.channel).maxLineBytes)
   checkBoolean(OWNER, 'metrics', opts.metrics)
   const requestMetrics = opts.metrics === true ? new RequestMetrics() : undefined
   const sw = new PluginSwitch('heartbeat', OWNER, opts, opts.routes)
-  const identity = {
-    e: o.edition ?? await packageVersion(),
-    ip: o.ip ?? firstExternalIPv4() ?? '127.0.0.1',
-    node: o.node,
-    wid: o.workerId ?? clusterWorkerId()
-  }
+  const identity = await resolveIdentity(o)
   const log = core.log
   const transport = core.transport
   const reportChannel = transport.channel(o.channel)

@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { ResolvedHeartbeatOptions } from './options.js'
+import type { HeartbeatIdentity } from './report.js'
 
 /**
  * Who a heartbeat comes from: the package version (`e`), the worker's address (`ip`) and its
@@ -52,4 +54,14 @@ export function firstExternalIPv4 (interfaces: Interfaces = os.networkInterfaces
 /** The `node:cluster` worker id, 0 in the primary or outside a cluster. */
 export function clusterWorkerId (): number {
   return cluster.worker?.id ?? 0
+}
+
+/** The identity of this worker's reports: what the options set, the rest read from the package, the network and the cluster. */
+export async function resolveIdentity (o: Pick<ResolvedHeartbeatOptions, 'edition' | 'ip' | 'node' | 'workerId'>): Promise<HeartbeatIdentity> {
+  return {
+    e: o.edition ?? await packageVersion(),
+    ip: o.ip ?? firstExternalIPv4() ?? '127.0.0.1',
+    node: o.node,
+    wid: o.workerId ?? clusterWorkerId()
+  }
 }
