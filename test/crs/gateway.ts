@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig } from '../../example-app/config.js'
 import { buildGateway } from '../../example-app/gateway.js'
@@ -17,6 +18,9 @@ export async function buildCrsGateway (dir: string, rules: string[], upstream: s
     WAF_MODE: 'detect',
     WAF_LOG_DIR: join(dir, 'logs')
   }, dir)
+  // The gateway's primary makes the log folder before it starts; buildGateway, as waf-socket,
+  // refuses a file channel whose folder does not exist.
+  mkdirSync(config.logDir, { recursive: true })
   config.rules = { ...config.rules, files: rules, defaultRules: false, crs: undefined }
   const app: FastifyInstance = await buildGateway(config, { defaultUpstream: upstream, logger: false })
   const outcome = recordOutcomes(app)
