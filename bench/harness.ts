@@ -27,6 +27,23 @@ export interface ExternalServer {
   stop: () => Promise<void>
 }
 
+/**
+ * A server process as an ExternalServer: `stop` asks it to end (`ask`: a message, a signal),
+ * waits for its exit, then runs `after` (removing its files).
+ */
+export function childServer (child: ChildProcess, port: number, ask: () => void, after?: () => void): ExternalServer {
+  return {
+    port,
+    pid: child.pid as number,
+    stop: async () => {
+      const exited = new Promise(resolve => child.once('exit', resolve))
+      ask()
+      await exited
+      after?.()
+    }
+  }
+}
+
 /** What a row must meet; every figure is printed with its verdict beside the measurement. */
 export interface Budget {
   /** At most this many server CPU µs per request over the table's baseline, at the fixed rate. */
@@ -105,15 +122,7 @@ async function start (s: Scenario): Promise<ExternalServer> {
     child.once('message', (m: { port?: number, error?: string }) => m.port !== undefined ? resolve(m.port) : reject(new Error(m.error)))
     child.once('exit', code => reject(new Error(`${s.name}: server exited with ${String(code)}`)))
   })
-  return {
-    port,
-    pid: child.pid as number,
-    stop: async () => {
-      const exited = new Promise(resolve => child.once('exit', resolve))
-      child.send('close')
-      await exited
-    }
-  }
+  return childServer(child, port, () => child.send('close'))
 }
 
 /** BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) goes to every server process. */

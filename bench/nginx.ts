@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { childServer } from './harness.js'
 import type { ExternalServer } from './harness.js'
 
 /**
@@ -93,14 +94,5 @@ http {
 `)
   const child = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'inherit'] })
   await waitForPort(port)
-  return {
-    port,
-    pid: child.pid as number,
-    stop: async () => {
-      const exited = new Promise(resolve => child.once('exit', resolve))
-      child.kill('SIGQUIT')
-      await exited
-      rmSync(dir, { recursive: true, force: true })
-    }
-  }
+  return childServer(child, port, () => child.kill('SIGQUIT'), () => rmSync(dir, { recursive: true, force: true }))
 }
