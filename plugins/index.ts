@@ -92,6 +92,14 @@ export const waf = fp<WafOptions>(async function waf (app: FastifyInstance, opts
 
 export default waf
 
+/**
+ * The transport plugin under its one name: the name of what it decorates (`app.wafTransport`) and
+ * of the umbrella's `transport` section. `wafSocket` is the same plugin under its earlier name,
+ * kept; either one registers as the Fastify plugin `waf-socket`, which the other plugins depend on.
+ */
+export const wafTransport = wafSocket
+export type WafTransportOptions = WafSocketOptions
+
 export { wafSocket, wafForensic, wafRules, wafAttackLog, wafAccessLog, wafHeartbeat }
 export type { WafSocketOptions, WafForensicOptions, WafRulesOptions, WafAttackLogOptions, WafAccessLogOptions, WafHeartbeatOptions, RouteToggle }
 export { answerRequestTimeout, wafServerOptions } from './core.js'

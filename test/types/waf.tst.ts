@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'tstyche'
 import Fastify from 'fastify'
-import waf, { wafSocket, wafForensic, wafRules, wafAccessLog, wafAttackLog, wafHeartbeat, wafServerOptions } from 'fastify-waflog'
-import type { WafOptions, WafContext, ChannelStats, WafMode } from 'fastify-waflog'
+import waf, { wafTransport, wafSocket, wafForensic, wafRules, wafAccessLog, wafAttackLog, wafHeartbeat, wafServerOptions } from 'fastify-waflog'
+import type { WafOptions, WafContext, ChannelStats, WafMode, WafSocketOptions, WafTransportOptions } from 'fastify-waflog'
 
 describe('the umbrella options', () => {
   test('accept every section, or false to leave a plugin out', () => {
@@ -44,6 +44,7 @@ describe('decorators and the request context', () => {
 describe('each plugin is registrable on its own', () => {
   const app = Fastify()
   test('with its options', () => {
+    expect(app.register).type.toBeCallableWith(wafTransport, { channels: { access: 'stdout:' } })
     expect(app.register).type.toBeCallableWith(wafSocket, { channels: { access: 'stdout:' } })
     expect(app.register).type.toBeCallableWith(wafForensic, { redact: [] })
     expect(app.register).type.toBeCallableWith(wafRules, { mode: 'block' })
@@ -51,6 +52,13 @@ describe('each plugin is registrable on its own', () => {
     expect(app.register).type.toBeCallableWith(wafAttackLog, {})
     expect(app.register).type.toBeCallableWith(wafHeartbeat, { interval: 1000 })
     expect(app.register).type.toBeCallableWith(waf, { transport: { channels: {} } })
+  })
+})
+
+describe('the transport under one name, its earlier one kept', () => {
+  test('wafTransport is wafSocket, WafTransportOptions is WafSocketOptions', () => {
+    expect(wafTransport).type.toBe(wafSocket)
+    expect<WafTransportOptions>().type.toBe<WafSocketOptions>()
   })
 })
 
