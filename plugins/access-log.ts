@@ -10,18 +10,16 @@ import type { WafContext } from '../lib/lifecycle/context.js'
 import type { FilterSpec, RecordProducer, RecordSource } from '../lib/log/types.js'
 import type { LogFramework } from '../lib/log/framework.js'
 import type { WafStreams } from '../lib/records/streams.js'
-import { ESCAPES } from '../lib/text/escape.js'
 import type { Escape } from '../lib/text/escape.js'
 import type { FormatDefinition } from '../lib/access/formats.js'
 import { accessProducer } from '../lib/records/access-record.js'
 import type { AccessRecord } from '../lib/records/access-record.js'
 import { requestSource, refusedSource } from '../lib/access/source.js'
 import { noteArrival, noteDeparture } from '../lib/access/connection.js'
+import { checkAccessLogOptions } from '../lib/access/options.js'
 import { TSV_COLUMNS, TSV_TYPES } from '../lib/records/access-tsv.js'
 import { DEFAULT_REDACT_REQUEST_HEADERS } from '../lib/redaction.js'
 import { resolveNodeName } from '../lib/node-name.js'
-import { checkChannel, checkFunction, checkHeaderNames } from '../lib/options.js'
-import type { ChannelNames } from '../lib/options.js'
 import { coreOf } from './core.js'
 import type { WafParticipant } from './core.js'
 
@@ -63,25 +61,6 @@ const OWNER = 'waf-access-log'
 /** The default filter each registration wants, to detect two registrations that disagree. */
 const defaultFilters = new WeakMap<LogFramework<WafStreams>, string>()
 
-function validate (opts: WafAccessLogOptions, channels: ChannelNames): void {
-  checkChannel(OWNER, opts.channel, 'access', channels)
-  if (opts.format !== undefined && (typeof opts.format !== 'string' || opts.format.length === 0)) {
-    throw new TypeError(`${OWNER}: option "format" must be "json", "combined", "tsv", a name from "formats" or an nginx log_format string`)
-  }
-  if (opts.escape !== undefined && !ESCAPES.includes(opts.escape)) {
-    throw new TypeError(`${OWNER}: option "escape" is ${JSON.stringify(opts.escape)}; expected one of ${ESCAPES.join(', ')}`)
-  }
-  if (opts.escape !== undefined && (opts.format === undefined || opts.format === 'json' || opts.format === 'tsv')) {
-    throw new TypeError(`${OWNER}: option "escape" applies to nginx formats only, not to format "${opts.format ?? 'json'}"`)
-  }
-  if (opts.formats !== undefined && (opts.formats === null || typeof opts.formats !== 'object' || Array.isArray(opts.formats))) {
-    throw new TypeError(`${OWNER}: option "formats" must map format names to log_format strings`)
-  }
-  checkFunction(OWNER, 'condition', opts.condition)
-  checkFunction(OWNER, 'customFields', opts.customFields)
-  checkHeaderNames(OWNER, 'redactHeaders', opts.redactHeaders, '', false)
-}
-
 /** The default filter of the access stream for these options. */
 function defaultFilter (opts: WafAccessLogOptions, channel: string): FilterSpec<AccessRecord> {
   const format = opts.format ?? 'json'
@@ -99,7 +78,7 @@ function customized (rec: AccessRecord, fields: unknown): AccessRecord {
 
 export const wafAccessLog = fp<WafAccessLogOptions>(async function wafAccessLog (app: FastifyInstance, opts: WafAccessLogOptions) {
   const core = coreOf(app)
-  validate(opts, core.transport)
+  checkAccessLogOptions(OWNER, opts, core.transport)
   const channel = opts.channel ?? 'access'
   const log = core.log
   for (const [name, def] of Object.entries(opts.formats ?? {})) log.formats.define(name, def, `${OWNER}: option "formats"`)
