@@ -139,14 +139,5 @@ export function coreOf (app: FastifyInstance): WafCore {
   return core
 }
 
-/**
- * Resolves after the current turn. The server has closed when `onClose` hooks run, but the
- * 'close' events of responses whose connections went last are still queued: a hook that ends
- * logging (the final heartbeat, the transport) waits for them, so their requests are counted
- * and logged.
- */
-export async function afterPendingCloses (): Promise<void> {
-  await new Promise(resolve => setImmediate(resolve))
-}
-
+export { afterPendingCloses } from '../lib/lifecycle/pending-closes.js'
 export { answerRequestTimeout, wafServerOptions } from './server-options.js'

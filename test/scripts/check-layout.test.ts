@@ -8,14 +8,10 @@ const execFileP = promisify(execFile)
 const SCRIPT = join(ROOT, 'scripts', 'check-layout.mjs')
 
 /**
- * The checks that hold on main are asserted; the others are printed as comments until the work
- * that removes their findings has landed. On main at 00:35 UTC, 2026-12-07:
- *   cycles       none (example-app's Reader and ConfigError moved to config-reader.ts, 00:55)
- *   dir-cycles   none (source-request.ts moved to lib/, unique-id.ts and raw-head.ts to lib/lifecycle,
- *                METRIC_MAX_DOMAINS to lib/heartbeat/domain-key.ts)
- *   plugin-size  plugins/rules 386, forensic 251, heartbeat 165, access-log 162, core 151 lines
+ * Every check is asserted on the repository: no circle of imports (types included), no circle
+ * among lib/'s directories, nothing in lib/ importing plugins/, no plugin file over 150 lines.
  */
-const ASSERTED: readonly CheckName[] = ['cycles', 'dir-cycles', 'lib-plugins']
+const ASSERTED: readonly CheckName[] = ['cycles', 'dir-cycles', 'lib-plugins', 'plugin-size']
 
 interface Run { code: number, stdout: string, stderr: string }
 
