@@ -65,7 +65,7 @@ const defaultFilters = new WeakMap<LogFramework<WafStreams>, string>()
 function defaultFilter (opts: WafAccessLogOptions, channel: string): FilterSpec<AccessRecord> {
   const format = opts.format ?? 'json'
   if (format === 'json') return { name: 'default', channel, writer: 'json' }
-  if (format === 'tsv') return { name: 'default', channel, writer: 'tsv', include: [...TSV_COLUMNS], types: { ...TSV_TYPES } }
+  if (format === 'tsv') return { name: 'default', channel, writer: 'tsv' }
   return { name: 'default', channel, writer: 'nginx', format, ...(opts.escape === undefined ? {} : { escape: opts.escape }) }
 }
 
@@ -83,6 +83,8 @@ export const wafAccessLog = fp<WafAccessLogOptions>(async function wafAccessLog 
   const log = core.log
   for (const [name, def] of Object.entries(opts.formats ?? {})) log.formats.define(name, def, `${OWNER}: option "formats"`)
 
+  // Its TSV columns, for the default filter and any tsv filter added without `include`.
+  log.declareFields('access', { columns: TSV_COLUMNS, types: TSV_TYPES })
   const spec = defaultFilter(opts, channel)
   const key = JSON.stringify([spec.channel, spec.writer, spec.format, spec.escape])
   const existing = defaultFilters.get(log)

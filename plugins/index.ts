@@ -112,7 +112,7 @@ export type { WafContext, WafPolicy, WafMode, WafAction, AttackEntry, UpstreamIn
 export type { Channel, ChannelStats, Transport } from '../lib/transport/types.js'
 export type { ChannelOptions, ChannelDefaults } from '../lib/transport/types.js'
 export type { LogFramework } from '../lib/log/framework.js'
-export type { FilterSpec, LogRecord, WriterKind } from '../lib/log/types.js'
+export type { FilterSpec, LogRecord, StreamFields, TsvType, WriterKind } from '../lib/log/types.js'
 export type { WafStreams } from '../lib/records/streams.js'
 export type { AccessRecord } from '../lib/records/access-record.js'
 export type { AttackRecord, AttackRecordEntry } from '../lib/records/attack-record.js'

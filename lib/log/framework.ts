@@ -1,4 +1,4 @@
-import type { AnyRecord, FilterSpec, LogRecord, RecordProducer, RecordSource } from './types.js'
+import type { AnyRecord, FilterSpec, LogRecord, RecordProducer, RecordSource, StreamFields } from './types.js'
 import { CompiledFilter, LogStream } from './stream.js'
 import type { ChannelSource, FilterStats, WriteListener } from './stream.js'
 import { FormatRegistry } from '../access/formats.js'
@@ -72,7 +72,19 @@ export class LogFramework<M extends { [K in keyof M]: AnyRecord } = Record<never
   /** Adds a filter, replacing any filter of the same name on that stream. */
   addFilter<S extends string> (stream: S, spec: FilterSpec<RecordOf<M, S>>): void {
     const s = this.stream<RecordOf<M, S>>(stream)
-    s.addFilter(new CompiledFilter<RecordOf<M, S>>(spec, `wafLog stream "${stream}"`, this.channels, this.maxPathChannels, { stream, formats: this.formats }))
+    s.addFilter(new CompiledFilter<RecordOf<M, S>>(spec, `wafLog stream "${stream}"`, this.channels, this.maxPathChannels, { stream, formats: this.formats, fields: s.fields }))
+  }
+
+  /**
+   * Declares a stream's fields: the columns, in order, and Zeek types that a `writer: 'tsv'`
+   * filter without `include` writes (filters added from now on). A stream that declares none
+   * needs `include` for TSV: columns never come from whichever record happens to be first.
+   */
+  declareFields (stream: string, fields: StreamFields): void {
+    if (fields === null || typeof fields !== 'object' || !Array.isArray(fields.columns) || fields.columns.length === 0 || fields.columns.some(c => typeof c !== 'string' || c.length === 0)) {
+      throw new TypeError(`wafLog.declareFields: "columns" of stream ${JSON.stringify(stream)} must be a non-empty list of field paths`)
+    }
+    this.stream(stream).fields = { columns: [...fields.columns], types: { ...fields.types } }
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Channel } from '../transport/types.js'
-import type { AnyRecord, FilterSpec, LogRecord, RecordProducer, RecordSource, Writer, WriterKind } from './types.js'
+import type { AnyRecord, FilterSpec, LogRecord, RecordProducer, RecordSource, Writer, WriterKind, StreamFields } from './types.js'
 import { compileProjection } from './projection.js'
 import type { Projection } from './projection.js'
 import { createWriter } from './writers/index.js'
@@ -159,6 +159,8 @@ export class LogStream<R extends AnyRecord = LogRecord> {
   private listeners: Array<WriteListener<R>> = []
   /** Records written while the stream was enabled, and those that no filter took. */
   readonly counts = { records: 0, unaccepted: 0 }
+  /** The fields the stream declares for column writers (LogFramework.declareFields). */
+  fields: StreamFields | undefined
 
   constructor (readonly name: string, private readonly onError: (err: unknown) => void) {}
 

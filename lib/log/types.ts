@@ -46,6 +46,15 @@ export interface Writer<R extends LogRecord = LogRecord> {
 export type WriterKind = 'json' | 'tsv' | 'nginx' | 'raw'
 
 /** Zeek types for the `tsv` writer's `#types` line. `time` values are epoch ms, written as seconds. */
+/**
+ * The fields a stream declares for column writers (TSV): the column paths in order and their
+ * Zeek types. A `writer: 'tsv'` filter without `include` writes these columns.
+ */
+export interface StreamFields {
+  readonly columns: readonly string[]
+  readonly types: Readonly<Record<string, TsvType>>
+}
+
 export type TsvType = 'string' | 'count' | 'int' | 'double' | 'bool' | 'time' | 'interval' | 'addr' | 'port' | 'vector[string]' | 'set[string]'
 
 export interface FilterSpec<R extends AnyRecord = LogRecord> {

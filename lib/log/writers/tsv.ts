@@ -16,8 +16,10 @@ import type { WriterEnv } from './env.js'
  * line that would start with `#` (and pass for a header) starts with `\x23`. Text is UTF-8; bytes
  * that do not form valid UTF-8 are written `\xhh`.
  *
- * The columns are the filter's `include` list (renamed by `fieldNameMap`), in order, or else the
- * leaf fields of the first record. Types come from `types`, or are guessed from the first record.
+ * The columns are the filter's `include` list, or else the fields the stream declares
+ * (`LogFramework.declareFields`) less `exclude`, renamed by `fieldNameMap`, in order; a stream that
+ * declares none needs `include`. Types come from the filter's `types`, else the stream's, else the
+ * first value of the column.
  */
 
 const SEPARATOR = '\t'
@@ -93,19 +95,6 @@ function renderValue (v: unknown, type: TsvType): string {
   return tsvString(String(v))
 }
 
-/** The dotted leaf paths of a record, in key order; arrays and non-objects are leaves. */
-function leafPaths (rec: LogRecord, prefix: string[] = [], out: string[][] = []): string[][] {
-  for (const key of Object.keys(rec)) {
-    const v = rec[key]
-    if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) {
-      leafPaths(v as LogRecord, [...prefix, key], out)
-    } else {
-      out.push([...prefix, key])
-    }
-  }
-  return out
-}
-
 function renamed (path: string, map: Record<string, string> | undefined): string {
   return map !== undefined && Object.hasOwn(map, path) ? map[path] : path
 }
@@ -120,23 +109,29 @@ export function tsvWriter (spec: FilterSpec<LogRecord>, owner: string, env: Writ
       throw new TypeError(`${owner}: option "types.${field}" is ${JSON.stringify(type)}; expected one of ${TSV_TYPES.join(', ')}`)
     }
   }
-  let columns: string[][] | undefined = spec.include?.map(p => renamed(p, spec.fieldNameMap).split('.'))
-  let names: string[] = columns?.map(c => c.join('.')) ?? []
-  let types: TsvType[] = []
+  // The columns: the filter's `include`, else the stream's declared fields less `exclude`, each
+  // renamed by `fieldNameMap` (the projection has renamed the record's fields already).
+  const excluded = spec.exclude ?? []
+  const paths = spec.include ?? env.fields?.columns.filter(c => !excluded.some(x => c === x || c.startsWith(x + '.')))
+  if (paths === undefined) {
+    throw new TypeError(`${owner}: writer "tsv" needs option "include" (the columns): stream ${JSON.stringify(env.stream)} declares no fields`)
+  }
+  const names = paths.map(p => renamed(p, spec.fieldNameMap))
+  const columns = names.map(n => n.split('.'))
+  const streamTypes = env.fields?.types ?? {}
+  // A column's type: the filter's `types`, else the stream's; a column typed by neither takes
+  // the type of its first value (the columns themselves are fixed here, never by a record).
+  const known = paths.map((p, i) => Object.hasOwn(declared, names[i]) ? declared[names[i]] : Object.hasOwn(streamTypes, p) ? streamTypes[p] : undefined)
+  let types: TsvType[] = known.every(k => k !== undefined) ? known as TsvType[] : []
 
   function fix (rec: LogRecord): void {
-    if (columns === undefined) {
-      columns = leafPaths(rec)
-      names = columns.map(c => c.join('.'))
-    }
-    const cols = columns
-    types = names.map((n, i) => Object.hasOwn(declared, n) ? declared[n] : guessType(getPath(rec, cols[i])))
+    types = known.map((k, i) => k ?? guessType(getPath(rec, columns[i])))
   }
 
   return {
     line (rec: LogRecord): string {
-      if (types.length === 0 && (columns === undefined || columns.length > 0)) fix(rec)
-      const cols = columns as string[][]
+      if (types.length !== columns.length) fix(rec)
+      const cols = columns
       let out = ''
       for (let i = 0; i < cols.length; i++) {
         if (i > 0) out += SEPARATOR

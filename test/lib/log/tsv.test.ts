@@ -19,6 +19,7 @@ function setup (): { log: LogFramework, ch: MemoryChannels } {
 
 t.test('the Zeek header comes once per channel, before the first record; #close on close', async t => {
   const { log, ch } = setup()
+  log.declareFields('access', { columns: ['ts', 'host', 'ok'], types: { ts: 'count', host: 'string', ok: 'bool' } })
   log.addFilter('access', { name: 'tsv', channel: 'a', writer: 'tsv' })
   log.write('access', { ts: 1, host: 'x', ok: true })
   log.write('access', { ts: 2, host: 'y', ok: false })
@@ -37,7 +38,7 @@ t.test('the Zeek header comes once per channel, before the first record; #close 
   t.equal(lines.length, 11)
 })
 
-t.test('columns come from include (with fieldNameMap), else from the first record\'s leaves', async t => {
+t.test('columns come from include (with fieldNameMap), else from the stream\'s declared fields, never from a record', async t => {
   const { log, ch } = setup()
   log.addFilter('access', {
     name: 'inc',
@@ -47,16 +48,28 @@ t.test('columns come from include (with fieldNameMap), else from the first recor
     fieldNameMap: { 'request.method': 'method' },
     types: { started_at: 'time' }
   })
-  log.addFilter('access', { name: 'all', channel: 'b', writer: 'tsv' })
-  log.write('access', { started_at: 1763764800123, request: { method: 'GET', headers: { ua: 'u' } }, latency: 1.5, upstream: null, tags: ['a', 'b,c'], empty: [], neg: -3 })
+  log.declareFields('access', { columns: ['started_at', 'request.method', 'late', 'tags', 'empty', 'neg'], types: { started_at: 'time', late: 'string', tags: 'vector[string]' } })
+  log.addFilter('access', { name: 'declared', channel: 'b', writer: 'tsv', exclude: ['neg'] })
+  log.write('access', { started_at: 1763764800123, request: { method: 'GET', headers: { ua: 'u' } }, latency: 1.5, upstream: null, tags: ['a', 'b,c'], empty: [] })
+  log.write('access', { started_at: 1763764800124, request: { method: 'PUT' }, late: 'here', tags: [], empty: [], neg: -3 })
   const a = ch.lines('a')
   t.equal(a[6], '#fields\tstarted_at\tmethod\tlatency\tupstream.addr')
   t.equal(a[7], '#types\ttime\tstring\tdouble\tstring')
   t.equal(a[8], '1763764800.123000\tGET\t1.5\t-')
   const b = ch.lines('b')
-  t.equal(b[6], '#fields\tstarted_at\trequest.method\trequest.headers.ua\tlatency\tupstream\ttags\tempty\tneg')
-  t.equal(b[7], '#types\tcount\tstring\tstring\tdouble\tstring\tvector[string]\tvector[string]\tint')
-  t.equal(b[8], '1763764800123\tGET\tu\t1.5\t-\ta,b\\x2cc\t(empty)\t-3')
+  t.equal(b[6], '#fields\tstarted_at\trequest.method\tlate\ttags\tempty', 'the declared columns, in order, less exclude')
+  t.equal(b[7], '#types\ttime\tstring\tstring\tvector[string]\tvector[string]', 'declared types; the one undeclared type from its first value')
+  t.equal(b[8], '1763764800.123000\tGET\t-\ta,b\\x2cc\t(empty)', 'a field the first record lacks is unset, not dropped')
+  t.equal(b[9], '1763764800.124000\tPUT\there\t(empty)\t(empty)', 'a field first seen in a later record has its column')
+})
+
+t.test('a tsv filter on a stream that declares no fields needs include', async t => {
+  const { log } = setup()
+  log.createStream('events')
+  t.throws(() => log.addFilter('events', { name: 'tsv', channel: 'a', writer: 'tsv' }), /filter "tsv": writer "tsv" needs option "include" \(the columns\): stream "events" declares no fields/)
+  t.throws(() => log.declareFields('events', { columns: [], types: {} }), /"columns" of stream "events" must be a non-empty list/)
+  log.addFilter('events', { name: 'tsv', channel: 'a', writer: 'tsv', include: ['a'] })
+  t.pass('include is enough')
 })
 
 t.test('string cells: escapes, reserved values, the leading #', async t => {
@@ -72,7 +85,7 @@ t.test('string cells: escapes, reserved values, the leading #', async t => {
   t.equal(tsvString('\xff\xfe'), '\\xff\\xfe', 'bytes that are not UTF-8 are escaped')
   t.equal(tsvString('€'), '€')
   const { log, ch } = setup()
-  log.addFilter('access', { name: 'tsv', channel: 'a', writer: 'tsv' })
+  log.addFilter('access', { name: 'tsv', channel: 'a', writer: 'tsv', include: ['first', 'second'] })
   log.write('access', { first: '#not a header', second: '#fine' })
   log.write('access', { first: { nested: 'obj' }, second: 'x' })
   t.equal(ch.lines('a')[8], '\\x23not a header\t#fine')
@@ -101,9 +114,9 @@ t.test('booleans, numbers, objects and non-finite values', async t => {
 
 t.test('replacing a tsv filter closes the old one on its channels', async t => {
   const { log, ch } = setup()
-  log.addFilter('access', { name: 'tsv', channel: 'a', writer: 'tsv' })
+  log.addFilter('access', { name: 'tsv', channel: 'a', writer: 'tsv', include: ['a'] })
   log.write('access', { a: 1 })
-  log.addFilter('access', { name: 'tsv', channel: 'a', writer: 'tsv' })
+  log.addFilter('access', { name: 'tsv', channel: 'a', writer: 'tsv', include: ['a'] })
   log.write('access', { a: 2 })
   const lines = ch.lines('a')
   t.match(lines[9], /^#close\t/)
