@@ -4,6 +4,7 @@ import { printRatios, throughput } from './harness.js'
 import type { Scenario } from './harness.js'
 import { startCollector } from './collector.js'
 import { nginxAvailable, startNginxProxy } from './nginx.js'
+import { crsComparison } from './gateway-crs.js'
 import { redisAvailable, startRedisServer } from './redis.js'
 import { PLUGIN_KEYS } from '../lib/lifecycle/context.js'
 import type { PluginKey } from '../lib/lifecycle/context.js'
@@ -11,7 +12,8 @@ import type { PluginKey } from '../lib/lifecycle/context.js'
 /**
  * The gateway against the same upstream (the demo upstream, in its own process): with every waf
  * plugin, with none, a plain @fastify/reply-from proxy, and nginx as a reverse proxy with its
- * access log, plus nginx with ModSecurity and the CRS where Debian's packages are installed.
+ * access log; then the gateway with the CRS against nginx + ModSecurity + the same CRS, request by
+ * request of the traffic mix (gateway-crs.ts).
  */
 export const GATEWAY_PATH = '/products?id=42&sort=price'
 const PATH = GATEWAY_PATH
@@ -63,30 +65,29 @@ export default async function (): Promise<void> {
       process.stdout.write('  (redis-server is not installed: apt-get install redis-server)\n')
     }
     if (nginxAvailable(false)) {
-      scenarios.push({ name: NGINX_ROW, external: async () => await startNginxProxy(upstream.url, { modsecurity: false }) })
+      scenarios.push({ name: NGINX_ROW, external: async () => await startNginxProxy(upstream.url) })
     } else {
       process.stdout.write('  (nginx is not installed: apt-get install nginx-light)\n')
     }
-    if (nginxAvailable(true) && process.env.BENCH_QUICK !== '1') {
-      // Saturated only: at a few hundred req/s it would set the fixed rate of every row.
-      scenarios.push({ name: 'nginx + ModSecurity + CRS 3.3 (PL1)', external: async () => await startNginxProxy(upstream.url, { modsecurity: true }), saturatedOnly: true })
-    } else if (!nginxAvailable(true)) {
-      process.stdout.write('  (nginx with ModSecurity is not installed: apt-get install libnginx-mod-http-modsecurity modsecurity-crs)\n')
-    }
     for (const s of scenarios) s.path = PATH
-    // BENCH_GATEWAY_ROWS=<regex> measures the baseline and the matching rows only (e.g. 'rate limit').
+    // BENCH_GATEWAY_ROWS=<regex> measures the baseline and the matching rows only (e.g. 'rate limit'),
+    // and of the CRS comparison the requests whose row names match (e.g. 'CRS', 'browser GET').
     const rows = process.env.BENCH_GATEWAY_ROWS
-    const chosen = rows === undefined || rows === '' ? scenarios : scenarios.filter(s => s.name === BASE || new RegExp(rows).test(s.name))
+    const picked = rows === undefined || rows === '' ? undefined : new RegExp(rows)
+    const chosen = picked === undefined ? scenarios : scenarios.filter(s => s.name === BASE || picked.test(s.name))
     // A budget against a row left out has nothing to be judged by.
     for (const s of chosen) if (s.budget?.ratio?.of !== undefined && !chosen.some(c => c.name === s.budget?.ratio?.of)) delete s.budget
-    const results = await throughput(chosen)
-    printRatios(`GET ${PATH} through each proxy (median of interleaved rounds)`, results, BASE, { budgets: true })
+    if (picked === undefined || chosen.length > 1) {
+      const results = await throughput(chosen)
+      printRatios(`GET ${PATH} through each proxy (median of interleaved rounds)`, results, BASE, { budgets: true })
+    }
     if (redis !== undefined && chosen.some(s => s.args?.rateLimit === redis.url)) {
       const { calls, inScript, requests } = await redis.perRequest()
       const per = (n: number): string => (n / Math.max(1, requests)).toFixed(4)
       process.stdout.write(`  Redis store: ${requests} requests counted, ${calls} script calls sent = ${per(calls)} round trips per request ` +
         `(inside the script, no round trip: ${per(inScript)} commands per request)\n`)
     }
+    await crsComparison(upstream.url, collector.url, picked)
   } finally {
     await redis?.close()
     await collector.close()

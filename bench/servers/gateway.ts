@@ -12,9 +12,11 @@ import type { PluginKey } from '../../lib/lifecycle/context.js'
  * the cost goes. Rate limiting is off, since the load comes from one client, unless `rateLimit`
  * asks for it: `'memory'` (the plugin's local store) or a Redis URL (`rateLimit.redis`), with a
  * limit the load never reaches and a window longer than the benchmark, so that every request is
- * counted and none is refused.
+ * counted and none is refused. `ruleFiles` are the gateway's `rules.files` (the CRS row loads the
+ * SecLang file nginx's ModSecurity loads, bench/crs-conf.ts), with the default rules off;
+ * `attackChannel` sends the attack log elsewhere (a file, for the CRS self-check).
  */
-export async function build (args: { upstream: string, collector: string, waf: boolean, only?: PluginKey[], rateLimit?: string }): Promise<FastifyInstance> {
+export async function build (args: { upstream: string, collector: string, waf: boolean, only?: PluginKey[], rateLimit?: string, ruleFiles?: string[], attackChannel?: string }): Promise<FastifyInstance> {
   const limited = args.rateLimit === undefined
     ? { WAF_RATE_LIMIT_MAX: '0' }
     : { WAF_RATE_LIMIT_MAX: '1000000000', WAF_RATE_LIMIT_WINDOW: '86400000', ...(args.rateLimit === 'memory' ? {} : { WAF_RATE_LIMIT_REDIS: args.rateLimit }) }
@@ -23,9 +25,10 @@ export async function build (args: { upstream: string, collector: string, waf: b
     ...limited,
     WAF_CHANNEL_FORENSIC: args.collector,
     WAF_CHANNEL_ACCESS: args.collector,
-    WAF_CHANNEL_ATTACK: args.collector,
+    WAF_CHANNEL_ATTACK: args.attackChannel ?? args.collector,
     WAF_CHANNEL_HEART: args.collector
   })
+  if (args.ruleFiles !== undefined) config.rules = { ...config.rules, files: args.ruleFiles, defaultRules: false }
   const only = args.only
   if (only !== undefined) {
     const route: RouteConfig = { prefix: '/' }
