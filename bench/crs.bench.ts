@@ -8,6 +8,7 @@ import { median } from './harness.js'
 import { printResponseCost } from './response.js'
 import { formPost, TYPICAL_GET as GET } from './requests.js'
 import { trafficMix } from './crs-traffic.js'
+import { printCrsAllocation } from './crs-alloc.js'
 
 /**
  * The OWASP CRS on the rule engine, in process: median µs per request (both phases) for a
@@ -55,6 +56,7 @@ export default async function (): Promise<void> {
     const [, pl4, n4] = mix[1][i]
     process.stdout.write(`  ${name.padEnd(16)} PL1 ${pl1.toFixed(1).padStart(8)} µs   PL4 ${pl4.toFixed(1).padStart(8)} µs   (${(pl4 / pl1).toFixed(2)}x; logged ${n1} / ${n4})\n`)
   }
+  await printCrsAllocation(crs.paths)
   process.stdout.write('response inspection:\n')
   await printResponseCost(1)
 }
