@@ -26,7 +26,10 @@ export interface CollectionReader {
   /** MATCHED_VAR / MATCHED_VAR_NAME / MATCHED_VARS of the current rule. */
   readonly matchedVar: string
   readonly matchedVarName: string
-  readonly matchedVars: readonly VarEntry[]
+  /** How many values the current rule matched so far. */
+  readonly matchedCount: number
+  /** Those values as entries (key = the variable's name, value = the matched value). */
+  matchedEntries(): readonly VarEntry[]
 }
 
 /**
@@ -167,11 +170,11 @@ request('REQBODY_ERROR_MSG', tx => one(tx.req.body?.error ?? ''), { body: true, 
 request('REQBODY_PROCESSOR', tx => one(bodyProcessor(tx.req)), { body: true, single: true })
 
 dynamic('TX', tx => tx.txEntries(), false, (tx, key) => tx.txEntry(key))
-dynamic('MATCHED_VAR', tx => tx.matchedVars.length === 0 ? [] : one(tx.matchedVar), true)
-dynamic('MATCHED_VAR_NAME', tx => tx.matchedVars.length === 0 ? [] : one(tx.matchedVarName), true)
+dynamic('MATCHED_VAR', tx => tx.matchedCount === 0 ? [] : one(tx.matchedVar), true)
+dynamic('MATCHED_VAR_NAME', tx => tx.matchedCount === 0 ? [] : one(tx.matchedVarName), true)
 // A snapshot: a chain link that reads MATCHED_VARS adds its own matches while it iterates.
-dynamic('MATCHED_VARS', tx => tx.matchedVars.slice(), false)
-dynamic('MATCHED_VARS_NAMES', tx => tx.matchedVars.map(m => new VarEntry(m.key, m.lkey, m.key)), false)
+dynamic('MATCHED_VARS', tx => tx.matchedEntries().slice(), false)
+dynamic('MATCHED_VARS_NAMES', tx => tx.matchedEntries().map(m => new VarEntry(m.key, m.lkey, m.key)), false)
 
 /** Slots of the built-in collections, resolved once. */
 export interface BuiltinSlots {

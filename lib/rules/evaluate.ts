@@ -6,7 +6,8 @@ import type { ExecRule, ExecTarget, PhaseTable } from './exec.js'
 import type { RuleSet } from './ruleset.js'
 import { enterScanPhase, leaveScanPhase, PhaseScan } from './scan.js'
 import type { Transaction } from './transaction.js'
-import { transformed, VarEntry } from './variables.js'
+import { transformed } from './variables.js'
+import type { VarEntry } from './variables.js'
 
 /**
  * The evaluator: runs one phase of a rule set over a transaction, in rule order, with
@@ -14,12 +15,6 @@ import { transformed, VarEntry } from './variables.js'
  * common case (no rule can match) costs one prefilter scan per group and one array read per
  * rule.
  */
-
-interface FirstMatch {
-  location: string
-  value: string
-  matched: string | undefined
-}
 
 export function runPhase (tx: Transaction, set: RuleSet, phase: Phase, denyStatus: number): void {
   const table = set.phases[phase]
@@ -72,15 +67,15 @@ function evaluateHead (tx: Transaction, x: ExecRule, scan: PhaseScan, set: RuleS
   for (let k = 0; k < early.length; k++) if (!scan.canMatch(early[k])) return false
   const rule = x.rule
   tx.rule = rule
-  tx.matchedVars.length = 0
+  tx.clearMatchedVars()
   tx.scoreAcc = 0
-  const first = evaluateLink(tx, x)
-  if (first === undefined) return false
+  tx.firstSet = false
+  if (!evaluateLink(tx, x)) return false
   for (let link = x.chain; link !== undefined; link = link.chain) {
     if (link.group >= 0 && !scan.canMatch(link)) return false
-    if (evaluateLink(tx, link) === undefined) return false
+    if (!evaluateLink(tx, link)) return false
   }
-  finish(tx, x, first, set, denyStatus)
+  finish(tx, x, set, denyStatus)
   return true
 }
 
@@ -112,67 +107,79 @@ function test (tx: Transaction, x: ExecRule, value: string): boolean {
   return x.rule.negated ? !m : m
 }
 
-/** Evaluates one rule (or chain link) over its targets; the first match, or undefined. */
-function evaluateLink (tx: Transaction, x: ExecRule): FirstMatch | undefined {
+/**
+ * Evaluates one rule (or chain link) over its targets: whether a value matched. The chain's first
+ * match (its location, value and matched text) is kept in the transaction's `first*` fields.
+ */
+function evaluateLink (tx: Transaction, x: ExecRule): boolean {
   const rule = x.rule
   tx.capture = rule.actions.capture
-  let first: FirstMatch | undefined
   if (x.targets.length === 0) {
-    if (!test(tx, x, '')) return undefined
-    first = { location: '', value: '', matched: tx.matched }
-    onMatch(tx, x, '', '')
-    return first
+    if (!test(tx, x, '')) return false
+    matchedAt(tx, x, '', '', '')
+    return true
   }
+  let any = false
   const runtime = tx.removedTargets === undefined ? undefined : tx.runtimeExclusions(rule, x.collections)
-  for (const t of x.targets) {
+  const targets = x.targets
+  for (let j = 0; j < targets.length; j++) {
+    const t = targets[j]
     if (t.lookup) {
       // One variable of TX: a map read.
       let e = (t.col.lookup as NonNullable<typeof t.col.lookup>)(tx, t.spec.key as string)
       if (e !== undefined && excluded(x, runtime, t, e)) e = undefined
-      if (t.spec.count) first = countMatch(tx, x, t, e === undefined ? 0 : 1, first)
-      else if (e !== undefined) first = visit(tx, x, t, e, first)
+      if (t.spec.count) {
+        if (countMatch(tx, x, t, e === undefined ? 0 : 1)) any = true
+      } else if (e !== undefined && visit(tx, x, t, e)) any = true
       continue
     }
     const entries = tx.collection(t.col)
     if (t.spec.count) {
       let n = 0
       for (let k = 0; k < entries.length; k++) if (selects(t, entries[k]) && !excluded(x, runtime, t, entries[k])) n++
-      first = countMatch(tx, x, t, n, first)
+      if (countMatch(tx, x, t, n)) any = true
       continue
     }
     for (let k = 0; k < entries.length; k++) {
       const e = entries[k]
       if (!selects(t, e) || excluded(x, runtime, t, e)) continue
-      first = visit(tx, x, t, e, first)
+      if (visit(tx, x, t, e)) any = true
     }
   }
-  return first
+  return any
 }
 
 /** `&VAR`: the operator on the number of selected values. */
-function countMatch (tx: Transaction, x: ExecRule, t: ExecTarget, n: number, first: FirstMatch | undefined): FirstMatch | undefined {
+function countMatch (tx: Transaction, x: ExecRule, t: ExecTarget, n: number): boolean {
   const value = String(n)
-  if (!test(tx, x, value)) return first
-  const name = t.spec.key === undefined ? `&${t.col.name}` : `&${t.col.name}:${t.spec.key}`
-  first ??= { location: name, value, matched: tx.matched }
-  onMatch(tx, x, name, value)
-  return first
+  if (!test(tx, x, value)) return false
+  matchedAt(tx, x, t.location as string, value, value)
+  return true
 }
 
 /** The operator on one value (through the rule's transformations); on a match, its actions. */
-function visit (tx: Transaction, x: ExecRule, t: ExecTarget, e: VarEntry, first: FirstMatch | undefined): FirstMatch | undefined {
+function visit (tx: Transaction, x: ExecRule, t: ExecTarget, e: VarEntry): boolean {
   let v: string | undefined
   if (x.stages.length > 0) {
     v = matchStages(tx, x, e)
-    if (v === undefined) return first
+    if (v === undefined) return false
   } else {
     v = transformed(e, x.rule.transforms)
-    if (!test(tx, x, v)) return first
+    if (!test(tx, x, v)) return false
   }
-  const name = t.col.single ? t.col.name : `${t.col.name}:${e.key}`
-  first ??= { location: name, value: e.value, matched: tx.matched }
-  onMatch(tx, x, name, v)
-  return first
+  matchedAt(tx, x, t.location ?? `${t.col.name}:${e.key}`, e.value, v)
+  return true
+}
+
+/** A value matched: the chain's first match is kept, then MATCHED_* and the actions. */
+function matchedAt (tx: Transaction, x: ExecRule, name: string, original: string, value: string): void {
+  if (!tx.firstSet) {
+    tx.firstSet = true
+    tx.firstLocation = name
+    tx.firstValue = original
+    tx.firstMatched = tx.matched
+  }
+  onMatch(tx, x, name, value)
 }
 
 /** multiMatch: the operator runs on the value and after each transformation that changed it. */
@@ -190,11 +197,11 @@ function matchStages (tx: Transaction, x: ExecRule, e: VarEntry): string | undef
 
 /** Per matched value: MATCHED_* and the non-disruptive actions (setvar, hooks). */
 function onMatch (tx: Transaction, x: ExecRule, name: string, value: string): void {
-  tx.matchedVar = value
-  tx.matchedVarName = name
-  tx.matchedVars.push(new VarEntry(name, name.toLowerCase(), value))
+  tx.addMatchedVar(name, value)
   const a = x.rule.actions
-  for (const sv of a.setvars) {
+  const setvars = a.setvars
+  for (let i = 0; i < setvars.length; i++) {
+    const sv = setvars[i]
     const key = sv.key ?? tx.expand(sv.name).toLowerCase()
     if (sv.op === 'unset') {
       tx.unsetVar(key)
@@ -210,7 +217,8 @@ function onMatch (tx: Transaction, x: ExecRule, name: string, value: string): vo
     tx.setVar(key, String(sv.op === '+' ? cur + d : cur - d))
     if (sv.op === '+' && key.includes('anomaly_score')) tx.scoreAcc += d
   }
-  for (const h of a.hooks) h(x.rule, tx)
+  const hooks = a.hooks
+  for (let i = 0; i < hooks.length; i++) hooks[i](x.rule, tx)
 }
 
 function applyCtl (tx: Transaction, c: Ctl): void {
@@ -224,10 +232,10 @@ function applyCtl (tx: Transaction, c: Ctl): void {
 }
 
 /** The whole chain matched: ctl, disruptive action, bot flag, and the match record. */
-function finish (tx: Transaction, x: ExecRule, first: FirstMatch, set: RuleSet, denyStatus: number): void {
+function finish (tx: Transaction, x: ExecRule, set: RuleSet, denyStatus: number): void {
   const rule = x.rule
   const a = rule.actions
-  for (const c of a.ctls) applyCtl(tx, c)
+  for (let i = 0; i < a.ctls.length; i++) applyCtl(tx, a.ctls[i])
   let d = a.disruptive
   let status = a.status
   if (d === 'block') {
@@ -242,9 +250,9 @@ function finish (tx: Transaction, x: ExecRule, first: FirstMatch, set: RuleSet, 
   if (a.bot || rule.detectType === 'scanner') tx.bot = true
   tx.matches.push({
     rule,
-    location: first.location,
-    value: first.value,
-    matched: first.matched,
+    location: tx.firstLocation,
+    value: tx.firstValue,
+    matched: tx.firstMatched,
     msg: rule.msg === undefined ? '' : tx.expand(rule.msg),
     logdata: rule.logdata === undefined ? '' : tx.expand(rule.logdata),
     deny,

@@ -14,6 +14,11 @@ export interface ExecTarget {
   readonly col: RegisteredCollection
   /** One key of a collection that can look it up (`TX:name`): read directly, not by scanning the collection. */
   readonly lookup: boolean
+  /**
+   * The location a match reports when it does not depend on the value's key (`&ARGS`,
+   * `REQUEST_URI`, `TX:name`), made at load; undefined for `NAME:key` locations.
+   */
+  readonly location: string | undefined
 }
 
 export interface ExecExclusion {

@@ -3,9 +3,19 @@ import type { RegisteredCollection } from './collections.js'
 import { chainStages } from './chain.js'
 import { RuleLoadError } from './errors.js'
 import { isMarker } from './exec.js'
-import type { ExecItem, ExecRule, PhaseTable } from './exec.js'
-import type { CompiledRule, Phase, RuleItem } from './model.js'
+import type { ExecItem, ExecRule, ExecTarget, PhaseTable } from './exec.js'
+import type { CompiledRule, Phase, RuleItem, TargetSpec } from './model.js'
 import { PrefilterPlanner } from './prefilter-plan.js'
+
+function target (spec: TargetSpec, col: RegisteredCollection): ExecTarget {
+  const lookup = col.lookup !== undefined && spec.key !== undefined
+  let location: string | undefined
+  if (spec.count) location = spec.key === undefined ? `&${col.name}` : `&${col.name}:${spec.key}`
+  else if (col.single) location = col.name
+  // A lookup key is the entry's key (TX keys are lower-cased at load, as the entries' are).
+  else if (lookup) location = `${col.name}:${spec.key as string}`
+  return { spec, col, lookup, location }
+}
 
 /** A rule's execution form: its targets' collections resolved (unknown ones are a load error). */
 function exec (rule: CompiledRule): ExecRule {
@@ -14,10 +24,7 @@ function exec (rule: CompiledRule): ExecRule {
     if (col === undefined) throw new RuleLoadError(rule.file, rule.id === '' ? undefined : rule.id, 'targets', `unknown target "${name}"`, rule.line)
     return col
   }
-  const targets = rule.targets.map(spec => {
-    const col = resolve(spec.collection)
-    return { spec, col, lookup: col.lookup !== undefined && spec.key !== undefined }
-  })
+  const targets = rule.targets.map(spec => target(spec, resolve(spec.collection)))
   return {
     rule,
     targets,
@@ -62,7 +69,7 @@ function bodyTwin (x: ExecRule): ExecRule | undefined {
     const name = BODY_TWIN[t.col.name]
     if (name === undefined) return []
     const col = getCollection(name) as RegisteredCollection
-    return [{ spec: { ...t.spec, collection: name }, col, lookup: false }]
+    return [{ ...target({ ...t.spec, collection: name }, col), lookup: false }]
   })
   if (targets.length === 0) return undefined
   const exclusions = x.exclusions.flatMap(e => {

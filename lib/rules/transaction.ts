@@ -83,8 +83,21 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
   // MATCHED_VAR / MATCHED_VAR_NAME / MATCHED_VARS of the current rule
   matchedVar = ''
   matchedVarName = ''
-  /** The current rule's matches: key = the variable's name (`ARGS:q`), value = the matched value. */
-  readonly matchedVars: VarEntry[] = []
+  /**
+   * How many values the current rule (with its chain) matched so far. Their names (`ARGS:q`) and
+   * values live in two arrays reused from rule to rule; entries are made only for a rule that
+   * reads MATCHED_VARS (few do), not for every match.
+   */
+  matchedCount = 0
+  private readonly mvNames: string[] = []
+  private readonly mvValues: string[] = []
+  private readonly mvEntries: VarEntry[] = []
+
+  /** The current rule's first match (its record's location, value and matched text): set once per rule. */
+  firstSet = false
+  firstLocation = ''
+  firstValue = ''
+  firstMatched: string | undefined = undefined
 
   removedIds: IdRange[] | undefined = undefined
   removedTags: Regex[] | undefined = undefined
@@ -134,6 +147,29 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
   startPhase (phase: Phase): void {
     this.phase = phase
     if (this.allowed === 'phase') this.allowed = undefined
+  }
+
+  /** A new rule starts: no matched values yet. */
+  clearMatchedVars (): void {
+    this.matchedCount = 0
+    this.mvEntries.length = 0
+  }
+
+  /** One more matched value of the current rule: MATCHED_VAR, MATCHED_VAR_NAME and MATCHED_VARS. */
+  addMatchedVar (name: string, value: string): void {
+    this.matchedVar = value
+    this.matchedVarName = name
+    const n = this.matchedCount
+    this.mvNames[n] = name
+    this.mvValues[n] = value
+    this.matchedCount = n + 1
+  }
+
+  /** MATCHED_VARS as entries (key = the variable's name, value = the matched value), made on first read. */
+  matchedEntries (): readonly VarEntry[] {
+    const out = this.mvEntries
+    for (let i = out.length; i < this.matchedCount; i++) out.push(new VarEntry(this.mvNames[i], this.mvNames[i].toLowerCase(), this.mvValues[i]))
+    return out
   }
 
   /** Sets TX variable `key` (already lower-cased). */
