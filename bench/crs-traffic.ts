@@ -3,7 +3,11 @@ import { formPost } from './requests.js'
 
 /**
  * Requests that look like traffic, for the CRS rows (`bench/crs.bench.ts`): what a browser, an
- * API client, a form, an upload and an attacker send. Every value is deterministic.
+ * API client, a form, an upload and an attacker send. Every value is deterministic. Request `i`
+ * of a kind (trafficSeries) varies what a real client varies from one request to the next (the
+ * browser's path and the query's id, the API's order, the form's token, the upload's title, the
+ * attack's id) while headers and cookies stay, so that results remembered across requests
+ * (the engine's result cache) are measured as they would help, not as a loop of one request.
  */
 
 const BROWSER = [
@@ -27,31 +31,35 @@ const API = [
   'Accept-Encoding', 'gzip', 'Connection', 'keep-alive'
 ]
 
-/** A browser GET: 12 headers, cookies, 4 arguments. */
-export const BROWSER_GET: RequestInput = { method: 'GET', url: '/products/search?q=blue+running+shoes&size=42&color=navy&page=3', protocol: 'HTTP/1.1', rawHeaders: BROWSER, remoteAddress: '203.0.113.7' }
+/** A browser GET: 12 headers, cookies, 4 arguments; request `n` has its own product path and id. */
+export function browserGet (n = 0): RequestInput {
+  return { method: 'GET', url: `/products/${7301 + n}/search?id=${42000 + n}&q=blue+running+shoes&size=42&color=navy`, protocol: 'HTTP/1.1', rawHeaders: BROWSER, remoteAddress: '203.0.113.7' }
+}
 
-/** A JSON API POST of about 1 KB. */
-export function jsonPost (): RequestInput {
+export const BROWSER_GET: RequestInput = browserGet()
+
+/** A JSON API POST of about 1 KB; request `n` has its own order reference. */
+export function jsonPost (n = 0): RequestInput {
   const items = []
   for (let i = 0; JSON.stringify(items).length < 900; i++) items.push({ sku: `SKU-${1000 + i}`, qty: 1 + (i % 3), note: `gift wrap ${i}` })
-  const json = { order: { customer: 'c-481516', currency: 'EUR', items }, coupon: 'WINTER24' }
+  const json = { order: { ref: `o-${900000 + n}`, customer: 'c-481516', currency: 'EUR', items }, coupon: 'WINTER24' }
   const raw = JSON.stringify(json)
   return { method: 'POST', url: '/api/v2/orders', protocol: 'HTTP/1.1', rawHeaders: [...API, 'Content-Type', 'application/json', 'Content-Length', String(raw.length)], remoteAddress: '203.0.113.8', body: { json, raw } }
 }
 
-/** The 4 KB urlencoded form POST of ./requests.ts, from the browser. */
-export function formPost4k (): RequestInput {
+/** The 4 KB urlencoded form POST of ./requests.ts, from the browser; request `n` has its own token (the form stays 4 KB). */
+export function formPost4k (n = 0): RequestInput {
   const post = formPost()
-  const form = post.body?.form ?? ''
-  return { ...post, rawHeaders: [...BROWSER, 'Content-Type', 'application/x-www-form-urlencoded', 'Content-Length', String(form.length)] }
+  const form = `token=${(0x5eed0000 + n).toString(16).padStart(8, '0')}&${post.body?.form ?? ''}`.slice(0, 4096)
+  return { ...post, body: { form }, rawHeaders: [...BROWSER, 'Content-Type', 'application/x-www-form-urlencoded', 'Content-Length', String(form.length)] }
 }
 
-/** A 64 KB multipart upload: two text fields and one file (the body parsed as the plugin passes it). */
-export function multipartUpload (): RequestInput {
+/** A 64 KB multipart upload: two text fields and one file (the body parsed as the plugin passes it); request `n` has its own title. */
+export function multipartUpload (n = 0): RequestInput {
   const boundary = '----WebKitFormBoundary7MA4YWxkTrZu0gW'
   let content = ''
   for (let i = 0; content.length < 64 * 1024 - 600; i++) content += `line ${i}: quarterly figures, region ${i % 12}, total ${(i * 37) % 1000}\n`
-  const fields = [{ key: 'title', value: 'Q3 report' }, { key: 'folder', value: 'finance/2026' }]
+  const fields = [{ key: 'title', value: `Q3 report ${n}` }, { key: 'folder', value: 'finance/2026' }]
   const raw = [
     ...fields.map(f => `--${boundary}\r\nContent-Disposition: form-data; name="${f.key}"\r\n\r\n${f.value}\r\n`),
     `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="report.txt"\r\nContent-Type: text/plain\r\n\r\n${content}\r\n`,
@@ -67,16 +75,25 @@ export function multipartUpload (): RequestInput {
   }
 }
 
-/** An attack: SQL injection and XSS in the query, a scanner's User-Agent. */
-export const ATTACK: RequestInput = {
-  method: 'GET',
-  url: `/products?id=${encodeURIComponent("1' UNION SELECT username,password FROM users--")}&q=${encodeURIComponent('<script>alert(document.cookie)</script>')}`,
-  protocol: 'HTTP/1.1',
-  rawHeaders: ['Host', 'shop.example', 'User-Agent', 'sqlmap/1.8.2#stable (https://sqlmap.org)', 'Accept', '*/*'],
-  remoteAddress: '198.51.100.23'
+/** An attack: SQL injection and XSS in the query, a scanner's User-Agent; request `n` tries its own id. */
+export function attack (n = 0): RequestInput {
+  return {
+    method: 'GET',
+    url: `/products?id=${encodeURIComponent(`${1 + n}' UNION SELECT username,password FROM users--`)}&q=${encodeURIComponent('<script>alert(document.cookie)</script>')}`,
+    protocol: 'HTTP/1.1',
+    rawHeaders: ['Host', 'shop.example', 'User-Agent', 'sqlmap/1.8.2#stable (https://sqlmap.org)', 'Accept', '*/*'],
+    remoteAddress: '198.51.100.23'
+  }
 }
 
-/** The mix, by name, in the order the benchmark prints it. */
+export const ATTACK: RequestInput = attack()
+
+/** The mix, by name, in the order the benchmark prints it: request `n` of each kind. */
+export function trafficSeries (): Array<[string, (n: number) => RequestInput]> {
+  return [['browser GET', browserGet], ['JSON POST 1 KB', jsonPost], ['form POST 4 KB', formPost4k], ['multipart 64 KB', multipartUpload], ['attack', attack]]
+}
+
+/** The first request of each kind of the mix. */
 export function trafficMix (): Array<[string, RequestInput]> {
-  return [['browser GET', BROWSER_GET], ['JSON POST 1 KB', jsonPost()], ['form POST 4 KB', formPost4k()], ['multipart 64 KB', multipartUpload()], ['attack', ATTACK]]
+  return trafficSeries().map(([name, nth]) => [name, nth(0)])
 }

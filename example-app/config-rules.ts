@@ -16,6 +16,8 @@ export interface RulesSection {
   /** Bytes of a response body phase 4 reads, and the media types it reads (the rules plugin's defaults when absent). */
   responseBodyBytes?: number
   responseBodyTypes?: string[]
+  /** Bytes of prefilter results remembered across requests per worker (the rules plugin's resultCacheBytes; 16 MiB when absent, 0: off). */
+  resultCacheBytes?: number
 }
 
 /** What config-reader.ts's Reader offers this section. */
@@ -29,7 +31,7 @@ export interface SectionReader {
   strings(v: unknown, path: string): string[] | undefined
 }
 
-export const RULES_KEYS = ['files', 'defaultRules', 'crs', 'exclusions', 'responseBodyBytes', 'responseBodyTypes'] as const
+export const RULES_KEYS = ['files', 'defaultRules', 'crs', 'exclusions', 'responseBodyBytes', 'responseBodyTypes', 'resultCacheBytes'] as const
 
 /** `base`: the folder relative paths are read from (the config file's, or the working directory). */
 export function readRulesSection (r: SectionReader, raw: unknown, where: string, base: string, fail: (message: string) => never): RulesSection {
@@ -71,6 +73,8 @@ export function readRulesSection (r: SectionReader, raw: unknown, where: string,
   const types = r.strings(rules.responseBodyTypes, 'rules.responseBodyTypes')
   if (bodyBytes !== undefined) out.responseBodyBytes = bodyBytes
   if (types !== undefined) out.responseBodyTypes = types
+  const cacheBytes = r.int(rules.resultCacheBytes, 'rules.resultCacheBytes', 0, 2 ** 40)
+  if (cacheBytes !== undefined) out.resultCacheBytes = cacheBytes
   return out
 }
 

@@ -99,6 +99,7 @@ export function wafOptionsOf (config: GatewayConfig): WafOptions {
       ...(config.rules.responseBodyBytes === undefined ? {} : { limits: { responseBodyBytes: config.rules.responseBodyBytes } }),
       ...(config.rules.responseBodyTypes === undefined ? {} : { responseBodyTypes: config.rules.responseBodyTypes }),
       ...(config.rules.exclusions.length > 0 ? { exclusions: config.rules.exclusions } : {}),
+      ...(config.rules.resultCacheBytes === undefined ? {} : { resultCacheBytes: config.rules.resultCacheBytes }),
       ...domainRules(config),
       // The gateway keeps bodies as bytes (below); the rule check parses them itself.
       parseUrlencoded: false,
@@ -228,7 +229,8 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
         heartbeat: app.wafHeartbeat.snapshot(),
         transport: app.wafTransport.stats(),
         forensic: app.wafForensic.stats(),
-        log: app.wafLog.stats()
+        log: app.wafLog.stats(),
+        ...(app.hasDecorator('wafRules') ? { resultCache: app.wafRules.resultCacheStats() ?? null } : {})
       }
     })
     if (config.metrics !== undefined) registerMetricsEndpoint(app, config.metrics, opts.scrape)

@@ -42,7 +42,7 @@ declare module 'fastify' {
 
 const OWNER = 'waf-rules'
 const KNOWN = new Set(['rules', 'defaultRules', 'mode', 'policies', 'denyStatus', 'maxPayload', 'limits', 'exclusions', 'crs', 'responseBodyTypes', 'domainRules',
-  'parseUrlencoded', 'include', 'exclude', 'routes', 'denyResponse'])
+  'parseUrlencoded', 'include', 'exclude', 'routes', 'denyResponse', 'resultCacheBytes'])
 const FORM = 'application/x-www-form-urlencoded'
 
 const kCheck = Symbol('waf.rules.check')

@@ -2,6 +2,7 @@ import { defaultRulesDir } from './default-rules.js'
 import { RuleEngine } from './engine.js'
 import { loadRules } from './loaders/index.js'
 import type { RulesOptions } from './options.js'
+import type { ResultCache } from './result-cache.js'
 import { RuleSetBuilder } from './ruleset.js'
 // SecLang support: registers the `.conf` loader and the SecLang operators.
 import { configureSecLang, secLangReport, secLangResponseSettings, summarize, validateCrsOptions, warningLines } from './seclang/index.js'
@@ -25,7 +26,8 @@ export interface ReportLogger {
   warn(msg: string): void
 }
 
-export async function buildEngine (opts: EngineOptions, domainFiles?: string | string[]): Promise<{ engine: RuleEngine, seclang: SecLangReport | undefined }> {
+/** `resultCache`: the registration's, shared by its engines (undefined: off). */
+export async function buildEngine (opts: EngineOptions, domainFiles?: string | string[], resultCache?: ResultCache): Promise<{ engine: RuleEngine, seclang: SecLangReport | undefined }> {
   const builder = new RuleSetBuilder()
   if (opts.crs !== undefined) configureSecLang(builder, validateCrsOptions(opts.crs))
   // The operator's files first: their exclusion rules (ctl:ruleRemoveById in phase 1, as the
@@ -46,7 +48,9 @@ export async function buildEngine (opts: EngineOptions, domainFiles?: string | s
     maxPayload: opts.maxPayload,
     limits: opts.limits === undefined ? undefined : { args: opts.limits.args, valueBytes: opts.limits.valueBytes, bodyBytes: opts.limits.bodyBytes },
     limitAction: opts.limits?.action,
-    exclusions: opts.exclusions
+    exclusions: opts.exclusions,
+    resultCache,
+    resultCacheBytes: resultCache === undefined ? 0 : undefined
   })
   return { engine, seclang: report.files.length > 0 ? report : undefined }
 }

@@ -15,6 +15,8 @@ import type { RuleSet } from './ruleset.js'
 import { responseCutEntries, responseSettings } from './response.js'
 import type { ResponseSettings } from './response.js'
 import { Transaction } from './transaction.js'
+import { resultCacheOf, validateResultCacheBytes } from './result-cache.js'
+import type { ResultCache } from './result-cache.js'
 import type { EngineMode, RuleMatch } from './transaction.js'
 
 /** `{ ruleId, target?, prefix? }`: turns a rule (or one of its targets) off, everywhere or under a path prefix. */
@@ -44,6 +46,13 @@ export interface EngineOptions {
   maxPayload?: number
   /** Response inspection (phases 3 and 4): body access, limit, media types, limit action. */
   response?: Partial<ResponseSettings>
+  /**
+   * Bytes of prefilter results remembered across requests (./result-cache.ts): 16 MiB by
+   * default, 0 for none. Ignored when `resultCache` is given.
+   */
+  resultCacheBytes?: number
+  /** A result cache to share with other engines (a registration's domain engines share one). */
+  resultCache?: ResultCache
 }
 
 export interface CheckOptions {
@@ -92,6 +101,8 @@ export class RuleEngine {
   /** Bytes of a body without files inspected (SecRequestBodyNoFilesLimit). */
   readonly noFilesBytes: number
   private readonly exclusions: CompiledExclusion[]
+  /** Prefilter results remembered across requests; undefined when off (resultCacheBytes 0). */
+  readonly resultCache: ResultCache | undefined
 
   constructor (readonly ruleSet: RuleSet, opts: EngineOptions = {}) {
     this.mode = opts.mode ?? 'block'
@@ -111,12 +122,15 @@ export class RuleEngine {
     this.maxPayload = opts.maxPayload ?? 256
     this.response = responseSettings(opts.response)
     this.exclusions = (opts.exclusions ?? []).map((e, i) => compileExclusion(e, i))
+    validateResultCacheBytes(opts.resultCacheBytes, 'waf-rules')
+    this.resultCache = opts.resultCache ?? resultCacheOf(opts.resultCacheBytes)
   }
 
   /** A transaction for one request, with the exclusions that apply to its path. */
   begin (input: RequestInput, mode: EngineMode = this.mode): Transaction {
     const tx = new Transaction(input, this.limits, cautiousMode(mode, this.settings.mode?.value))
     tx.matchedFrom = this.maxPayload
+    tx.resultCache = this.resultCache
     if (this.exclusions.length > 0) {
       const path = tx.req.url.path
       for (const e of this.exclusions) {

@@ -83,6 +83,10 @@ export interface TextSource {
   readonly raw: number
   /** Indexes in the phase's `partChains`. */
   readonly pairs: readonly number[]
+  /** The raw source's parts (indexes in `parts`), in lane order: what the result cache remembers verdicts by. */
+  readonly parts: readonly number[]
+  /** For each of `parts`, its pairs (indexes in `partChains`): the values its chains changed. */
+  readonly partPairs: ReadonlyArray<readonly number[]>
 }
 
 /**
@@ -129,6 +133,8 @@ export interface PrefilterPlan {
   readonly parts: readonly TextPart[]
   readonly partChains: readonly PartChain[]
   readonly lanes: readonly Lane[]
+  /** Each part's position in its lane (`parts` index → position in `lanes[…].parts`). */
+  readonly positions: readonly number[]
 }
 
 export interface PhaseTable extends PrefilterPlan {

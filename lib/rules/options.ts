@@ -1,6 +1,7 @@
 import type { WafMode, WafPolicy, PolicyResolver } from '../lifecycle/context.js'
 import type { RuleExclusion } from './engine.js'
 import type { RuleLimits } from './request-data.js'
+import { validateResultCacheBytes } from './result-cache.js'
 
 /** The options of the rules plugin that are not about Fastify (checked here, framework-free). */
 export interface RulesOptions {
@@ -23,6 +24,11 @@ export interface RulesOptions {
   exclusions?: RuleExclusion[]
   /** Register a parser for urlencoded bodies when the app has none (default true). */
   parseUrlencoded?: boolean
+  /**
+   * Bytes of prefilter results remembered across requests, shared by the registration's
+   * engines (default 16 MiB; 0 turns the cache off). See docs/crs.md.
+   */
+  resultCacheBytes?: number
 }
 
 const OWNER = 'waf-rules'
@@ -48,6 +54,7 @@ export function validateRulesOptions (o: RulesOptions): void {
     throw new TypeError(`${OWNER}: option "denyStatus" must be an HTTP status from 400 to 599`)
   }
   positiveInt(o.maxPayload, 'maxPayload')
+  validateResultCacheBytes(o.resultCacheBytes, OWNER)
   if (o.limits !== undefined) {
     if (o.limits === null || typeof o.limits !== 'object') throw new TypeError(`${OWNER}: option "limits" must be an object`)
     for (const k of Object.keys(o.limits)) {

@@ -70,13 +70,9 @@ export class PrefilterPlanner {
       const { key: partsKey, parts: groupParts } = partsOf(g.cols)
       const partIds = groupParts.map(p => parts.add(`${sep}|${p.key}`, () => ({ col: p.col, keys: p.keys, separator: sep })))
       const raw = rawParts.add(`${sep}|${partsKey}`, () => ({ parts: partIds, separator: sep }))
-      const pairs: number[] = []
-      for (const part of partIds) {
-        for (const chain of chains) {
-          if (chain.parent !== undefined) pairs.push(partChains.add(`${part}|${chain.id}`, () => ({ part, chain })))
-        }
-      }
-      const text = texts.add(`${raw}|${pairs.join(',')}`, () => ({ raw, pairs }))
+      const partPairs = partIds.map(part => chains.filter(c => c.parent !== undefined).map(chain => partChains.add(`${part}|${chain.id}`, () => ({ part, chain }))))
+      const pairs = partPairs.flat()
+      const text = texts.add(`${raw}|${pairs.join(',')}`, () => ({ raw, pairs, parts: partIds, partPairs }))
       const sets = buildSets(g.members.map(x => x.rule.operator.prefilter as string))
       // Members whose pattern could not join any set run without a prefilter.
       const placed = new Set(sets.flatMap(s => s.members))
@@ -87,8 +83,8 @@ export class PrefilterPlanner {
       })
       groups.push({ text, sets, members: g.members.length })
     }
-    const { lanes, raws } = layLanes(parts.list, rawParts.list)
-    return { groups, texts: texts.list, raws, parts: parts.list, partChains: partChains.list, lanes }
+    const { lanes, raws, positions } = layLanes(parts.list, rawParts.list)
+    return { groups, texts: texts.list.map(t => inLaneOrder(t, positions)), raws, parts: parts.list, partChains: partChains.list, lanes, positions }
   }
 }
 
@@ -180,7 +176,7 @@ function mergeByChains (groups: Iterable<GroupDraft>): GroupDraft[] {
  * neighbours (greedily: each next part is the one most often read with the last one), and
  * every raw source as the runs of neighbouring parts it covers.
  */
-function layLanes (parts: readonly TextPart[], rawParts: ReadonlyArray<{ parts: number[], separator: string }>): { lanes: Lane[], raws: RawSource[] } {
+function layLanes (parts: readonly TextPart[], rawParts: ReadonlyArray<{ parts: number[], separator: string }>): { lanes: Lane[], raws: RawSource[], positions: number[] } {
   const lanes: Lane[] = []
   const laneOf = new Map<string, number>()
   const position = new Array<number>(parts.length)
@@ -215,5 +211,11 @@ function layLanes (parts: readonly TextPart[], rawParts: ReadonlyArray<{ parts: 
     }
     return { lane: laneOf.get(r.separator) as number, runs }
   })
-  return { lanes, raws }
+  return { lanes, raws, positions: position }
+}
+
+/** A text's parts (and their pairs) in the order of their lane, so that neighbours are one stretch of its bytes. */
+function inLaneOrder (t: TextSource, positions: readonly number[]): TextSource {
+  const order = t.parts.map((p, i) => i).sort((a, b) => positions[t.parts[a]] - positions[t.parts[b]])
+  return { raw: t.raw, pairs: t.pairs, parts: order.map(i => t.parts[i]), partPairs: order.map(i => t.partPairs[i]) }
 }

@@ -10,6 +10,8 @@ import type { RegexSet } from './regex.js'
  */
 
 export interface PrefilterSet {
+  /** Unique in the process: the set's verdicts in the result cache (./result-cache.ts) are found by it. */
+  readonly id: number
   readonly set: RegexSet
   /** Group member index of each pattern of the set, by the set's pattern index. */
   readonly members: readonly number[]
@@ -42,10 +44,12 @@ export function joinSeparator (source: string): string | undefined {
   return WIDE_SEPARATOR
 }
 
+let nextSetId = 0
+
 function tryBuild (sources: string[], members: number[], out: PrefilterSet[]): void {
   if (sources.length === 0) return
   try {
-    out.push({ set: compileSet(sources, 'm'), members })
+    out.push({ id: nextSetId++, set: compileSet(sources, 'm'), members })
   } catch {
     // Too large for one set (or one pattern the set rejects): split; a single pattern that
     // cannot join a set is left out and runs unfiltered.

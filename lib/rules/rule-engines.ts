@@ -6,6 +6,8 @@ import type { RuleSet } from './ruleset.js'
 import type { SecLangReport } from './seclang/index.js'
 import { buildEngine, logReport, validateDomainRules } from './build-engine.js'
 import type { EngineOptions, ReportLogger } from './build-engine.js'
+import { resultCacheOf } from './result-cache.js'
+import type { ResultCacheStats } from './result-cache.js'
 
 /** An engine and what its SecLang files did. */
 export interface BuiltEngine { engine: RuleEngine, seclang: SecLangReport | undefined }
@@ -22,6 +24,8 @@ export interface WafRules {
   readonly seclang: SecLangReport | undefined
   /** The engines of the domains with rule files of their own (`domainRules`), by domain. */
   readonly domains: ReadonlyMap<string, BuiltEngine>
+  /** What the prefilter's result cache (shared by these engines) holds and did; undefined when off (resultCacheBytes 0). */
+  resultCacheStats(): ResultCacheStats | undefined
 }
 
 /**
@@ -37,11 +41,13 @@ export class RuleEngines {
   }
 
   static async build (opts: EngineOptions, log: ReportLogger): Promise<RuleEngines> {
-    const { engine, seclang } = await buildEngine(opts)
+    // One cache for the registration: its bound holds whatever the number of domain engines.
+    const cache = resultCacheOf(opts.resultCacheBytes)
+    const { engine, seclang } = await buildEngine(opts, undefined, cache)
     logReport(log, seclang, '')
     const domains = new Map<string, BuiltEngine>()
     for (const [domain, files] of Object.entries(validateDomainRules(opts.domainRules))) {
-      const built = await buildEngine(opts, files)
+      const built = await buildEngine(opts, files, cache)
       logReport(log, built.seclang, `${domain}: `)
       domains.set(domain, built)
     }
@@ -56,6 +62,14 @@ export class RuleEngines {
   /** What `app.wafRules` shows. */
   api (): WafRules {
     const engine = this.engine
-    return { check: (input, o) => engine.check(input, o), rules: engine.ruleSet.rules, ruleSet: engine.ruleSet, engine, seclang: this.seclang, domains: this.domains }
+    return {
+      check: (input, o) => engine.check(input, o),
+      rules: engine.ruleSet.rules,
+      ruleSet: engine.ruleSet,
+      engine,
+      seclang: this.seclang,
+      domains: this.domains,
+      resultCacheStats: () => engine.resultCache?.stats()
+    }
   }
 }

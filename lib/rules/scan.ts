@@ -1,6 +1,8 @@
 import type { RegisteredCollection } from './collections.js'
 import type { ExecRule, Lane, PartChain, PhaseTable, RawSource, TextSource } from './exec.js'
 import type { PrefilterSet } from './prefilter.js'
+import { MAX_PIECE_CHARS, NOTHING } from './result-cache.js'
+import type { ResultCache, ScanPiece } from './result-cache.js'
 import type { Transaction } from './transaction.js'
 import { entryMask, transformed } from './variables.js'
 
@@ -9,6 +11,12 @@ interface LaneBytes {
   starts: number[]
   ends: number[]
 }
+
+/** A part without values: nothing to scan. */
+const NO_VALUES = 0
+/** A part that is not remembered (too long, or a value holds the separator): scanned every time. */
+const UNREMEMBERED = 1
+type PartPiece = ScanPiece | typeof NO_VALUES | typeof UNREMEMBERED
 
 /**
  * The prefilter's work in one phase of one transaction: every group scanned on first use, every
@@ -27,6 +35,11 @@ export class PhaseScan {
   private readonly pairTexts: Array<string | undefined>
   /** collectionMask results, by collection slot. */
   private readonly masks: Array<number | undefined> = []
+  /** With a result cache: each part's values as one string (its key), once its lane is laid; null: not remembered. */
+  private readonly partKeys: Array<string | null | undefined> = []
+  /** Each part's piece of the result cache, looked up on first use. */
+  private readonly pieces: Array<PartPiece | undefined> = []
+  private readonly cache: ResultCache | undefined
 
   constructor (private readonly tx: Transaction, private readonly table: PhaseTable) {
     this.groupHits = sized(table.groups.length)
@@ -34,6 +47,7 @@ export class PhaseScan {
     this.rawViews = sized(table.raws.length)
     this.lanes = sized(table.lanes.length)
     this.pairTexts = sized(table.partChains.length)
+    this.cache = tx.resultCache
   }
 
   /** The prefilter's verdict on a rule or chain link that has a group. */
@@ -52,10 +66,12 @@ export class PhaseScan {
     const hits = new Uint8Array(group.members)
     this.groupHits[index] = hits
     const src = this.table.texts[group.text]
-    let views = this.rawViews[src.raw]
-    if (views === undefined) views = this.rawViews[src.raw] = this.viewsOf(this.table.raws[src.raw])
-    let extra = this.texts[group.text]
-    if (extra === undefined) extra = this.texts[group.text] = this.changedText(src)
+    if (this.cache !== undefined) {
+      this.scanRemembered(group.sets, group.text, src, hits, this.cache)
+      return hits
+    }
+    const views = this.rawViewsOf(src)
+    const extra = this.changedOf(group.text, src)
     if (views.length === 0 && extra.length === 0) return hits
     for (const s of group.sets) {
       try {
@@ -74,15 +90,122 @@ export class PhaseScan {
     return hits
   }
 
-  /** The values a text source's chains changed, as UTF-8 bytes (empty on clean traffic). */
-  private changedText (src: TextSource): Buffer {
-    let extra = ''
-    const pairs = src.pairs
+  /**
+   * scanGroup with a result cache: part by part, each set's verdict is looked up, and only the
+   * parts it has no verdict on are scanned (their raw values as few runs of the lane as they
+   * make, their changed values as one text), then remembered. Scanning a part alone is as sound
+   * as scanning it joined with its neighbours: a pattern that matches a value matches any text
+   * of whole values that holds it, so a verdict may over-report and never misses.
+   */
+  private scanRemembered (sets: readonly PrefilterSet[], textIndex: number, src: TextSource, hits: Uint8Array, cache: ResultCache): void {
+    const parts = src.parts
+    const pieces = this.pieces
+    const laneIndex = this.table.raws[src.raw].lane
+    if (this.lanes[laneIndex] === undefined) this.lanes[laneIndex] = this.layLane(this.table.lanes[laneIndex])
+    for (let j = 0; j < parts.length; j++) if (pieces[parts[j]] === undefined) pieces[parts[j]] = this.pieceOf(parts[j], cache)
+    for (const s of sets) {
+      let pending: number[] | undefined
+      for (let j = 0; j < parts.length; j++) {
+        const piece = pieces[parts[j]] as PartPiece
+        if (piece === NO_VALUES) continue
+        if (piece !== UNREMEMBERED) {
+          const found = cache.verdict(piece, s.id)
+          if (found !== undefined) {
+            for (let k = 0; k < found.length; k++) hits[s.members[found[k]]] = 1
+            continue
+          }
+        } else {
+          cache.missed()
+        }
+        if (pending === undefined) pending = [j]
+        else pending.push(j)
+      }
+      if (pending !== undefined) this.scanParts(s, textIndex, src, pending, hits, cache)
+    }
+  }
+
+  /**
+   * One set over some parts of a text (slots in `src.parts`): their raw values run by run and
+   * their changed values together, then, where the set found something, part by part for the
+   * verdicts. Remembers each rememberable part's verdict.
+   */
+  private scanParts (s: PrefilterSet, textIndex: number, src: TextSource, pending: number[], hits: Uint8Array, cache: ResultCache): void {
+    const parts = src.parts
+    const lane = this.lanes[this.table.raws[src.raw].lane] as LaneBytes
+    const positions = this.table.positions
+    const raw = new Array<boolean>(pending.length)
+    const changed = new Array<string>(pending.length)
+    try {
+      // Runs of parts that are neighbours in the lane: one call each.
+      for (let a = 0; a < pending.length;) {
+        let b = a
+        while (b + 1 < pending.length && positions[parts[pending[b + 1]]] === positions[parts[pending[b]]] + 1) b++
+        const from = lane.starts[positions[parts[pending[a]]]]
+        const to = lane.ends[positions[parts[pending[b]]]]
+        const hit = to > from && s.set.test(lane.bytes.subarray(from, to))
+        for (let k = a; k <= b; k++) raw[k] = hit
+        a = b + 1
+      }
+      let all = ''
+      for (let k = 0; k < pending.length; k++) {
+        changed[k] = this.partChanged(src.partPairs[pending[k]])
+        all += changed[k]
+      }
+      const changedHit = all.length > 0 && s.set.test(pending.length === src.parts.length ? this.changedOf(textIndex, src) : toBytes(all))
+      for (let k = 0; k < pending.length; k++) {
+        const part = parts[pending[k]]
+        let found = NOTHING
+        if (raw[k]) {
+          const at = positions[part]
+          found = foundIn(s, lane.bytes.subarray(lane.starts[at], lane.ends[at]), found)
+        }
+        if (changedHit && changed[k].length > 0) found = foundIn(s, toBytes(changed[k]), found)
+        for (let m = 0; m < found.length; m++) hits[s.members[found[m]]] = 1
+        const piece = this.pieces[part] as PartPiece
+        if (piece !== NO_VALUES && piece !== UNREMEMBERED) cache.remember(piece, s.id, found)
+      }
+    } catch {
+      // As in scanGroup: the DFA ran out of memory; every member is a candidate, nothing is remembered.
+      for (const m of s.members) hits[m] = 1
+    }
+  }
+
+  /** A part's changed values under its pairs' chains, each after the separator ('' when none). */
+  private partChanged (pairs: readonly number[]): string {
+    let out = ''
     for (let i = 0; i < pairs.length; i++) {
       let piece = this.pairTexts[pairs[i]]
       if (piece === undefined) piece = this.pairTexts[pairs[i]] = this.changedValues(this.table.partChains[pairs[i]])
-      if (piece.length > 0) extra += piece
+      if (piece.length > 0) out += piece
     }
+    return out
+  }
+
+  /** A part's piece of the result cache (its lane is laid). */
+  private pieceOf (part: number, cache: ResultCache): PartPiece {
+    const key = this.partKeys[part]
+    if (key === undefined) return NO_VALUES
+    if (key === null) return UNREMEMBERED
+    return cache.piece(key) ?? UNREMEMBERED
+  }
+
+  /** A text source's raw views (and so its lane), built once per phase. */
+  private rawViewsOf (src: TextSource): Buffer[] {
+    let views = this.rawViews[src.raw]
+    if (views === undefined) views = this.rawViews[src.raw] = this.viewsOf(this.table.raws[src.raw])
+    return views
+  }
+
+  /** A text source's changed values as bytes, built once per phase. */
+  private changedOf (textIndex: number, src: TextSource): Buffer {
+    let extra = this.texts[textIndex]
+    if (extra === undefined) extra = this.texts[textIndex] = this.changedText(src)
+    return extra
+  }
+
+  /** The values a text source's chains changed, as UTF-8 bytes (empty on clean traffic). */
+  private changedText (src: TextSource): Buffer {
+    const extra = this.partChanged(src.pairs)
     return extra.length === 0 ? EMPTY : toBytes(extra)
   }
 
@@ -133,38 +256,47 @@ export class PhaseScan {
   }
 
   /**
-   * A lane's untransformed values, part after part, encoded once: every part starts after a
-   * separator (except the first written), so any run of neighbouring parts is one stretch of
-   * whole values.
+   * A lane's untransformed values, part after part, encoded once: values and parts are joined
+   * with the separator, so any run of neighbouring parts is one stretch of whole values. With
+   * a result cache, each part's values are also its key (./result-cache.ts), unless the part
+   * is too long or a value holds the separator (then two lists of values could give one key).
    */
   private layLane (lane: Lane): LaneBytes {
     const sep = lane.separator
+    const keys = this.cache === undefined ? undefined : this.partKeys
     let text = ''
+    let any = false
     const starts: number[] = []
     const ends: number[] = []
     // Offsets are counted in UTF-8 bytes: every character beyond 0x7f is counted as it encodes.
     let bytes = 0
+    const sepBytes = utf8Length(sep)
     for (const p of lane.parts) {
       const part = this.table.parts[p]
-      const keys = part.keys
+      const wanted = part.keys
       const entries = this.tx.collection(part.col)
-      let first = true
+      let values = ''
+      let count = 0
+      let clean = true
       for (let k = 0; k < entries.length; k++) {
         const e = entries[k]
-        if (keys !== undefined && !keys.has(e.lkey)) continue
-        if (text.length > 0) {
-          text += sep
-          bytes += utf8Length(sep)
-        }
-        if (first) {
-          starts[p] = bytes
-          first = false
-        }
-        text += e.value
-        bytes += utf8Length(e.value)
+        if (wanted !== undefined && !wanted.has(e.lkey)) continue
+        if (count++ > 0) values += sep
+        values += e.value
+        if (keys !== undefined && clean && e.value.indexOf(sep) !== -1) clean = false
       }
-      if (first) starts[p] = bytes
+      if (count > 0) {
+        if (any) {
+          text += sep
+          bytes += sepBytes
+        }
+        any = true
+        text += values
+      }
+      starts[p] = bytes
+      if (count > 0) bytes += utf8Length(values)
       ends[p] = bytes
+      if (keys !== undefined) keys[p] = count === 0 ? undefined : clean && values.length <= MAX_PIECE_CHARS ? values : null
     }
     return { bytes: toBytes(text), starts: lane.parts.map(p => starts[p]), ends: lane.parts.map(p => ends[p]) }
   }
@@ -172,6 +304,14 @@ export class PhaseScan {
 
 function sized<T> (n: number): Array<T | undefined> {
   return n === 0 ? [] : new Array<T | undefined>(n)
+}
+
+/** The set's pattern indexes found in `bytes`, added to `found` (NOTHING when none). */
+function foundIn (s: PrefilterSet, bytes: Buffer, found: readonly number[]): readonly number[] {
+  if (bytes.length === 0) return found
+  const more = s.set.match(bytes)
+  if (more.length === 0) return found
+  return found.length === 0 ? more : [...new Set([...found, ...more])]
 }
 
 function markFound (s: PrefilterSet, bytes: Buffer, hits: Uint8Array): void {

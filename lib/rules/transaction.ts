@@ -6,6 +6,7 @@ import type { CompiledRule, HookTransaction, IdRange, Macro, MacroRef, MatchCont
 import type { Regex } from './regex.js'
 import { RequestData } from './request-data.js'
 import type { ResponseData } from './response-data.js'
+import type { ResultCache } from './result-cache.js'
 import type { RuleLimits } from './request-data.js'
 import type { EngineMode } from './rule-set-settings.js'
 import { VarEntry } from './variables.js'
@@ -58,6 +59,8 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
   /** The response, from phase 3 on (./response.ts). */
   response: ResponseData | undefined = undefined
   readonly cols: BuiltinSlots = BUILTIN_SLOTS
+  /** The engine's prefilter results remembered across requests (./result-cache.ts), when on. */
+  resultCache: ResultCache | undefined = undefined
   mode: EngineMode
   phase: Phase = 1
   /**

@@ -7,20 +7,27 @@ import { loadRules, RuleEngine, RuleSetBuilder } from '../../lib/rules/index.js'
 import type { RequestInput } from '../../lib/rules/index.js'
 import { bodyInput } from '../../lib/rules/node-input.js'
 import { configureSecLang } from '../../lib/rules/seclang/index.js'
+import { BROWSER_HEADERS, CORPUS, encodeValue, payloads, payloadsPresent } from '../lib/rules/corpus.js'
 import { buildFtwRequest } from './ftw-request.js'
 import { readFtwTests } from './ftw-yaml.js'
 
 /**
  * The prefilter may only skip work, never a match: every request of the CRS's go-ftw tests
- * (attacks of every kind, evasions, protocol oddities) goes through the CRS at paranoia level
- * 4 twice, with the prefilter and with every rule run on every value, and both must match the
- * same rules, in the same order, with the same scores. Requests are read from the bytes
- * go-ftw would send; one in every SAMPLE is taken, to keep the slow engine within seconds.
+ * (attacks of every kind, evasions, protocol oddities) and requests made of the payload corpus
+ * go through the CRS at paranoia level 4 with every rule run on every value, and with the
+ * prefilter: without the result cache, with it while it fills, with it warm (a second pass
+ * over the same requests once it is filled) and with a limit so small that it evicts all the
+ * time. All must match the same rules, in the same order, at the same locations, with the same
+ * scores. Requests are read from the bytes go-ftw would send; one in every SAMPLE is taken (one
+ * in every PAYLOAD_SAMPLE payloads), to keep the slow engine within seconds.
  */
 const here = dirname(fileURLToPath(import.meta.url))
 const corpus = process.env.WAF_CORPUS ?? resolve(here, '../../../shared/corpus')
 const crsDir = join(corpus, 'crs')
 const SAMPLE = 2
+const PAYLOAD_SAMPLE = 60
+/** A result cache limit small enough to evict on nearly every request. */
+const TINY_CACHE = 48 * 1024
 
 /** A request as Node would hand it over, from its bytes (what go-ftw builds); undefined when Node would refuse it. */
 function parseRequest (bytes: Buffer): RequestInput | undefined {
@@ -52,24 +59,25 @@ function parseRequest (bytes: Buffer): RequestInput | undefined {
 if (!existsSync(join(crsDir, 'tests')) || !existsSync(join(crsDir, 'rules'))) {
   t.plan(0, `the CRS corpus is absent (${crsDir}); set WAF_CORPUS or provide ../shared/corpus/crs`)
 } else {
-  t.test('the CRS matches the same rules with and without the prefilter (go-ftw requests, PL4)', async t => {
+  t.test('the CRS matches the same rules with and without the prefilter and its result cache (go-ftw requests and payloads, PL4)', async t => {
     const dir = t.testdir()
     const setup = join(dir, 'crs-setup.conf')
     copyFileSync(join(crsDir, 'crs-setup.conf.example'), setup)
     const builder = new RuleSetBuilder()
     configureSecLang(builder, { paranoia: 4 })
     await loadRules([setup, join(crsDir, 'rules')], builder)
-    const fast = new RuleEngine(builder.build(), { mode: 'detect' })
+    const prefiltered = builder.build()
     const slow = new RuleEngine(builder.build({ prefilter: false }), { mode: 'detect' })
-    t.ok(fast.ruleSet.phases[2]!.groups.length > 10, 'the CRS is prefiltered')
+    const uncached = new RuleEngine(prefiltered, { mode: 'detect', resultCacheBytes: 0 })
+    const cached = new RuleEngine(prefiltered, { mode: 'detect' })
+    const tiny = new RuleEngine(prefiltered, { mode: 'detect', resultCacheBytes: TINY_CACHE })
+    t.ok(prefiltered.phases[2]!.groups.length > 10, 'the CRS is prefiltered')
     t.equal(slow.ruleSet.phases[2]!.groups.length, 0, 'the reference runs every rule')
+    t.equal(uncached.resultCache, undefined, 'resultCacheBytes 0: no result cache')
 
-    const outcome = (e: RuleEngine, input: RequestInput): string[] =>
-      e.check(input).matches.map(m => `${m.rule.id}@${m.location}+${m.score}`)
-    let compared = 0
+    const requests: Array<{ name: string, input: RequestInput }> = []
     let refused = 0
     let n = 0
-    const differ: string[] = []
     for (const file of readFtwTests(join(crsDir, 'tests'))) {
       for (const test of file.tests) {
         for (const stage of test.stages) {
@@ -80,19 +88,57 @@ if (!existsSync(join(crsDir, 'tests')) || !existsSync(join(crsDir, 'rules'))) {
           } catch {
             input = undefined
           }
-          if (input === undefined) {
-            refused++
-            continue
-          }
-          compared++
-          const a = outcome(fast, input)
-          const b = outcome(slow, input)
-          if (a.join(' ') !== b.join(' ')) differ.push(`${test.name}: prefiltered [${a.join(' ')}] vs every rule [${b.join(' ')}]`)
+          if (input === undefined) refused++
+          else requests.push({ name: test.name, input })
         }
       }
     }
-    t.comment(`${compared} requests compared, ${refused} not parsed (Node would refuse them)`)
-    t.ok(compared > 1000, 'most requests compared')
-    t.same(differ, [], 'no request matches differently with the prefilter')
+    const ftw = requests.length
+    if (payloadsPresent()) {
+      // A payload in the query, or in a cookie beside the browser's usual ones: values the cache sees once, among values it sees every time.
+      for (const { name } of CORPUS) {
+        payloads(name).forEach((p, i) => {
+          if (i % PAYLOAD_SAMPLE !== 0) return
+          const value = encodeValue(p)
+          const inQuery = (i / PAYLOAD_SAMPLE) % 2 === 0
+          requests.push({
+            name: `${name}:${i + 1}`,
+            input: {
+              method: 'GET',
+              url: inQuery ? `/search?page=2&q=${value}` : '/search?page=2',
+              protocol: 'HTTP/1.1',
+              rawHeaders: [...BROWSER_HEADERS, 'Cookie', `session=9f8e7d6c5b4a3928; theme=dark${inQuery ? '' : `; pref=${value}`}`],
+              remoteAddress: '127.0.0.1'
+            }
+          })
+        })
+      }
+    } else {
+      t.comment('the payload corpus is absent: go-ftw requests only')
+    }
+
+    const outcome = (e: RuleEngine, input: RequestInput): string =>
+      e.check(input).matches.map(m => `${m.rule.id}@${m.location}+${m.score}`).join(' ')
+    const differ: string[] = []
+    const compare = (what: string, name: string, got: string, want: string): void => {
+      if (got !== want) differ.push(`${name}: ${what} [${got}] vs every rule [${want}]`)
+    }
+    const reference = requests.map(r => outcome(slow, r.input))
+    requests.forEach((r, i) => {
+      compare('without the cache', r.name, outcome(uncached, r.input), reference[i])
+      compare('with the cache filling', r.name, outcome(cached, r.input), reference[i])
+      compare(`with a ${TINY_CACHE}-byte cache`, r.name, outcome(tiny, r.input), reference[i])
+    })
+    const filled = cached.resultCache!.stats()
+    requests.forEach((r, i) => compare('with the cache warm', r.name, outcome(cached, r.input), reference[i]))
+    const warm = cached.resultCache!.stats()
+    const small = tiny.resultCache!.stats()
+    t.comment(`${ftw} go-ftw requests and ${requests.length - ftw} payload requests compared, ${refused} not parsed (Node would refuse them)`)
+    t.comment(`cache filled: ${JSON.stringify(filled)}; warm pass: ${warm.hits - filled.hits} hits, ${warm.misses - filled.misses} misses; tiny: ${JSON.stringify(small)}`)
+    t.ok(ftw > 1000, 'most requests compared')
+    t.same(differ, [], 'no request matches differently with the prefilter, with or without the result cache')
+    t.equal(filled.evictions, 0, 'the default cache holds every piece of this run')
+    t.ok(warm.hits - filled.hits > 3 * (warm.misses - filled.misses), 'the warm pass is served by the cache, mostly (its misses: parts over 4 KB, and values seen once before)')
+    t.ok(small.evictions > 1000 && small.bytes <= TINY_CACHE, 'the tiny cache evicts, and stays within its limit')
   })
 }

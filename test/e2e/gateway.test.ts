@@ -132,6 +132,8 @@ if (missing !== undefined) {
     const live = JSON.parse(status.body) as Json
     t.ok(live.heartbeat.domains['shop.example'].ac >= 8, 'live counters')
     t.equal(typeof live.transport.access.sent, 'number')
+    t.match(live.resultCache, { limit: 16 * 1024 * 1024 }, 'the result cache\'s counters, with its default limit')
+    t.ok(live.resultCache.hits > 0 && live.resultCache.entries > 0, 'requests that repeat their headers were served from it')
 
     // 4 shop + detect + off + 3 status + dead + 25 burst + /%zz + the status endpoint.
     const total = 37

@@ -90,6 +90,8 @@ const bad: Array<[string, string, RegExp]> = [
   ['an exclusion without a rule id', 'rules: { exclusions: [{ target: "ARGS:q" }] }\n', /"rules.exclusions\[0\].ruleId" must be a rule id or an id range/],
   ['an exclusion with an unknown key', 'rules: { exclusions: [{ ruleId: 1, path: "/x" }] }\n', /"rules.exclusions\[0\].path" is not a known setting \(known: ruleId, target, prefix\)/],
   ['an exclusion prefix without a slash', 'rules: { exclusions: [{ ruleId: 1, prefix: "x" }] }\n', /"rules.exclusions\[0\].prefix" must be a path that starts with "\/"/],
+  ['a negative result cache size', 'rules: { resultCacheBytes: -1 }\n', /"rules.resultCacheBytes" must be a whole number from 0 to 1099511627776/],
+  ['a result cache size with a unit', 'rules: { resultCacheBytes: 16MiB }\n', /"rules.resultCacheBytes" must be a whole number/],
   ['an unknown attack-log format', 'attack: { format: xml }\n', /"attack.format" must be json or modsec-json/],
   ['domain rule files that are not a list', 'domains: { shop.example: { ruleFiles: a.conf } }\n', /"domains.shop.example.ruleFiles" must be a list of strings/],
   ['a node with a space', 'node: "edge 1"\n', /"node" must be 1 to 253 printable ASCII characters without spaces/],
@@ -167,6 +169,13 @@ t.test('response inspection settings pass through, and bad ones name the setting
   t.same(config.rules.responseBodyTypes, ['text/html', 'application/xhtml+xml'])
   t.match(wafOptionsOf(config).rules, { limits: { responseBodyBytes: 4096 }, responseBodyTypes: ['text/html', 'application/xhtml+xml'] }, 'the rules plugin gets them')
   t.throws(() => loadConfig({ WAF_CONFIG: 'bad.yaml' }, dir), /rules\.responseBodyBytes/)
+})
+
+t.test('rules.resultCacheBytes passes through as the rules plugin\'s resultCacheBytes; 0 turns the cache off', async t => {
+  const dir = t.testdir({ 'on.yaml': 'rules: { resultCacheBytes: 1048576 }\n', 'off.yaml': 'rules: { resultCacheBytes: 0 }\n', 'none.yaml': 'mode: detect\n' })
+  t.match(wafOptionsOf(loadConfig({ WAF_CONFIG: 'on.yaml' }, dir).config).rules, { resultCacheBytes: 1048576 })
+  t.match(wafOptionsOf(loadConfig({ WAF_CONFIG: 'off.yaml' }, dir).config).rules, { resultCacheBytes: 0 })
+  t.equal(wafOptionsOf(loadConfig({ WAF_CONFIG: 'none.yaml' }, dir).config).rules?.resultCacheBytes, undefined, 'absent: the plugin\'s default')
 })
 
 t.test('invalid environment values name the variable', async t => {

@@ -68,6 +68,8 @@ t.test('options are checked at register time, naming the option', async t => {
     [{ exclusions: [{ ruleId: 'x' }] }, /option "exclusions\[0\]\.ruleId"/],
     [{ exclusions: {} }, /option "exclusions" must be an array/],
     [{ crs: { paranoia: 7 } }, /option "crs\.paranoia"/],
+    [{ resultCacheBytes: -5 }, /option "resultCacheBytes" must be a whole number of bytes from 0 \(off\)/],
+    [{ resultCacheBytes: '16MiB' }, /option "resultCacheBytes" must be a whole number of bytes/],
     [{ colour: 'red' }, /option "colour" is not an option/],
     [{ include: ['api'] }, /option "include"/]
   ]
@@ -204,6 +206,20 @@ t.test('check(input) runs the engine without HTTP', async t => {
   t.equal(app.wafRules.check({ method: 'GET', url: '/?f=x', rawHeaders: ['Host', 'x'] }, { mode: 'block' }).action, 'pass')
   t.ok(app.wafRules.rules.length >= 30)
   t.equal(app.wafRules.seclang, undefined)
+})
+
+t.test('resultCacheBytes: one cache for the registration\'s engines, its counters in resultCacheStats(); 0 turns it off', async t => {
+  const dir = t.testdir({ 'shop.yaml': '- id: 990001\n  targets: [ARGS]\n  pattern: "shop-only"\n' })
+  const { app } = await build(t, { mode: 'detect', resultCacheBytes: 1 << 20, domainRules: { 'shop.example': join(dir, 'shop.yaml') } })
+  const shop = app.wafRules.domains.get('shop.example')!.engine
+  t.equal(shop.resultCache, app.wafRules.engine.resultCache, 'the domain engine shares the registration\'s cache')
+  const input = { method: 'GET', url: '/?f=x', rawHeaders: ['Host', 'x', 'User-Agent', 'Mozilla/5.0'] }
+  for (let i = 0; i < 3; i++) app.wafRules.check(input)
+  t.match(app.wafRules.resultCacheStats(), { limit: 1 << 20 })
+  t.ok(app.wafRules.resultCacheStats()!.hits > 0, 'the third request is served from the cache')
+  const off = await build(t, { mode: 'detect', resultCacheBytes: 0 })
+  t.equal(off.app.wafRules.resultCacheStats(), undefined, 'off')
+  t.equal(off.app.wafRules.engine.resultCache, undefined)
 })
 
 t.test('SecLang rules load through the plugin, with CRS options', async t => {

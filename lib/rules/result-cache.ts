@@ -1,0 +1,214 @@
+/**
+ * The prefilter's results remembered across requests (./scan.ts). Browsers send the same
+ * User-Agent, Accept and cookies on every request, and an RE2.Set's verdict on the same values
+ * is the same: a **piece** is the values of one part (one collection, or some keys of it) as one
+ * string, and it remembers, per set that scanned it, which of the set's patterns the values
+ * (raw, and through the set's chains) may match. A request whose query changes still finds its
+ * headers and cookies here, and only its changed parts are scanned.
+ *
+ * Bounded: the bytes of every piece (key, entry, verdicts) are counted as V8 lays them out
+ * (see pieceBytes), and the oldest pieces are dropped once the total passes the limit. The
+ * order is the order of use, refreshed for a piece used again once it is in the older half, so
+ * eviction depends only on the sequence of requests (deterministic, no clock, no randomness).
+ */
+
+/** The default limit, in bytes, of one engine's (one worker's) cache. */
+export const DEFAULT_RESULT_CACHE_BYTES = 16 * 1024 * 1024
+
+/** A part longer than this (in characters) is scanned every time, not remembered. */
+export const MAX_PIECE_CHARS = 4096
+
+/** A verdict of "none of the set's patterns": shared, so it costs no memory of its own. */
+export const NOTHING: readonly number[] = Object.freeze([])
+
+/** What the cache holds and did, for the status endpoint and the metrics. */
+export interface ResultCacheStats {
+  /** Pieces held. */
+  entries: number
+  /** Keys seen once, held until seen again (see ResultCache.piece). */
+  seenOnce: number
+  /** Set verdicts held (a piece has one per set that scanned it). */
+  verdicts: number
+  /** Bytes held, counted as V8 lays the pieces out. */
+  bytes: number
+  /** The limit (resultCacheBytes). */
+  limit: number
+  /** Set verdicts found (an RE2.Set call and the part's transformations saved). */
+  hits: number
+  /** Set verdicts not found, or parts not remembered (too long): scanned. */
+  misses: number
+  /** Pieces dropped to stay under the limit. */
+  evictions: number
+}
+
+/*
+ * Sizes on 64-bit V8 without pointer compression (Node's default build), from its object
+ * layouts: a sequential string is a 16-byte header and its characters (one byte each, two when
+ * any is beyond U+00FF) rounded up to 8, and a key joined from values is a 32-byte cons string
+ * in front of the flat one it is flattened into when hashed; a Map entry is three slots plus its share of the bucket
+ * table, and the table doubles, so up to twice that; a ScanPiece is a header of three slots and
+ * seven fields; an array is a 32-byte JSArray and a 16-byte FixedArray of 8-byte slots.
+ * test/lib/rules/result-cache.test.ts checks the estimate against the heap.
+ */
+const STRING_HEADER = 16 + 32
+const MAP_ENTRY = 2 * (3 * 8 + 4)
+const PIECE_OBJECT = 24 + 7 * 8
+const ARRAY_HEADER = 32 + 16
+/** Verdict slots (a set id and its verdict) a piece's array starts with. */
+const FIRST_SLOTS = 8
+
+const BEYOND_LATIN1 = /[^\x00-\xff]/
+
+function stringBytes (s: string): number {
+  const chars = BEYOND_LATIN1.test(s) ? 2 * s.length : s.length
+  return STRING_HEADER + ((chars + 7) & ~7)
+}
+
+function verdictBytes (found: readonly number[]): number {
+  return found.length === 0 ? 0 : ARRAY_HEADER + 8 * found.length
+}
+
+/** One part's values as remembered: its key, and its verdict per set. */
+export class ScanPiece {
+  /** Set id, verdict, set id, verdict …; grown by doubling, so its size is known. */
+  slots: Array<number | readonly number[]>
+  /** Slots in use. */
+  used = 0
+  /** Where the next lookup starts: sets look a piece up in the same order on every request. */
+  cursor = 0
+  /** Whether the piece is in the cache (an evicted piece still serves the phase that holds it). */
+  live = true
+
+  constructor (readonly key: string, public bytes: number, public stamp: number) {
+    this.slots = new Array<number | readonly number[]>(FIRST_SLOTS)
+  }
+}
+
+export class ResultCache {
+  private readonly pieces = new Map<string, ScanPiece>()
+  /** Keys seen once (see piece). */
+  private readonly seen = new Set<string>()
+  private seenBytes = 0
+  private held = 0
+  private verdicts = 0
+  private hits = 0
+  private misses = 0
+  private evictions = 0
+  /** Counts pieces made or refreshed: a piece's stamp says how recently it was used. */
+  private clock = 0
+
+  /** `limit`: bytes (0 or more; resultCacheBytes, validated by the caller). */
+  constructor (readonly limit: number) {}
+
+  /**
+   * The piece of a part's values, or undefined the first time they are seen: values that vary
+   * from request to request (a query's id, a path) would fill the cache with pieces never used
+   * again, so a piece is made on the second sighting. The keys seen once are held (and counted)
+   * up to an eighth of the limit, then forgotten all at once.
+   */
+  piece (key: string): ScanPiece | undefined {
+    const pieces = this.pieces
+    let p = pieces.get(key)
+    if (p !== undefined) {
+      // Used again once in the older half: moved to the young end, so eviction finds it last.
+      if (this.clock - p.stamp > pieces.size >> 1) {
+        pieces.delete(key)
+        pieces.set(key, p)
+        p.stamp = this.clock++
+      }
+      return p
+    }
+    if (!this.seen.delete(key)) {
+      const bytes = stringBytes(key) + MAP_ENTRY
+      if (this.seenBytes + bytes > this.limit >> 3) {
+        this.held -= this.seenBytes
+        this.seen.clear()
+        this.seenBytes = 0
+      }
+      if (bytes <= this.limit >> 3) {
+        this.seen.add(key)
+        this.seenBytes += bytes
+        this.held += bytes
+      }
+      return undefined
+    }
+    this.held -= stringBytes(key) + MAP_ENTRY
+    this.seenBytes -= stringBytes(key) + MAP_ENTRY
+    p = new ScanPiece(key, stringBytes(key) + MAP_ENTRY + PIECE_OBJECT + ARRAY_HEADER + 8 * FIRST_SLOTS, this.clock++)
+    pieces.set(key, p)
+    this.grow(p.bytes)
+    return p
+  }
+
+  /** The set's verdict on the piece (its pattern indexes that may match), or undefined. */
+  verdict (p: ScanPiece, setId: number): readonly number[] | undefined {
+    const slots = p.slots
+    const used = p.used
+    let i = p.cursor
+    if (i >= used || slots[i] !== setId) {
+      for (i = 0; i < used && slots[i] !== setId; i += 2);
+    }
+    if (i < used) {
+      p.cursor = i + 2
+      this.hits++
+      return slots[i + 1] as readonly number[]
+    }
+    this.misses++
+    return undefined
+  }
+
+  /** A scan the cache could not serve: a part too long (or otherwise not remembered). */
+  missed (): void {
+    this.misses++
+  }
+
+  /** Remembers the set's verdict on the piece. */
+  remember (p: ScanPiece, setId: number, found: readonly number[]): void {
+    let added = verdictBytes(found)
+    if (p.used === p.slots.length) {
+      const more = new Array<number | readonly number[]>(p.slots.length * 2)
+      for (let i = 0; i < p.used; i++) more[i] = p.slots[i]
+      added += 8 * p.slots.length
+      p.slots = more
+    }
+    p.slots[p.used++] = setId
+    p.slots[p.used++] = found
+    if (!p.live) return
+    p.bytes += added
+    this.verdicts++
+    this.grow(added)
+  }
+
+  stats (): ResultCacheStats {
+    return { entries: this.pieces.size, seenOnce: this.seen.size, verdicts: this.verdicts, bytes: this.held, limit: this.limit, hits: this.hits, misses: this.misses, evictions: this.evictions }
+  }
+
+  private grow (bytes: number): void {
+    this.held += bytes
+    if (this.held <= this.limit) return
+    const it = this.pieces.values()
+    while (this.held > this.limit) {
+      const old = it.next()
+      if (old.done === true) break
+      const p = old.value
+      this.pieces.delete(p.key)
+      p.live = false
+      this.held -= p.bytes
+      this.verdicts -= p.used >> 1
+      this.evictions++
+    }
+  }
+}
+
+/** Checks a resultCacheBytes option: a whole number of bytes, 0 (off) or more. */
+export function validateResultCacheBytes (v: unknown, owner: string): void {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 2 ** 40)) {
+    throw new TypeError(`${owner}: option "resultCacheBytes" must be a whole number of bytes from 0 (off) to 2^40; got ${JSON.stringify(v)}`)
+  }
+}
+
+/** The cache of an engine: undefined when the option is 0. */
+export function resultCacheOf (bytes: number | undefined): ResultCache | undefined {
+  const limit = bytes ?? DEFAULT_RESULT_CACHE_BYTES
+  return limit === 0 ? undefined : new ResultCache(limit)
+}

@@ -1,0 +1,130 @@
+import t from 'tap'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { compileRule, RuleEngine, RuleSetBuilder } from '../../../lib/rules/index.js'
+import type { RequestInput } from '../../../lib/rules/index.js'
+import { DEFAULT_RESULT_CACHE_BYTES, MAX_PIECE_CHARS, NOTHING, ResultCache } from '../../../lib/rules/result-cache.js'
+import type { ScanPiece } from '../../../lib/rules/result-cache.js'
+
+/** A key as the scan builds one: values joined by concatenation (a cons string, flattened when hashed). */
+const key = (i: number, width = 40): string => `value ${i} `.padEnd(width, 'x') + '\n' + String(i * 7)
+
+/** The piece of a key, seen twice (the first sighting only marks it seen). */
+function pieceOf (c: ResultCache, k: string): ScanPiece {
+  const first = c.piece(k)
+  return first ?? (c.piece(k) as ScanPiece)
+}
+
+t.test('a piece is made on the second sighting; verdicts are found by set id; the counters count', async t => {
+  const c = new ResultCache(1 << 20)
+  t.equal(c.piece(key(1)), undefined, 'first sighting: not remembered yet')
+  t.equal(c.stats().seenOnce, 1)
+  const p = c.piece(key(1)) as ScanPiece
+  t.ok(p !== undefined, 'second sighting: a piece')
+  t.equal(c.piece(key(1)), p, 'the same piece after')
+  t.equal(c.verdict(p, 7), undefined, 'no verdict yet')
+  c.remember(p, 7, NOTHING)
+  c.remember(p, 9, [0, 3])
+  t.same(c.verdict(p, 9), [0, 3])
+  t.equal(c.verdict(p, 7), NOTHING)
+  t.equal(c.verdict(p, 8), undefined)
+  // More verdicts than the first slots hold: the slots grow, earlier verdicts stay.
+  for (let id = 100; id < 120; id++) c.remember(p, id, id % 2 === 0 ? NOTHING : [id])
+  for (let id = 100; id < 120; id++) t.same(c.verdict(p, id), id % 2 === 0 ? [] : [id])
+  t.same(c.verdict(p, 9), [0, 3])
+  c.missed()
+  const s = c.stats()
+  t.same({ entries: s.entries, seenOnce: s.seenOnce, verdicts: s.verdicts, hits: s.hits, misses: s.misses, evictions: s.evictions, limit: s.limit },
+    { entries: 1, seenOnce: 0, verdicts: 22, hits: 23, misses: 3, evictions: 0, limit: 1 << 20 })
+  t.ok(s.bytes > key(1).length, 'bytes count the key and more')
+})
+
+t.test('bounded: the bytes never pass the limit, the oldest go first, a piece in use stays, the same sequence gives the same cache', async t => {
+  const limit = 64 * 1024
+  const run = (): { c: ResultCache, kept: number[] } => {
+    const c = new ResultCache(limit)
+    const hot = pieceOf(c, 'the browser\'s user agent')
+    c.remember(hot, 1, NOTHING)
+    let maxBytes = 0
+    for (let i = 0; i < 5000; i++) {
+      const p = pieceOf(c, key(i))
+      c.remember(p, 1, i % 3 === 0 ? [i % 5] : NOTHING)
+      c.remember(p, 2, NOTHING)
+      t.equal(c.verdict(pieceOf(c, 'the browser\'s user agent'), 1), NOTHING)
+      maxBytes = Math.max(maxBytes, c.stats().bytes)
+    }
+    t.ok(maxBytes <= limit, `bytes stay within the limit (at most ${maxBytes})`)
+    const kept: number[] = []
+    for (let i = 0; i < 5000; i++) if (c.piece(key(i)) !== undefined) kept.push(i)
+    return { c, kept }
+  }
+  const a = run()
+  const b = run()
+  const s = a.c.stats()
+  t.ok(s.evictions > 4000, `evicted (${s.evictions})`)
+  t.ok(a.kept.length > 0 && a.kept.length < 1000, `only recent pieces are left (${a.kept.length})`)
+  t.ok(a.kept.every(i => i > 4000), 'the oldest went first')
+  t.same(b.kept, a.kept, 'deterministic: the same pieces are left')
+  t.same(b.c.stats(), s, 'deterministic: the same counters')
+  t.equal(s.entries + s.seenOnce > 0, true)
+})
+
+t.test('a limit of 0 bytes remembers nothing, and keys seen once are bounded too', async t => {
+  const c = new ResultCache(0)
+  for (let i = 0; i < 10; i++) t.equal(c.piece(key(1)), undefined)
+  t.same([c.stats().entries, c.stats().seenOnce, c.stats().bytes], [0, 0, 0])
+  const d = new ResultCache(8 * 1024)
+  for (let i = 0; i < 1000; i++) d.piece(key(i))
+  t.ok(d.stats().bytes <= 1024, 'keys seen once use at most an eighth of the limit')
+})
+
+t.test('the bytes are counted honestly: within the heap the pieces really take', async t => {
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const c = new ResultCache(1 << 30)
+  gc()
+  const before = process.memoryUsage().heapUsed
+  for (let i = 0; i < 20000; i++) {
+    const p = pieceOf(c, key(i, 120))
+    for (let id = 0; id < 12; id++) c.remember(p, id, id === 5 ? [1, 2] : NOTHING)
+  }
+  gc()
+  const grown = process.memoryUsage().heapUsed - before
+  const counted = c.stats().bytes
+  t.comment(`heap grew ${grown} bytes; the cache counts ${counted}`)
+  t.ok(counted >= 0.8 * grown, 'not under-counted')
+  t.ok(counted <= 2 * grown, 'not wildly over-counted')
+})
+
+t.test('in the engine: a header sent again is served from the cache, a value over 4 KB is never remembered, results do not change', async t => {
+  const build = (resultCacheBytes?: number): RuleEngine => {
+    const b = new RuleSetBuilder()
+    b.add(compileRule({ id: 1, phase: 1, targets: ['REQUEST_HEADERS'], operator: { name: 'rx', argument: 'evil[0-9]+' }, disruptive: 'deny' }))
+    b.add(compileRule({ id: 2, phase: 1, targets: ['REQUEST_HEADERS'], transforms: ['urlDecodeUni'], operator: { name: 'rx', argument: '<script' }, disruptive: 'deny' }))
+    return new RuleEngine(b.build(), { mode: 'detect', ...(resultCacheBytes === undefined ? {} : { resultCacheBytes }) })
+  }
+  const on = build()
+  const off = build(0)
+  t.equal(off.resultCache, undefined, 'resultCacheBytes 0: off')
+  t.equal(on.resultCache?.limit, DEFAULT_RESULT_CACHE_BYTES, 'on by default, 16 MiB')
+  const req = (ua: string): RequestInput => ({ method: 'GET', url: '/', rawHeaders: ['Host', 'a.example', 'User-Agent', ua] })
+  const ids = (e: RuleEngine, ua: string): string[] => e.check(req(ua)).matches.map(m => `${m.rule.id}@${m.location}`)
+  for (const ua of ['Mozilla/5.0', 'evil42', '%3Cscript%3E', 'Mozilla/5.0', 'evil42', '%3Cscript%3E', 'Mozilla/5.0', 'evil42', '%3Cscript%3E']) {
+    t.same(ids(on, ua), ids(off, ua), `same matches for ${ua}`)
+  }
+  t.same(ids(on, '%3Cscript%3E'), ['2@REQUEST_HEADERS:User-Agent'], 'a transformed value still matches from the cache')
+  const s = on.resultCache!.stats()
+  t.equal(s.entries, 3, 'one piece per header set sent twice')
+  t.equal(s.hits, 4, 'the third sending of each, and the request after, are served (one set, one part)')
+  const long = 'a'.repeat(MAX_PIECE_CHARS) + 'evil7'
+  for (let i = 0; i < 3; i++) t.same(ids(on, long), ['1@REQUEST_HEADERS:User-Agent'])
+  t.equal(on.resultCache!.stats().entries, 3, 'the long value is not remembered')
+})
+
+t.test('resultCacheBytes: a clear error naming the option', async t => {
+  const set = new RuleSetBuilder().build()
+  for (const bad of [-1, 1.5, '16MiB', Number.NaN]) {
+    t.throws(() => new RuleEngine(set, { resultCacheBytes: bad as number }), /option "resultCacheBytes" must be a whole number of bytes/, `rejects ${String(bad)}`)
+  }
+  t.equal(new RuleEngine(set, { resultCacheBytes: 1024 }).resultCache?.limit, 1024)
+})
