@@ -100,7 +100,12 @@ export class RequestCheck {
     this.tx = null
     if (tx.interrupted !== undefined) return undefined
     const started = performance.now()
-    this.engine.body(tx, this.bodyOf(request, parsed))
+    const body = this.bodyOf(request, parsed)
+    // Phase 2 runs once: the copy of the body is not needed past it, and a request stays in
+    // flight for its whole upstream round trip (the framework holds its own parsed body).
+    this.capture = null
+    this.rawForm = null
+    this.engine.body(tx, body)
     this.engine.phase(tx, 2)
     settleCheck(this.engine, ctx, tx, started)
     return interruptionOf(tx)
