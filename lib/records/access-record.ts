@@ -1,23 +1,19 @@
-import type { IncomingHttpHeaders } from 'node:http'
 import type { WafAction, WafMode } from '../lifecycle/context.js'
-import type { LogRecord, RecordProducer, RecordSource } from '../log/types.js'
+import type { RecordProducer, RecordSource } from '../log/types.js'
 import { kSource } from '../log/types.js'
-import { asText } from '../text/escape.js'
-import { accessJson } from './access-json.js'
-import { argsPart, headerBlock, responseHeaders, roundMs } from './record-parts.js'
+import { accessFields } from './access-fields.js'
+import { compileRecord } from './record-table.js'
+import type { CompiledRecord } from './record-table.js'
 import type { HeaderMap } from './record-parts.js'
-import { pathOf } from '../access/request-parts.js'
-import { REDACTED } from '../redaction.js'
 
-export { accessJson } from './access-json.js'
 export { responseHeaders, roundMs } from './record-parts.js'
 export type { HeaderMap } from './record-parts.js'
 
 /**
- * The access record (DESIGN.md "Wire formats: access", Kong tcp-log style), built two ways from
- * the same source: as an object for filters, listeners and `condition`, and straight into its
- * JSON line for the default filter, which is the hot path. The two are kept equal byte for byte
- * (a property test checks `accessJson(src, w, n) === jsonLine(buildAccessRecord(src, w, n))`).
+ * The access record (DESIGN.md "Wire formats: access", Kong tcp-log style): its fields are the
+ * table in access-fields.ts, compiled into an object builder for filters, listeners and
+ * `condition`, and into a JSON writer for the default filter, which is the hot path and never
+ * builds the object.
  *
  * Header values are text: bytes that form valid UTF-8 are decoded, other bytes stay the latin1
  * characters U+0080–U+00FF (lossless). Redacted headers read `REDACTED`.
@@ -63,56 +59,39 @@ export interface AccessRecord {
   [kSource]?: RecordSource
 }
 
-function requestHeaders (headers: IncomingHttpHeaders, redact: ReadonlySet<string>): HeaderMap {
-  const out: HeaderMap = Object.create(null) as HeaderMap
-  for (const k in headers) {
-    const v = headers[k]
-    if (v === undefined) continue
-    out[k] = redact.has(k) ? REDACTED : typeof v === 'string' ? asText(v) : v.map(asText)
-  }
-  return out
+/** The compiled access record of one worker of one machine. */
+function compiledAccess (worker: number, node: string): CompiledRecord<RecordSource, AccessRecord> {
+  return compileRecord<RecordSource, AccessRecord>(accessFields(worker, node))
+}
+
+/** The last worker and node asked of `buildAccessRecord`/`accessJson`: one pair per process, in practice. */
+let last = { worker: 0, node: '', record: compiledAccess(0, '') }
+
+function compiledFor (worker: number, node: string): CompiledRecord<RecordSource, AccessRecord> {
+  if (last.worker !== worker || last.node !== node) last = { worker, node, record: compiledAccess(worker, node) }
+  return last.record
 }
 
 export function buildAccessRecord (src: RecordSource, worker: number, node: string): AccessRecord {
-  const { req, ctx } = src
-  const url = req.url ?? ''
-  const up = ctx.upstream
-  const rec: AccessRecord = {
-    type: 'access',
-    id: ctx.id,
-    started_at: ctx.startedAt,
-    host: asText(ctx.domain),
-    client_ip: src.clientIp,
-    client_port: src.clientPort,
-    request: {
-      method: req.method ?? '',
-      uri: asText(url),
-      path: asText(pathOf(url)),
-      args: asText(argsPart(url)),
-      http_version: req.httpVersion,
-      headers: requestHeaders(req.headers, src.redact),
-      size: ctx.bytesIn
-    },
-    response: {
-      status: src.status,
-      headers: responseHeaders(headerBlock(src), src.redact),
-      size: ctx.bytesOut
-    },
-    upstream: up === undefined ? null : { addr: up.addr, status: up.status, response_time: roundMs(up.durationMs) },
-    latencies: { request: roundMs(src.requestMs), proxy: up === undefined ? 0 : roundMs(up.durationMs), waf: roundMs(ctx.wafMs) },
-    waf: { mode: ctx.policy.mode, action: ctx.action, attacks: ctx.attacks.length, bot: ctx.bot, cc: ctx.cc },
-    worker,
-    node
-  }
-  if (src.error !== undefined) rec.error = src.error
+  const rec = compiledFor(worker, node).build(src)
   rec[kSource] = src
   return rec
 }
 
+/** The JSON line of `buildAccessRecord(src, worker, node)`, written without building the object. */
+export function accessJson (src: RecordSource, worker: number, node: string): string {
+  return compiledFor(worker, node).json(src)
+}
+
 /** The access stream's producer for one worker of one machine. */
 export function accessProducer (worker: number, node: string): RecordProducer<AccessRecord> {
+  const record = compiledAccess(worker, node)
   return {
-    build: src => buildAccessRecord(src, worker, node),
-    json: src => accessJson(src, worker, node)
+    build: src => {
+      const rec = record.build(src)
+      rec[kSource] = src
+      return rec
+    },
+    json: src => record.json(src)
   }
 }

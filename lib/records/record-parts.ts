@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http'
 import type { RecordSource } from '../access/record-source.js'
 import { asText } from '../text/escape.js'
 import { nextHeaderLine } from '../text/header-lines.js'
@@ -5,13 +6,21 @@ import type { HeaderLine } from '../text/header-lines.js'
 import { REDACTED } from '../redaction.js'
 import { responseHeadBlock } from '../http2.js'
 
-/** Pieces of the access record that its object builder and its JSON writer share. */
+/** Pieces of the access record: its header maps as objects, and parts of the request target. */
+
+export { roundMs } from './json-numbers.js'
 
 export type HeaderMap = Record<string, string | string[]>
 
-/** ms rounded to µs. */
-export function roundMs (ms: number): number {
-  return Number.isFinite(ms) ? Math.round(ms * 1000) / 1000 : 0
+/** The request headers as text, redacted names reading `REDACTED`. */
+export function requestHeaders (headers: IncomingHttpHeaders, redact: ReadonlySet<string>): HeaderMap {
+  const out: HeaderMap = Object.create(null) as HeaderMap
+  for (const k in headers) {
+    const v = headers[k]
+    if (v === undefined) continue
+    out[k] = redact.has(k) ? REDACTED : typeof v === 'string' ? asText(v) : v.map(asText)
+  }
+  return out
 }
 
 /**

@@ -1,6 +1,11 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { accessJson, accessProducer, buildAccessRecord, responseHeaders } from '../../../lib/records/access-record.js'
+import type { AccessRecord } from '../../../lib/records/access-record.js'
+import { argsPart, headerBlock, requestHeaders, roundMs } from '../../../lib/records/record-parts.js'
+import { pathOf } from '../../../lib/access/request-parts.js'
+import { asText } from '../../../lib/text/escape.js'
+import type { RecordSource } from '../../../lib/log/types.js'
 import { refusedSource, parseRefusedRequest } from '../../../lib/access/source.js'
 import { jsonLine } from '../../../lib/log/writers/json.js'
 import { kSource } from '../../../lib/log/types.js'
@@ -151,4 +156,131 @@ t.test('a request the parser refused: parsed as far as it goes, with the error c
   t.same(rec.response.headers, {})
   t.same(accessRecordErrors(JSON.parse(jsonLine(rec))), [])
   t.equal(accessJson(src, 0, 'edge-1'), jsonLine(rec))
+})
+
+/**
+ * DESIGN.md's access record written out by hand, as a plain object literal, independent of the
+ * field table both forms are compiled from: the table must give exactly this object and its JSON.
+ */
+function referenceRecord (src: RecordSource, worker: number, node: string): AccessRecord {
+  const { req, ctx } = src
+  const url = req.url ?? ''
+  const up = ctx.upstream
+  const rec: AccessRecord = {
+    type: 'access',
+    id: ctx.id,
+    started_at: ctx.startedAt,
+    host: asText(ctx.domain),
+    client_ip: src.clientIp,
+    client_port: src.clientPort,
+    request: {
+      method: req.method ?? '',
+      uri: asText(url),
+      path: asText(pathOf(url)),
+      args: asText(argsPart(url)),
+      http_version: req.httpVersion,
+      headers: requestHeaders(req.headers, src.redact),
+      size: ctx.bytesIn
+    },
+    response: { status: src.status, headers: responseHeaders(headerBlock(src), src.redact), size: ctx.bytesOut },
+    upstream: up === undefined ? null : { addr: up.addr, status: up.status, response_time: roundMs(up.durationMs) },
+    latencies: { request: roundMs(src.requestMs), proxy: up === undefined ? 0 : roundMs(up.durationMs), waf: roundMs(ctx.wafMs) },
+    waf: { mode: ctx.policy.mode, action: ctx.action, attacks: ctx.attacks.length, bot: ctx.bot, cc: ctx.cc },
+    worker,
+    node
+  }
+  if (src.error !== undefined) rec.error = src.error
+  return rec
+}
+
+/** Any UTF-16 string: byte strings, valid and broken UTF-8 as latin1, lone surrogates, U+2028. */
+const anyText = fc.oneof(
+  byteString,
+  fc.string({ unit: 'binary', maxLength: 30 }),
+  fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map(c => String.fromCharCode(c)), maxLength: 20 }),
+  fc.constantFrom('\u2028', '\u2029', '\xe2\x80\xa8', '\xc3', '\xc3\xa9', '\ud800', '"\\', '\r\n', '')
+)
+/** Header names as a hostile client or a broken upstream may send them, token or not. */
+const anyName = fc.oneof(tokenName, anyText.filter(s => s.length > 0), fc.constantFrom('__proto__', 'constructor', '0', '12', 'Set-Cookie', 'DATE'))
+/** Sometimes huge: 64 KB values take the same path as short ones. */
+const sometimesHuge = fc.oneof({ weight: 9, arbitrary: anyText }, { weight: 1, arbitrary: fc.tuple(anyText, fc.integer({ min: 1000, max: 4000 })).map(([s, n]) => (s + 'x').repeat(n).slice(0, 65536)) })
+
+const hostileSource = fc.record({
+  method: fc.option(anyText, { nil: undefined }),
+  url: fc.option(fc.oneof(sometimesHuge.map(s => '/' + s), fc.tuple(anyText, anyText).map(([p, q]) => '/' + p + '?' + q)), { nil: undefined }),
+  httpVersion: fc.oneof(fc.constantFrom('1.1', '1.0', '2.0', ''), anyText),
+  headers: fc.dictionary(anyName, fc.oneof(sometimesHuge, fc.array(anyText, { maxLength: 3 }), fc.constant(undefined)), { maxKeys: 8 }),
+  response: fc.option(fc.array(fc.tuple(anyName.map(n => n.replace(/[\r\n:]/g, '')).filter(n => n.length > 0), sometimesHuge.map(v => v.replace(/[\r\n]/g, ''))), { maxLength: 6 }), { nil: undefined }),
+  hasResponse: fc.boolean(),
+  numbers: fc.array(fc.oneof(fc.double(), fc.integer({ min: -3e12, max: 3e12 }), fc.constantFrom(-0, 1763764800123, 0.0005, 0.0015, 2147483.6475)), { minLength: 6, maxLength: 6 }),
+  texts: fc.array(anyText, { minLength: 5, maxLength: 5 }),
+  upstream: fc.option(fc.record({ addr: anyText, status: fc.integer(), startedAt: fc.constant(0), durationMs: fc.double() }), { nil: undefined }),
+  bot: fc.boolean(),
+  cc: fc.boolean(),
+  attacks: fc.integer({ min: 0, max: 3 }),
+  error: fc.option(anyText, { nil: undefined }),
+  redact: fc.subarray(['authorization', 'cookie', 'set-cookie', 'date', '0', 'x-a']),
+  worker: fc.integer({ min: 0, max: 1000 }),
+  node: anyText
+})
+
+t.test('the compiled object and its compiled JSON line are DESIGN.md\'s record, on hostile requests', async t => {
+  let runs = 0
+  const r = fc.check(fc.property(hostileSource, a => {
+    const block = a.response === undefined ? null : 'HTTP/1.1 200 OK\r\n' + a.response.map(([k, v]) => k + ': ' + v + '\r\n').join('') + '\r\n'
+    const src = fakeSource({
+      headers: a.headers,
+      httpVersion: a.httpVersion,
+      responseBlock: block,
+      redact: a.redact,
+      requestMs: a.numbers[0],
+      status: a.numbers[1],
+      ctx: {
+        id: a.texts[0], startedAt: a.numbers[2], domain: a.texts[1], bytesIn: a.numbers[3], bytesOut: a.numbers[4], wafMs: a.numbers[5],
+        upstream: a.upstream, bot: a.bot, cc: a.cc, action: a.texts[2] as 'pass', policy: { mode: a.texts[3] as 'block', rules: true },
+        attacks: Array.from({ length: a.attacks }, () => ({ ruleId: '1', msg: 'm', detectType: 'sqli', severity: 'critical', tags: [], location: 'ARGS:q', payload: 'x', action: 'log' as const }))
+      }
+    })
+    src.req.method = a.method
+    src.req.url = a.url
+    src.clientIp = a.texts[4]
+    if (!a.hasResponse) src.res = undefined
+    if (a.error !== undefined) src.error = a.error
+    const expected = jsonLine(referenceRecord(src, a.worker, a.node))
+    const producer = accessProducer(a.worker, a.node)
+    const object = producer.build(src)
+    const line = producer.json?.(src)
+    if (jsonLine(object) !== expected) throw new Error(`object differs:\n${expected}\n${jsonLine(object)}`)
+    if (line !== expected) throw new Error(`line differs:\n${expected}\n${String(line)}`)
+    if (accessJson(src, a.worker, a.node) !== expected) throw new Error('accessJson differs')
+    // The same source again: the cached pieces (response headers, repeated values) give the same line.
+    if (producer.json?.(src) !== expected) throw new Error('second line differs')
+    JSON.parse(expected)
+    runs++
+    return expected.indexOf('\n') === -1 && expected.indexOf('\u2028') === -1 && expected.indexOf('\u2029') === -1
+  }), { numRuns: 1500 })
+  t.notOk(r.failed, r.failed ? `${String(r.errorInstance)}\non ${JSON.stringify(r.counterexample)}` : 'no counterexample')
+  t.equal(runs, 1500, '1500 hostile sources: object, line and hand-written record agree')
+})
+
+t.test('fields are in DESIGN.md\'s order; error is left out unless set; the object has one shape', async t => {
+  const src = fakeSource()
+  const rec = buildAccessRecord(src, 1, 'n')
+  t.same(Object.keys(rec), ['type', 'id', 'started_at', 'host', 'client_ip', 'client_port', 'request', 'response', 'upstream', 'latencies', 'waf', 'worker', 'node'])
+  t.same(Object.keys(rec.request), ['method', 'uri', 'path', 'args', 'http_version', 'headers', 'size'])
+  t.notOk('error' in rec)
+  src.error = 'HPE_X'
+  t.same(Object.keys(buildAccessRecord(src, 1, 'n')).slice(-2), ['node', 'error'])
+  t.match(accessJson(src, 1, 'n'), /,"node":"n","error":"HPE_X"\}$/)
+})
+
+t.test('the response header JSON kept from the previous block is never another block\'s or another redaction\'s', async t => {
+  const a = fakeSource({ responseBlock: 'HTTP/1.1 200 OK\r\nSet-Cookie: s=1\r\nX: 1\r\n\r\n', redact: ['set-cookie'] })
+  const b = fakeSource({ responseBlock: 'HTTP/1.1 200 OK\r\nSet-Cookie: s=1\r\nX: 1\r\n\r\n', redact: [] })
+  const c = fakeSource({ responseBlock: 'HTTP/1.1 200 OK\r\nSet-Cookie: s=1\r\nX: 2\r\n\r\n', redact: ['set-cookie'] })
+  const p = accessProducer(0, 'n')
+  for (const src of [a, b, a, c, c, b]) t.equal(p.json?.(src), jsonLine(referenceRecord(src, 0, 'n')))
+  t.match(p.json?.(a), /"set-cookie":"REDACTED","x":"1"/)
+  t.match(p.json?.(b), /"set-cookie":"s=1","x":"1"/)
+  t.match(p.json?.(c), /"set-cookie":"REDACTED","x":"2"/)
 })

@@ -1,36 +1,25 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import type { RecordSource } from '../access/record-source.js'
 import { jsonInner, jsonString, jsonText, jsonTextInner } from '../text/json-text.js'
-import { headerBlock, responseHeaders, roundMs } from './record-parts.js'
+import { responseHeaders } from './record-parts.js'
 import type { HeaderMap } from './record-parts.js'
 import { nextHeaderLine } from '../text/header-lines.js'
 import type { HeaderLine } from '../text/header-lines.js'
 import { REDACTED } from '../redaction.js'
 
 /**
- * The access record's JSON line, written straight from its source without building the object:
- * exactly `jsonLine(buildAccessRecord(src, worker, node))` (a property test holds the two together).
+ * The JSON of the access record's two header maps, written as the headers are read, without the
+ * `HeaderMap` objects that `requestHeaders` and `responseHeaders` (record-parts.ts) build for the
+ * object form; a property test holds each pair together.
  *
- * It is the hot path of the access log, and what costs is the number of pieces concatenated (each
- * is a node of a rope that is copied again when the line is flattened), so the line is built from
- * few: string values are written between constant pieces that already hold their quotes, and the
- * text between two header values (quote, comma, name, colon, quote) is one piece made once per
- * header name.
+ * What costs on this path is the number of pieces concatenated (each is a node of a rope that is
+ * copied again when the line is flattened), so a header is two pieces: its value, and the text
+ * between two values (quote, comma, name, colon, quote), made once per header name.
  */
-
-function num (n: number): string {
-  return Number.isFinite(n) ? String(n) : 'null'
-}
-
-/** ms rounded to µs, as the record holds it. */
-function ms (n: number): string {
-  return num(roundMs(n))
-}
 
 /**
  * The pieces between header values of a JSON object: `{"name":` for the first, `,"name":` for
  * the others, each with the closing quote of a string value before it and the opening quote of a
- * string value after it. Header names are HTTP tokens, which JSON never escapes.
+ * string value after it.
  */
 class KeyPieces {
   private readonly cache = new Map<string, string[]>()
@@ -39,7 +28,10 @@ class KeyPieces {
   piece (name: string, prev: number, open: boolean): string {
     let v = this.cache.get(name)
     if (v === undefined) {
-      v = [`{"${name}":`, `{"${name}":"`, `,"${name}":`, `,"${name}":"`, `","${name}":`, `","${name}":"`]
+      // Names from Node's parser are tokens, which JSON never escapes; a name that is not (a
+      // refused request's, a hand-built source's) is escaped like any other string.
+      const k = jsonInner(name)
+      v = [`{"${k}":`, `{"${k}":"`, `,"${k}":`, `,"${k}":"`, `","${k}":`, `","${k}":"`]
       // Names are client input: past the bound, the pieces are made again each time.
       if (this.cache.size < 1024) this.cache.set(name, v)
     }
@@ -108,7 +100,8 @@ function lowerName (block: string, start: number, end: number): string {
   }
   for (let i = start; i < end; i++) {
     const c = block.charCodeAt(i)
-    if (c >= 65 && c <= 90) return block.slice(start, end).toLowerCase()
+    // Past ASCII as in responseHeaders: what toLowerCase makes of it (names are tokens in practice).
+    if ((c >= 65 && c <= 90) || c >= 0x80) return block.slice(start, end).toLowerCase()
   }
   return block.slice(start, end)
 }
@@ -117,13 +110,37 @@ function lowerName (block: string, start: number, end: number): string {
 const names: string[] = []
 const scratchLine: HeaderLine = { start: 0, colon: -1, value: 0, end: 0 }
 
+/** The JSON of `requestHeaders(headers, redact)`. */
+export function requestHeadersJson (headers: IncomingHttpHeaders, redact: ReadonlySet<string>): string {
+  return headersJson(headers, redact, true)
+}
+
 /**
- * The JSON of `responseHeaders(block, redact)`, written as the block is read. A block with a
- * repeated name (which makes an array) or a name that looks like an array index (which objects
- * order first) takes the object path, so the output stays exactly the object's JSON.
+ * The last response header block and redaction set written, and their JSON. Most responses of an
+ * app repeat the previous one's header block to the byte (Node's Date header changes once a
+ * second), and comparing the block costs far less than reading it.
  */
-function responseHeadersJson (block: string | null | undefined, redact: ReadonlySet<string>): string {
+let lastBlock = ''
+let lastRedact: ReadonlySet<string> | undefined
+let lastBlockJson = '{}'
+
+/** The JSON of `responseHeaders(block, redact)`. */
+export function responseHeadersJson (block: string | null | undefined, redact: ReadonlySet<string>): string {
   if (typeof block !== 'string') return '{}'
+  if (block === lastBlock && redact === lastRedact) return lastBlockJson
+  const json = readResponseHeadersJson(block, redact)
+  lastBlock = block
+  lastRedact = redact
+  lastBlockJson = json
+  return json
+}
+
+/**
+ * `responseHeadersJson` for a block not seen just before. A block with a repeated name (which
+ * makes an array) or a name that looks like an array index (which objects order first) takes the
+ * object path, so the output stays exactly the object's JSON.
+ */
+function readResponseHeadersJson (block: string, redact: ReadonlySet<string>): string {
   let out = ''
   let n = 0
   const line = scratchLine
@@ -138,65 +155,4 @@ function responseHeadersJson (block: string | null | undefined, redact: Readonly
     n++
   }
   return n === 0 ? '{}' : out + '"}'
-}
-
-/** `"waf"` objects of requests without attacks, bot or CC flags, by mode and action. */
-const PLAIN_WAF = new Map<string, string>()
-
-function wafJson (mode: string, action: string, attacks: number, bot: boolean, cc: boolean): string {
-  if (attacks !== 0 || bot || cc) {
-    return '},"waf":{"mode":' + jsonString(mode) + ',"action":' + jsonString(action) + ',"attacks":' + String(attacks) +
-      ',"bot":' + (bot ? 'true' : 'false') + ',"cc":' + (cc ? 'true' : 'false') + '},"worker":'
-  }
-  const key = mode + ' ' + action
-  let s = PLAIN_WAF.get(key)
-  if (s === undefined) {
-    s = '},"waf":{"mode":' + jsonString(mode) + ',"action":' + jsonString(action) + ',"attacks":0,"bot":false,"cc":false},"worker":'
-    if (PLAIN_WAF.size < 64) PLAIN_WAF.set(key, s)
-  }
-  return s
-}
-
-/** `,"node":"…"` of the last node name asked for: one machine name per process, in practice. */
-let lastNode = ''
-let lastNodeJson = ',"node":""'
-
-function nodeJson (node: string): string {
-  if (node !== lastNode) {
-    lastNodeJson = ',"node":' + jsonString(node)
-    lastNode = node
-  }
-  return lastNodeJson
-}
-
-/** The JSON line of `buildAccessRecord(src, worker, node)`, written without building the object. */
-export function accessJson (src: RecordSource, worker: number, node: string): string {
-  const { req, ctx } = src
-  const url = req.url ?? ''
-  const q = url.indexOf('?')
-  const up = ctx.upstream
-  const proxy = up === undefined ? '0' : ms(up.durationMs)
-  const uri = jsonTextInner(url)
-  return '{"type":"access","id":"' + jsonInner(ctx.id) +
-    '","started_at":' + num(ctx.startedAt) +
-    ',"host":"' + jsonTextInner(ctx.domain) +
-    '","client_ip":"' + jsonInner(src.clientIp) +
-    '","client_port":' + num(src.clientPort) +
-    ',"request":{"method":"' + jsonInner(req.method ?? '') +
-    '","uri":"' + uri +
-    (q === -1 ? '","path":"' + uri + '","args":"' : '","path":"' + jsonTextInner(url.slice(0, q)) + '","args":"' + jsonTextInner(url.slice(q + 1))) +
-    '","http_version":"' + jsonInner(req.httpVersion) +
-    '","headers":' + headersJson(req.headers, src.redact, true) +
-    ',"size":' + num(ctx.bytesIn) +
-    '},"response":{"status":' + num(src.status) +
-    ',"headers":' + responseHeadersJson(headerBlock(src), src.redact) +
-    ',"size":' + num(ctx.bytesOut) +
-    (up === undefined
-      ? '},"upstream":null,"latencies":{"request":'
-      : '},"upstream":{"addr":"' + jsonInner(up.addr) + '","status":' + num(up.status) + ',"response_time":' + proxy + '},"latencies":{"request":') +
-    ms(src.requestMs) +
-    ',"proxy":' + proxy +
-    ',"waf":' + ms(ctx.wafMs) +
-    wafJson(ctx.policy.mode, ctx.action, ctx.attacks.length, ctx.bot, ctx.cc) + num(worker) + nodeJson(node) +
-    (src.error === undefined ? '}' : ',"error":' + jsonString(src.error) + '}')
 }
