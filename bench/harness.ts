@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { chooseLoad } from './load.js'
 import type { Load, LoadRun, Request } from './load.js'
+import type { RequestSeries } from './request-series.js'
 import { processTreeCpuMicros } from './proc-cpu.js'
 
 /**
@@ -66,6 +67,8 @@ export interface Scenario {
   headers?: Record<string, string>
   method?: string
   body?: string
+  /** Request `n` of a run as the `n`th of a series (load.ts; the path and body above are request 0). */
+  series?: RequestSeries
   budget?: Budget
   /** Measured saturated only: too slow to set the shared fixed rate (nginx + ModSecurity + CRS). */
   saturatedOnly?: boolean
@@ -135,7 +138,7 @@ function childExecArgv (): string[] {
 }
 
 function requestOf (s: Scenario): Request {
-  return { path: s.path ?? '/', method: s.method ?? 'GET', headers: s.headers ?? {}, ...(s.body === undefined ? {} : { body: s.body }) }
+  return { path: s.path ?? '/', method: s.method ?? 'GET', headers: s.headers ?? {}, ...(s.body === undefined ? {} : { body: s.body }), ...(s.series === undefined ? {} : { series: s.series }) }
 }
 
 function expectErrors (s: Scenario, run: LoadRun): number {

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
+import { CHECKED_UP_TO } from './request-series.js'
+import type { RequestSeries, Template } from './request-series.js'
 
 /**
  * The load generators of the benchmarks. `wrk` (Debian's package) is native and runs in its own
@@ -15,6 +17,8 @@ export interface Request {
   method: string
   headers: Record<string, string>
   body?: string
+  /** Request `n` of a run as the `n`th of this series (wrk only; autocannon sends `path` and `body` every time). */
+  series?: RequestSeries
 }
 
 export interface LoadRun {
@@ -63,10 +67,51 @@ function luaString (s: string): string {
   return `"${[...Buffer.from(s, 'utf8')].map(b => `\\${b}`).join('')}"`
 }
 
+function luaTemplate (t: Template): string {
+  return `{ ${t.map(p => typeof p === 'string' ? luaString(p) : `{ ${p.base}, ${p.offset}, ${p.width} }`).join(', ')} }`
+}
+
+/**
+ * A series' `request()` hook: the `n`th request of the run is the series' request `start + n`
+ * (wrk.format sets Content-Length from the body). Every run starts where none before it went,
+ * so that a server's warm-up does not send it the requests of its measured run.
+ */
+let nextSeriesStart = 0
+const SERIES_RUN = 1_000_000
+/** Starts stay where the templates were checked to reproduce the series (request-series.ts). */
+const CHECKED_SERIES = Math.floor(CHECKED_UP_TO / SERIES_RUN) * SERIES_RUN
+
+function seriesLines (series: RequestSeries): string[] {
+  const start = nextSeriesStart
+  nextSeriesStart = (nextSeriesStart + SERIES_RUN) % CHECKED_SERIES
+  return [
+    `local path_t = ${luaTemplate(series.path)}`,
+    `local body_t = ${series.body === undefined ? 'nil' : luaTemplate(series.body)}`,
+    `local n = ${start}`,
+    'local function fill(t)',
+    '  local out = {}',
+    '  for i, p in ipairs(t) do',
+    '    if type(p) == "string" then out[i] = p else',
+    '      local s = string.format(p[1] == 16 and "%x" or "%d", p[2] + n)',
+    '      if #s < p[3] then s = string.rep("0", p[3] - #s) .. s end',
+    '      out[i] = s',
+    '    end',
+    '  end',
+    '  return table.concat(out)',
+    'end',
+    'function request()',
+    '  local r = wrk.format(nil, fill(path_t), nil, body_t and fill(body_t) or nil)',
+    '  n = n + 1',
+    '  return r',
+    'end'
+  ]
+}
+
 function wrkScript (req: Request, rate: number | undefined): string {
   const lines = [`wrk.method = ${luaString(req.method)}`]
   for (const [k, v] of Object.entries(req.headers)) lines.push(`wrk.headers[${luaString(k)}] = ${luaString(v)}`)
   if (req.body !== undefined) lines.push(`wrk.body = ${luaString(req.body)}`)
+  if (req.series !== undefined) lines.push(...seriesLines(req.series))
   if (rate !== undefined) {
     lines.push(
       'local ffi = require("ffi")',
