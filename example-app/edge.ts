@@ -43,14 +43,20 @@ export function forwardedHeadersRewrite (config: GatewayConfig): <H extends Outg
   const preserve = new Map<string, boolean>()
   for (const [name, d] of Object.entries(config.domains)) preserve.set(name, d.edge.preserveHost ?? config.edge.preserveHost)
   const preserveDefault = config.edge.preserveHost
-  return <H extends OutgoingHeaders>(request: FastifyRequest, headers: H): H => applyForwardedHeaders(headers, {
-    peerAddress: request.raw.socket?.remoteAddress,
-    clientIp: request.ip,
-    proto: request.protocol,
-    // Behind a trusted proxy, the Host it forwarded (Fastify reads X-Forwarded-Host then).
-    host: request.host === '' ? requestHost(request.raw) : request.host,
-    clientHost: requestHost(request.raw)
-  }, settings, preserve.get(requestDomain(request)) ?? preserveDefault)
+  // The domain is looked up only when some domain's preserveHost differs from the default.
+  const uniform = [...preserve.values()].every(p => p === preserveDefault)
+  return <H extends OutgoingHeaders>(request: FastifyRequest, headers: H): H => {
+    const clientHost = requestHost(request.raw)
+    const host = request.host
+    return applyForwardedHeaders(headers, {
+      peerAddress: request.raw.socket?.remoteAddress,
+      clientIp: request.ip,
+      proto: request.protocol,
+      // Behind a trusted proxy, the Host it forwarded (Fastify reads X-Forwarded-Host then).
+      host: host === '' ? clientHost : host,
+      clientHost
+    }, settings, uniform ? preserveDefault : preserve.get(requestDomain(request)) ?? preserveDefault)
+  }
 }
 
 /** A too-large body, as Fastify answers its own limit. */

@@ -1,15 +1,12 @@
 import Fastify from 'fastify'
-import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
-import replyFrom from '@fastify/reply-from'
-import type { FastifyReplyFromHooks } from '@fastify/reply-from'
+import type { FastifyInstance, FastifyReply, FastifyServerOptions } from 'fastify'
 import rateLimit from '@fastify/rate-limit'
-import { waf, wafServerOptions, wafUpstream, wafRateLimitHooks, wafRateLimitRedis } from '../plugins/index.js'
+import { Forwarder, waf, wafForward, wafServerOptions, wafRateLimitHooks, wafRateLimitRedis } from '../plugins/index.js'
 import type { WafOptions } from '../plugins/index.js'
 import { cautiousMode } from '../lib/rules/rule-set-settings.js'
 import { summarize } from '../lib/rules/seclang/report.js'
 import type { WafPolicy } from '../lib/lifecycle/context.js'
-import { dropRequestHopByHop, dropResponseHopByHop } from '../lib/proxy/hop-by-hop.js'
-import { forwardedTarget } from '../lib/proxy/request-target.js'
+import { forwardedTarget, hasDotDotSegment } from '../lib/proxy/request-target.js'
 import type { ChannelName, GatewayConfig } from './config.js'
 import { AllowList } from './allow-list.js'
 import { registerMetricsEndpoint } from './metrics-endpoint.js'
@@ -22,7 +19,7 @@ import { closeGracefullyOnHttp2 } from './http2-close.js'
 import { applyClientTimeouts } from './timeouts.js'
 
 /**
- * The WAF gateway: the waf plugins in front of `@fastify/reply-from`. Request bodies are kept as
+ * The WAF gateway: the waf plugins in front of a Forwarder (undici's dispatch). Request bodies are kept as
  * the bytes received, so what reaches the upstream is exactly what the client sent, while the rule
  * check reads them parsed by content type.
  */
@@ -114,28 +111,28 @@ export function wafOptionsOf (config: GatewayConfig): WafOptions {
   }
 }
 
+/** An upstream URL as its origin and the path its requests' paths are appended to ('' for none). */
+interface UpstreamTarget { origin: string, prefix: string }
+
+function upstreamTarget (url: string): UpstreamTarget {
+  const u = new URL(url)
+  return { origin: u.origin, prefix: u.pathname.replace(/\/+$/, '') }
+}
+
 /** How long a keep-alive connection may stay idle once the gateway closes, before it is closed. */
 const IDLE_GRACE_MS = 1000
-
-/** The media type reply-from re-encodes (its contentTypesToEncode default). */
-const JSON_TYPE = /^\s*application\/json\s*(?:;|$)/i
-
-/**
- * reply-from re-encodes an application/json body with JSON.stringify, which turns the bytes the
- * gateway keeps into {"type":"Buffer",…}: such a body is handed over as the bytes, with its type.
- */
-function withJsonBytes (request: FastifyRequest, hooks: FastifyReplyFromHooks): FastifyReplyFromHooks {
-  const body = request.body
-  const type = request.headers['content-type']
-  if (!Buffer.isBuffer(body) || type === undefined || !JSON_TYPE.test(type) || request.method === 'GET' || request.method === 'HEAD') return hooks
-  return { ...hooks, body, contentType: type }
-}
 
 /** `OPTIONS *` asks about the server, which the gateway is; any other target without a path is a 400. */
 function answerWithoutPath (reply: FastifyReply): FastifyReply {
   if (reply.request.method === 'OPTIONS') return reply.code(204).send()
-  return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'the request target has no path to forward', id: reply.request.waf?.id })
+  return badTarget(reply, 'the request target has no path to forward')
 }
+
+function badTarget (reply: FastifyReply, message: string): FastifyReply {
+  return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message, id: reply.request.waf?.id })
+}
+
+const DOT_DOT_MESSAGE = 'the request path has a ".." segment'
 
 export async function buildGateway (config: GatewayConfig, opts: GatewayOptions): Promise<FastifyInstance> {
   const limits = bodyLimits(config)
@@ -158,7 +155,7 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
 
   applyClientTimeouts(app, config.timeouts)
 
-  // Bodies stay as received, whatever their type: reply-from forwards them byte for byte.
+  // Bodies stay as received, whatever their type: the forwarder sends them byte for byte.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, function keepBytes (_request, body, done) {
     done(null, body)
@@ -180,45 +177,27 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
   }
   if (config.edge.health !== undefined) registerHealth(app, config.edge.health.path, opts.health ?? { draining: false })
 
-  const upstreams = new Map<string, string>()
-  for (const [domain, d] of Object.entries(config.domains)) upstreams.set(domain, d.upstream ?? opts.defaultUpstream)
-  // One upstream for every domain (the usual case): reply-from then sends through one undici Pool
-  // for it, given the request's path, instead of through an Agent that finds the pool by origin
-  // for each request (bench/profile.ts: undici's share of a request fell by a third).
-  const single = [...upstreams.values()].every(u => u === opts.defaultUpstream)
-
-  await app.register(replyFrom, {
-    ...(single ? { base: opts.defaultUpstream } : {}),
-    // A 503 or a failed idempotent request goes back to the client as it is: retrying is the
-    // client's decision, and a retry would hide the upstream's state from the logs.
-    maxRetriesOn503: 0,
-    retryMethods: [],
-    disableRequestLogging: true,
-    undici: {
-      connections: 128,
-      pipelining: 1,
-      keepAliveTimeout: 60_000,
-      // reply-from turns certificate checks off unless told; an https upstream is verified here.
-      connect: { rejectUnauthorized: config.upstreamTls.rejectUnauthorized, ...(config.upstreamTls.ca === undefined ? {} : { ca: config.upstreamTls.ca }) }
-    }
+  const upstreams = new Map<string, UpstreamTarget>()
+  for (const [domain, d] of Object.entries(config.domains)) upstreams.set(domain, upstreamTarget(d.upstream ?? opts.defaultUpstream))
+  const fallback = upstreamTarget(opts.defaultUpstream)
+  // One upstream for every domain (the usual case): one undici Pool for it, instead of an Agent
+  // that finds the pool by origin for each request.
+  const single = [...upstreams.values()].every(u => u.origin === fallback.origin && u.prefix === fallback.prefix)
+  // Never retried: a 503 or a failed request goes back to the client as it is; retrying is the client's
+  // decision, and a retry would hide the upstream's state from the logs.
+  const forwarder = new Forwarder(single ? fallback.origin : undefined, {
+    connections: 128,
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+    connect: { rejectUnauthorized: config.upstreamTls.rejectUnauthorized, ...(config.upstreamTls.ca === undefined ? {} : { ca: config.upstreamTls.ca }) }
   })
-
-  const forwarded = forwardedHeadersRewrite(config)
-  const upstreamHooks = wafUpstream({
-    // After the waf bookkeeping, which records the upstream's Host before preserveHost replaces it.
-    rewriteRequestHeaders: (request, headers) => forwarded(request as FastifyRequest, headers),
-    onError (reply, err) {
-      denied(reply as FastifyReply, (err.error as Error & { statusCode?: number }).statusCode === 504 ? 504 : 502)
-    }
+  app.addHook('onClose', async function closeUpstreams () { await forwarder.close() })
+  // Hop-by-hop fields stay on their connection, both ways (lib/proxy/hop-by-hop.ts), dropped
+  // before the request id and the forwarded headers are added.
+  const forward = wafForward(forwarder, {
+    rewriteRequestHeaders: forwardedHeadersRewrite(config),
+    onError: (reply, status) => { denied(reply, status) }
   })
-  const hooks: FastifyReplyFromHooks = {
-    retriesCount: 0,
-    ...upstreamHooks,
-    // Hop-by-hop fields stay on their connection, both ways; dropped before the proxy's own
-    // headers are added, so that a client cannot name those in `Connection`.
-    rewriteRequestHeaders: (request, headers) => upstreamHooks.rewriteRequestHeaders(request, dropRequestHopByHop(headers)),
-    rewriteHeaders: headers => dropResponseHopByHop(headers)
-  }
 
   if (withWaf) {
     const statusAllow = new AllowList(config.status.allow, 'status.allow')
@@ -236,20 +215,14 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
     if (config.metrics !== undefined) registerMetricsEndpoint(app, config.metrics, opts.scrape)
   }
 
-  if (single) {
-    app.all('/*', function forward (request, reply) {
-      const target = forwardedTarget(request.url)
-      if (target === undefined) return answerWithoutPath(reply)
-      return reply.from(target, withJsonBytes(request, hooks))
-    })
-  } else {
-    app.all('/*', function forward (request, reply) {
-      const target = forwardedTarget(request.url)
-      if (target === undefined) return answerWithoutPath(reply)
-      const base = upstreams.get(requestDomain(request)) ?? opts.defaultUpstream
-      return reply.from(base + target, withJsonBytes(request, hooks))
-    })
-  }
+  app.all('/*', function forwardUpstream (request, reply) {
+    const target = forwardedTarget(request.url)
+    if (target === undefined) return answerWithoutPath(reply)
+    if (hasDotDotSegment(target)) return badTarget(reply, DOT_DOT_MESSAGE)
+    if (single) return forward(request, reply, fallback.prefix + target)
+    const up = upstreams.get(requestDomain(request)) ?? fallback
+    return forward(request, reply, up.prefix + target, up.origin)
+  })
 
   return app
 }

@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyReplyFromHooks } from '@fastify/reply-from'
-import { performance } from 'node:perf_hooks'
-import type { UpstreamInfo, WafContext } from '../lib/lifecycle/context.js'
+import type { WafContext } from '../lib/lifecycle/context.js'
 import { coreOf } from './core.js'
 import { assignedCopy } from '../lib/proxy/header-copy.js'
+import { UpstreamTiming } from '../lib/proxy/upstream-timing.js'
 
 /**
  * The upstream side of the gateway, kept thin: hooks for `@fastify/reply-from` that fill
@@ -35,30 +35,8 @@ export interface WafUpstreamOptions {
 /** The hooks `wafUpstream` returns: pass them as `reply.from(source, hooks)`. */
 export type WafUpstreamHooks = Required<Pick<FastifyReplyFromHooks, 'onResponse' | 'onError' | 'rewriteRequestHeaders'>>
 
-/**
- * `request.waf.upstream`, with the high-resolution start kept in a private field, which JSON
- * and object spreads do not see.
- */
-class UpstreamTiming implements UpstreamInfo {
-  addr: string
-  status = 0
-  startedAt: number
-  durationMs = 0
-  readonly #startedHr = performance.now()
-
-  constructor (addr: string, startedAt: number) {
-    this.addr = addr
-    this.startedAt = startedAt
-  }
-
-  settle (status: number): void {
-    this.status = status
-    this.durationMs = Math.round((performance.now() - this.#startedHr) * 1000) / 1000
-  }
-}
-
 /** The request's waf context, created through the core if no waf plugin has made it yet. */
-function contextOf (request: FastifyRequest): WafContext | undefined {
+export function contextOf (request: FastifyRequest): WafContext | undefined {
   const ctx = request.waf as WafContext | null | undefined
   if (ctx !== null && ctx !== undefined) return ctx
   // Only when no waf plugin joined this request (its route is excluded, say) and waf-socket is there.
@@ -66,6 +44,15 @@ function contextOf (request: FastifyRequest): WafContext | undefined {
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+/** The lower-cased request id header of a `requestIdHeader` option (`undefined`: none), checked. */
+export function requestIdHeaderOf (option: string | false | undefined, who: string): string | undefined {
+  const header = option === undefined ? 'x-request-id' : option
+  if (header !== false && (typeof header !== 'string' || !HEADER_NAME.test(header))) {
+    throw new TypeError(`${who}: option "requestIdHeader" must be a header name or false`)
+  }
+  return header === false ? undefined : header.toLowerCase()
+}
 
 /**
  * Status codes reply-from's errors carry, mapped the way nginx records `$upstream_status`: an
@@ -78,14 +65,10 @@ function upstreamErrorStatus (error: Error): number {
 
 /** reply-from hooks that record the upstream exchange in `request.waf.upstream`. */
 export function wafUpstream (opts: WafUpstreamOptions = {}): WafUpstreamHooks {
-  const header = opts.requestIdHeader === undefined ? 'x-request-id' : opts.requestIdHeader
-  if (header !== false && (typeof header !== 'string' || !HEADER_NAME.test(header))) {
-    throw new TypeError('wafUpstream: option "requestIdHeader" must be a header name or false')
-  }
+  const idHeader = requestIdHeaderOf(opts.requestIdHeader, 'wafUpstream')
   for (const k of ['onResponse', 'onError', 'rewriteRequestHeaders'] as const) {
     if (opts[k] !== undefined && typeof opts[k] !== 'function') throw new TypeError(`wafUpstream: option "${k}" must be a function`)
   }
-  const idHeader = header === false ? undefined : header.toLowerCase()
   const userRewrite = opts.rewriteRequestHeaders
   const userResponse = opts.onResponse
   const userError = opts.onError

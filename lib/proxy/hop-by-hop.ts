@@ -16,9 +16,15 @@ const REQUEST_ONLY: readonly string[] = ['expect']
 
 type HeaderMap = Record<string, string | string[] | number | undefined>
 
+const KEEP_ALIVE: readonly string[] = Object.freeze(['keep-alive'])
+const CLOSE: readonly string[] = Object.freeze(['close'])
+
 /** The field names a `Connection` value lists (comma-separated tokens, any case), lower-cased. */
-export function connectionOptions (value: string | string[] | number | undefined): string[] {
+export function connectionOptions (value: string | string[] | number | undefined): readonly string[] {
   if (value === undefined || typeof value === 'number') return []
+  // What nearly every message says, without splitting it.
+  if (value === 'keep-alive') return KEEP_ALIVE
+  if (value === 'close') return CLOSE
   const out: string[] = []
   for (const v of typeof value === 'string' ? [value] : value) {
     for (const token of v.split(',')) {
@@ -39,7 +45,7 @@ function without (headers: HeaderMap, fixed: ReadonlySet<string>): HeaderMap {
   // Names are matched in any case: reply-from lower-cases request headers, but an upstream's
   // response headers are passed as undici gives them.
   const names = Object.keys(headers)
-  let listed: string[] | undefined
+  let listed: readonly string[] | undefined
   for (let i = 0; i < names.length; i++) {
     const k = names[i]
     if (k.length === 10 && k.toLowerCase() === 'connection') listed = connectionOptions(headers[k])
@@ -47,6 +53,8 @@ function without (headers: HeaderMap, fixed: ReadonlySet<string>): HeaderMap {
   const out: HeaderMap = {}
   for (let i = 0; i < names.length; i++) {
     const k = names[i]
+    // HTTP/2 pseudo-header fields (`:method`, `:path` …) belong to their stream, like hop-by-hop ones.
+    if (k.charCodeAt(0) === 58 /* : */) continue
     const name = k.toLowerCase()
     if (fixed.has(name) || (listed !== undefined && listed.includes(name))) continue
     out[k] = headers[k]
@@ -55,7 +63,8 @@ function without (headers: HeaderMap, fixed: ReadonlySet<string>): HeaderMap {
 }
 
 const REQUEST_DROPPED: ReadonlySet<string> = new Set([...ALWAYS, ...REQUEST_ONLY])
-const RESPONSE_DROPPED: ReadonlySet<string> = new Set(ALWAYS)
+/** The fields never passed on from an upstream's response (besides those its `Connection` names). */
+export const RESPONSE_DROPPED: ReadonlySet<string> = new Set(ALWAYS)
 
 /** The request headers to send upstream, without hop-by-hop fields: a new object (see `without`). */
 export function dropRequestHopByHop<H extends HeaderMap> (headers: H): H {

@@ -25,3 +25,13 @@ t.test('responses keep Expect (it is no response field) and drop the rest, names
   t.same(dropResponseHopByHop(headers), { 'content-type': 'text/plain', date: 'd' })
   t.same(dropResponseHopByHop({ 'content-length': '1' }), { 'content-length': '1' }, 'a message without any is untouched')
 })
+
+t.test('HTTP/2 pseudo-header fields never go upstream', async t => {
+  t.same(dropRequestHopByHop({ ':method': 'GET', ':path': '/x', ':authority': 'shop', ':scheme': 'https', accept: '*/*' }), { accept: '*/*' })
+})
+
+t.test('connectionOptions: the common values answer alike on their fast path', async t => {
+  t.same(connectionOptions('keep-alive'), connectionOptions(' keep-alive '))
+  t.same(connectionOptions('close'), ['close'])
+  t.ok(Object.isFrozen(connectionOptions('keep-alive')), 'a shared answer, not to be changed')
+})
