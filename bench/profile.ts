@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -27,7 +27,8 @@ import type { Request } from './load.js'
  *   node dist/bench/profile.js --crs --request 'form POST 4 KB' --rate 150   # the full suite with the CRS
  *
  * `--crs` loads bench/gateway's CRS file (crs-conf.ts: the CRS v4 at PL1, default rules off);
- * `--request` sends a request of the traffic mix (traffic-http.ts) instead of the GET.
+ * `--request` sends a request of the traffic mix (traffic-http.ts) instead of the GET; `--keep
+ * <file>` writes the profile there (for Chrome's DevTools, or callers of a function).
  */
 interface ProfileNode { id: number, callFrame: { functionName: string, url: string, lineNumber: number }, children?: number[] }
 interface CpuProfile { nodes: ProfileNode[], samples: number[], timeDeltas: number[] }
@@ -42,7 +43,8 @@ const { values } = parseArgs({
     top: { type: 'string', default: '40' },
     trace: { type: 'string' },
     crs: { type: 'boolean', default: false },
-    request: { type: 'string' }
+    request: { type: 'string' },
+    keep: { type: 'string' }
   }
 })
 
@@ -109,6 +111,7 @@ try {
   const run = await load.paced(port, req, Number(values.rate), Number(values.seconds))
   const cpuPerReq = (processTreeCpuMicros(child.pid as number) - before) / run.total
   await ask({ profileStop: file })
+  if (values.keep !== undefined) copyFileSync(file, values.keep)
   const exited = new Promise(resolve => child.once('exit', resolve))
   child.send('close')
   await exited
