@@ -34,6 +34,7 @@ export async function freePort (): Promise<number> {
   })
 }
 
+// test/helpers (nginx.ts, apache.ts) probe ports alike, but bench/ is built into dist/ without test/, so it keeps its own probe.
 export async function waitForPort (port: number, what = 'nginx'): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const ok = await new Promise<boolean>(resolve => {

@@ -243,6 +243,7 @@ async function oneRun (collector: ChildProcess, port: number, who: Contender): P
   return LINES / seconds
 }
 
+// The copy of test/helpers/ports.ts's freePort: bench/ is built into dist/ without test/.
 async function freePort (): Promise<number> {
   const s = net.createServer()
   await new Promise<void>(resolve => s.listen(0, '127.0.0.1', resolve))

@@ -5,6 +5,7 @@ import type { ChannelDefaults, ChannelOptions, Transport, TransportLogger, Trans
 import { checkOptionNames } from '../lib/options.js'
 import { afterPendingCloses, installCore } from './core.js'
 
+// Not TransportOptions (lib/transport/types.ts) reused: the plugin adds closeTimeout, takes Fastify's logger itself, and documents its own defaults.
 export interface WafSocketOptions {
   /** Channel name → URL (`tcp://host:port`, `tls://…`, `udp://…`, `unix:///path`, `file:///path`, `stdout:`) or options. */
   channels: Record<string, string | ChannelOptions>

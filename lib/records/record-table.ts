@@ -199,21 +199,12 @@ function valueJson (kind: number, v: unknown): string {
   }
 }
 
-/**
- * Steps of the object builder: one shape for all, as for the JSON ops. Kinds of their own, not the
- * ops' (a list of the same shape): the object needs only how a value is held, not how it is written.
- */
-const SET = 0
-const SET_TEXT = 1
-const SET_MS = 2
-const SET_OPTIONAL = 3
-const SET_GROUP = 4
-
+/** A step of the object builder, of one shape as the JSON ops are; its kind is an op kind (how the value is held). */
 interface Setter<S> {
   readonly name: string
   readonly kind: number
   readonly get: (src: S) => unknown
-  /** For SET_GROUP: the group's own setters and its template. */
+  /** For a group (NULLABLE, whether or not it may be null): its own setters and template. */
   readonly group: ObjectProgram<S> | null
   readonly nullWhen: ((src: S) => boolean) | null
 }
@@ -240,13 +231,13 @@ function compileObject<S> (fields: ReadonlyArray<Field<S>>): ObjectProgram<S> {
     }
     // An optional field is added when present, after the others: the table puts it last.
     if (!isGroup(f) && !isCustom(f) && f.optional === true) {
-      setter(f.name, SET_OPTIONAL, f.get)
+      setter(f.name, OPTIONAL, f.get)
       continue
     }
     template[f.name] = null
-    if (isCustom(f)) setter(f.name, SET, f.object)
-    else if (isGroup(f)) setter(f.name, SET_GROUP, NONE, compileObject(f.fields), f.nullWhen ?? null)
-    else setter(f.name, f.kind === 'text' ? SET_TEXT : f.kind === 'ms' ? SET_MS : SET, f.get)
+    if (isCustom(f)) setter(f.name, CUSTOM, f.object)
+    else if (isGroup(f)) setter(f.name, NULLABLE, NONE, compileObject(f.fields), f.nullWhen ?? null)
+    else setter(f.name, KIND_OPS[f.kind], f.get)
   }
   return { template, setters }
 }
@@ -257,16 +248,17 @@ function buildObject<S> (p: ObjectProgram<S>, src: S): Record<string, unknown> {
   for (let i = 0; i < setters.length; i++) {
     const f = setters[i]
     switch (f.kind) {
-      case SET: out[f.name] = f.get(src); break
-      case SET_TEXT: out[f.name] = asText(f.get(src) as string); break
-      case SET_MS: out[f.name] = roundMs(f.get(src) as number); break
-      case SET_OPTIONAL: {
+      case BYTE_TEXT: out[f.name] = asText(f.get(src) as string); break
+      case MS: out[f.name] = roundMs(f.get(src) as number); break
+      case OPTIONAL: {
         const v = f.get(src)
         if (v !== undefined) out[f.name] = v
         break
       }
-      default:
+      case NULLABLE:
         out[f.name] = f.nullWhen !== null && f.nullWhen(src) ? null : buildObject(f.group as ObjectProgram<S>, src)
+        break
+      default: out[f.name] = f.get(src)
     }
   }
   return out

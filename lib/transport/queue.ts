@@ -145,6 +145,11 @@ export class StreamQueue extends LineCounters {
     const chars = line.length + 1
     // `bytes` holds the batches; the lines after them are at most 3 bytes per char.
     if (this.curExact || this.bytes + 3 * (this.curChars + chars) > this.dropLimit) return this.pushMeasured(line, chars)
+    return this.append(line, chars)
+  }
+
+  /** Adds a line that fits to the current batch, sealing it when it reaches `flushLimit`. */
+  private append (line: string, chars: number): boolean {
     this.cur.push(line)
     this.curChars += chars
     this.lines++
@@ -167,15 +172,8 @@ export class StreamQueue extends LineCounters {
       this.onDrop('overflow')
       return false
     }
-    this.cur.push(line)
-    this.curChars += chars
     this.curBytes += bytes
-    this.lines++
-    if (this.curChars >= this.flushLimit) {
-      this.seal()
-      this.onReady()
-    }
-    return true
+    return this.append(line, chars)
   }
 
   override queuedBytes (): number {

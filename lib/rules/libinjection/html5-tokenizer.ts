@@ -2,7 +2,8 @@
  * libinjection's HTML5 tokenizer (libinjection_html5.c): a small, forgiving state machine after
  * the HTML5 tokenization spec, on bytes. libinjection's states call one another directly; here
  * a state either yields a token or names the next state, and next() loops, so a long run of
- * "/" or quotes cannot grow the stack.
+ * "/" or quotes cannot grow the stack. States that begin alike are not merged: each follows its
+ * C function one to one, so the port can be read and fixed against libinjection's source.
  */
 
 export const H5 = {
@@ -302,6 +303,7 @@ export class Html5State {
     return TRUE
   }
 
+  // Starts as beforeAttributeName does: each state follows its function in libinjection_html5.c, so that the port reads against the C one to one.
   private afterAttributeName (): number {
     const c = this.skipWhite()
     if (c === -1) return FALSE

@@ -218,7 +218,7 @@ export function fold (sf: SqliState): number {
       continue
     }
 
-    // No two-token fold: get a third token.
+    // No two-token fold: get a third token. (As the two-token fetch above, line for line as libinjection_sqli_fold does it.)
     if (more) {
       pos = readTokens(sf, pos, left + 3)
       more = moreInput

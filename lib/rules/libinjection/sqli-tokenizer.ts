@@ -431,6 +431,7 @@ export class SqliState {
   }
 
   /** SQL Server's [bracket words]. */
+  // Shaped as parseEolComment: each parser follows its function in libinjection_sqli.c (parse_bword), so that the port reads against the C one to one.
   private parseBword (): number {
     const { s, slen, pos } = this
     const end = indexOfByte(s, 0x5d, pos, slen)

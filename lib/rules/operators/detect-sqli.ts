@@ -6,6 +6,7 @@ import { noArgument } from './no-argument.js'
  * `detectSQLi`: libinjection's SQLi detector on the value's bytes. As in ModSecurity, with
  * `capture` the fingerprint (`s&1c` ...) goes to TX.0, which CRS 942100's logdata shows.
  */
+// Shaped as detect-xss.ts, but what goes to TX.0 differs (the fingerprint here, the value there), as in ModSecurity.
 export const detectSQLi: OperatorFactory = argument => {
   noArgument('detectSQLi', argument)
   return {

@@ -6,6 +6,7 @@ const UPPER = /[A-Z]/
 const NON_ASCII = /[^\x00-\x7f]/
 
 /** `lowercase`: ASCII A–Z to a–z; other bytes unchanged (C `tolower`). */
+// uppercase.ts is this with the other range and the other String method, whose pitfalls differ (see above): each stays plain code on a per-byte path.
 export const lowercase: TransformFn = s => {
   if (!UPPER.test(s)) return s
   if (!NON_ASCII.test(s)) return s.toLowerCase()

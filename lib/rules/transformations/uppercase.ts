@@ -6,6 +6,7 @@ const LOWER = /[a-z]/
 const NON_ASCII = /[^\x00-\x7f]/
 
 /** `uppercase`: ASCII a–z to A–Z; other bytes unchanged (C `toupper`). */
+// lowercase.ts is this with the other range and the other String method, whose pitfalls differ (see above): each stays plain code on a per-byte path.
 export const uppercase: TransformFn = s => {
   if (!LOWER.test(s)) return s
   if (!NON_ASCII.test(s)) return s.toUpperCase()
