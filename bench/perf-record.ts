@@ -19,11 +19,13 @@ import type { PluginKey } from '../lib/lifecycle/context.js'
  *
  *   node dist/bench/perf-record.js --none --rate 1500
  *   node dist/bench/perf-record.js --only forensic --only access --only heartbeat --rate 1500
+ *   node dist/bench/perf-record.js --hello logging --rate 3000   # hello world: bare, pino, logging or full
  */
 const { values } = parseArgs({
   options: {
     only: { type: 'string', multiple: true },
     none: { type: 'boolean', default: false },
+    hello: { type: 'string' },
     rate: { type: 'string', default: '1500' },
     seconds: { type: 'string', default: '4' },
     top: { type: 'string', default: '30' }
@@ -35,18 +37,33 @@ if (spawnSync('perf', ['--version'], { stdio: 'ignore' }).error !== undefined) {
 }
 const SYSCALLS = ['read', 'write', 'writev', 'epoll_pwait', 'futex']
 
+/** Hello world's servers (suite.bench.ts): bare Fastify, pino request logging, the logging suite, the full suite. */
+const HELLO: Record<string, (collector: string) => [string, Record<string, unknown>]> = {
+  bare: () => ['servers/hello.js', {}],
+  pino: () => ['servers/hello.js', { logger: true }],
+  logging: collector => ['servers/suite.js', { collector }],
+  full: collector => ['servers/suite.js', { collector, rules: true }]
+}
+const hello = values.hello
+if (hello !== undefined && HELLO[hello] === undefined) {
+  process.stderr.write(`--hello takes one of ${Object.keys(HELLO).join(', ')}\n`)
+  process.exit(1)
+}
+
 const upstream = await startUpstream()
 const collector = await startCollector()
 const dir = mkdtempSync(join(tmpdir(), 'waf-bench-perf-'))
 try {
   const only = values.none ? undefined : (values.only as PluginKey[] | undefined) ?? ['forensic', 'rules', 'access', 'attack', 'heartbeat']
-  const child = fork(fileURLToPath(new URL('./child.js', import.meta.url)), ['servers/gateway.js', JSON.stringify(gatewayArgs(upstream.url, collector.url, only))],
+  const [server, args] = hello === undefined ? ['servers/gateway.js', gatewayArgs(upstream.url, collector.url, only)] : HELLO[hello](collector.url)
+  const path = hello === undefined ? GATEWAY_PATH : '/'
+  const child = fork(fileURLToPath(new URL('./child.js', import.meta.url)), [server, JSON.stringify(args)],
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--perf-basic-prof-only-functions'] })
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port?: number, error?: string }) => m.port !== undefined ? resolve(m.port) : reject(new Error(m.error)))
   })
   const load = chooseLoad()
-  await warmUp(port, { name: 'gateway', path: GATEWAY_PATH }, load, { ...benchOptions(), connections: 50 })
+  await warmUp(port, { name: server, path }, load, { ...benchOptions(), connections: 50 })
   const data = join(dir, 'perf.data')
   const pid = String(child.pid)
   const record = spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-F', '2999', '-o', data, '-p', pid], { stdio: 'ignore' })
@@ -55,7 +72,7 @@ try {
   stat.stderr.on('data', (d: Buffer) => { statOut += d.toString() })
   // perf attaches within a few ms; the paced run starts after it.
   await new Promise(resolve => setTimeout(resolve, 300))
-  const run = await load.paced(port, { path: GATEWAY_PATH, method: 'GET', headers: {} }, Number(values.rate), Number(values.seconds))
+  const run = await load.paced(port, { path, method: 'GET', headers: {} }, Number(values.rate), Number(values.seconds))
   const stopped = Promise.all([record, stat].map(async p => await new Promise(resolve => { p.once('exit', resolve); p.kill('SIGINT') })))
   await stopped
   const exited = new Promise(resolve => child.once('exit', resolve))
@@ -72,7 +89,8 @@ try {
     if (m[2] === 'k') kernel += us
     rows.push([us, `${m[2] === 'k' ? '[kernel] ' : ''}${m[3].replace(/file:\/\/\S*?\/dist\//, 'dist/')}`])
   }
-  process.stdout.write(`gateway ${only === undefined ? 'with no waf plugins' : `with ${only.join('+')}`}: ${run.rps.toFixed(0)} req/s achieved, ${run.total} requests, ` +
+  const what = hello !== undefined ? `hello world ${hello}` : `gateway ${only === undefined ? 'with no waf plugins' : `with ${only.join('+')}`}`
+  process.stdout.write(`${what}: ${run.rps.toFixed(0)} req/s achieved, ${run.total} requests, ` +
     `${total.toFixed(1)} µs CPU per request (perf cpu-clock), of which kernel ${kernel.toFixed(1)}\n  system calls per request:`)
   for (const line of statOut.split('\n')) {
     const [count, , event] = line.split(',')

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { WafContext } from '../lib/lifecycle/context.js'
+import type { Enlisted } from '../lib/lifecycle/enlisted.js'
 import type { Participant } from '../lib/lifecycle/participant.js'
-import { JOIN_REPLIED, RequestLifecycle, kJoined, kLifecycle } from '../lib/lifecycle/requests.js'
+import { JOIN_REPLIED, RequestLifecycle, kLifecycle } from '../lib/lifecycle/requests.js'
 import type { RouteFacts } from '../lib/lifecycle/requests.js'
 import type { RouteWafConfig } from '../lib/lifecycle/switches.js'
 import { LogFramework } from '../lib/log/framework.js'
@@ -31,19 +32,16 @@ declare module 'fastify' {
 }
 
 const kCore = kLifecycle
-/** Request decorator: the route's facts, read once per request (several join hooks may ask). */
-const kRoute = Symbol('waf.route')
 /** On a route's config object: its facts, resolved at its first request. */
 const kRouteFacts = Symbol('waf.routeFacts')
 
 type JoinHook = (request: FastifyRequest, reply: FastifyReply, done: () => void) => void
 type RouteConfig = { url?: string, waf?: RouteWafConfig, [kRouteFacts]?: RouteFacts }
-type CoreRequest = FastifyRequest & { [kRoute]: RouteFacts | null }
 
 export class WafCore extends RequestLifecycle<FastifyRequest, FastifyReply> {
   readonly log: LogFramework<WafStreams>
   /** Apps whose plugins' join hooks the umbrella is collecting into one (see collectJoinHooks). */
-  private readonly collecting = new Map<FastifyInstance, Array<{ p: WafParticipant, index: number }>>()
+  private readonly collecting = new Map<FastifyInstance, Array<Enlisted<FastifyRequest, FastifyReply>>>()
 
   constructor (app: FastifyInstance, readonly transport: Transport) {
     super((err, key) => app.log.error({ err, plugin: `waf-${key}` }, 'waf plugin failed while finishing a request'))
@@ -54,17 +52,14 @@ export class WafCore extends RequestLifecycle<FastifyRequest, FastifyReply> {
 
   /**
    * The route's facts. `request.routeOptions` builds an object on every read and is Fastify's
-   * only public way to the route's config: read once per request, the switches once per route.
+   * only public way to the route's config: read once per request (a later join hook finds the
+   * facts the first joined with), the switches once per route.
    */
   routeOf (request: FastifyRequest): RouteFacts {
-    const r = request as CoreRequest
-    let facts = r[kRoute]
-    if (facts === null) {
-      const config = request.routeOptions.config as RouteConfig
-      facts = config[kRouteFacts] ?? (config[kRouteFacts] = this.routeFacts(config.url, config.waf))
-      r[kRoute] = facts
-    }
-    return facts
+    const joined = this.joinedRoute(request)
+    if (joined !== null) return joined
+    const config = request.routeOptions.config as RouteConfig
+    return config[kRouteFacts] ?? (config[kRouteFacts] = this.routeFacts(config.url, config.waf))
   }
 
   /**
@@ -73,11 +68,11 @@ export class WafCore extends RequestLifecycle<FastifyRequest, FastifyReply> {
    */
   onRequestHook (p: WafParticipant, scope?: { prefix: string }): JoinHook {
     const core = this
-    const index = this.enlist(p, scope)
+    const entries = [this.enlist(p, scope)]
     return function wafJoin (request, reply, done) {
       // A participant that answered (403, 503) ends the hook chain: calling done() after a send
       // would run the handler when an onSend hook is asynchronous.
-      if (core.join(index, request, reply, core.routeOf(request)) === JOIN_REPLIED) return
+      if (core.join(entries, request, reply, core.routeOf(request)) === JOIN_REPLIED) return
       done()
     }
   }
@@ -90,7 +85,7 @@ export class WafCore extends RequestLifecycle<FastifyRequest, FastifyReply> {
   addJoinHook (app: FastifyInstance, p: WafParticipant, scope?: { prefix: string }): void {
     const collected = this.collecting.get(app)
     if (collected === undefined) app.addHook('onRequest', this.onRequestHook(p, scope))
-    else collected.push({ p, index: this.enlist(p, scope) })
+    else collected.push(this.enlist(p, scope))
   }
 
   /**
@@ -99,18 +94,14 @@ export class WafCore extends RequestLifecycle<FastifyRequest, FastifyReply> {
    * order, and stops at the first that answers, as a chain of one hook each would.
    */
   collectJoinHooks (app: FastifyInstance): () => void {
-    const list: Array<{ p: WafParticipant, index: number }> = []
+    const list: Array<Enlisted<FastifyRequest, FastifyReply>> = []
     this.collecting.set(app, list)
     return () => {
       this.collecting.delete(app)
       if (list.length === 0) return
       const core = this
       app.addHook('onRequest', function wafJoinAll (request, reply, done) {
-        const route = core.routeOf(request)
-        for (let i = 0; i < list.length; i++) {
-          if (core.join(list[i].index, request, reply, route) === JOIN_REPLIED) return
-        }
-        done()
+        if (core.join(list, request, reply, core.routeOf(request)) !== JOIN_REPLIED) done()
       })
     }
   }
@@ -127,8 +118,6 @@ export function installCore (app: FastifyInstance, transport: Transport): WafCor
   app.decorate(kCore, core)
   app.decorate('wafLog', core.log)
   if (!app.hasRequestDecorator('waf')) app.decorateRequest('waf', null)
-  app.decorateRequest(kJoined, 0)
-  app.decorateRequest(kRoute, null)
   return core
 }
 

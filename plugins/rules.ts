@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { WafContext } from '../lib/lifecycle/context.js'
+import { kRuleCheck, type WafContext } from '../lib/lifecycle/context.js'
 import { joinedContext } from '../lib/lifecycle/joined-context.js'
 import { DEPART_ORDER, type ClientErrorInfo } from '../lib/lifecycle/participant.js'
 import { rulesRun } from '../lib/lifecycle/policy.js'
@@ -45,13 +45,10 @@ const KNOWN = new Set(['rules', 'defaultRules', 'mode', 'policies', 'denyStatus'
   'parseUrlencoded', 'include', 'exclude', 'routes', 'denyResponse', 'resultCacheBytes'])
 const FORM = 'application/x-www-form-urlencoded'
 
-const kCheck = Symbol('waf.rules.check')
-interface RulesRequest extends FastifyRequest {
-  /** The request's rule check, when the rules run for it. */
-  [kCheck]: RequestCheck | null
-}
+/** The request's rule check, on its context (see kRuleCheck), when the rules run for it. */
+type RulesContext = WafContext & { [kRuleCheck]: RequestCheck | null }
 /** `?? null`: a request Fastify answered before routing (the early path) has no decorators. */
-const checkOf = (request: FastifyRequest): RequestCheck | null => (request as RulesRequest)[kCheck] ?? null
+const checkOf = (request: FastifyRequest): RequestCheck | null => (request.waf as RulesContext | null | undefined)?.[kRuleCheck] ?? null
 
 export const wafRules = fp<WafRulesOptions>(async function wafRules (app: FastifyInstance, opts: WafRulesOptions) {
   const core = coreOf(app)
@@ -67,9 +64,6 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
   const ownMode = opts.mode
   if (opts.mode !== undefined) core.policies.setDefaultMode(opts.mode)
   if (opts.policies !== undefined) core.policies.set(opts.policies)
-
-  // Declared on the request class, so that setting it per request keeps its shape stable.
-  if (!app.hasRequestDecorator(kCheck)) app.decorateRequest(kCheck, null)
 
   /** Whether the rules run for this request; settles the mode of a domain without a policy. */
   function checks (ctx: WafContext): boolean {
@@ -94,7 +88,7 @@ export const wafRules = fp<WafRulesOptions>(async function wafRules (app: Fastif
     // run; requests Fastify already answered (early) are only recorded.
     arrive (request: FastifyRequest, _reply: FastifyReply, ctx: WafContext, early: boolean) {
       if (!checks(ctx)) return
-      ;(request as RulesRequest)[kCheck] = new RequestCheck(engines.for(ctx.domain), request.raw, ctx, early, engines.responsePhases)
+      ;(ctx as RulesContext)[kRuleCheck] = new RequestCheck(engines.for(ctx.domain), request.raw, ctx, early, engines.responsePhases)
     },
     // A request Node's HTTP parser refused (answered 400 before Fastify saw it) is checked on the
     // head it received, in detect mode: every rule runs and is logged, none can deny any more.

@@ -64,7 +64,7 @@ export function wafServerOptions (): WafServerOptions {
       const core = coreOfServer(request.server)
       const status = (err as { statusCode?: number }).statusCode ?? 400
       // Joining lines the request up for departure when its response closes.
-      if (core !== undefined) for (let i = 0; i < core.participants.length; i++) core.join(i, request, reply, null)
+      if (core !== undefined) core.join(core.enlisted, request, reply, null)
       void (reply as FastifyReply).code(status).send({ error: STATUS_CODES[status] ?? 'Bad Request', message: err.message, statusCode: status })
     },
     clientErrorHandler (this: FastifyInstance, connErr: Error, socket: Socket) {

@@ -80,6 +80,18 @@ export interface WafContext {
   enabled: Record<PluginKey, boolean>
 }
 
+/**
+ * The lifecycle's own state of a request, on its context (symbol keys: not part of WafContext,
+ * never in a record): which participants joined it (a JoinedSet mask) and the route facts it was
+ * joined with. On the context rather than as request decorators because Fastify sets every request
+ * decorator in one loop of stores by computed key, a megamorphic store per decorator per request
+ * once there are two or more; the context is one object literal, whose shape is made once.
+ */
+export const kJoinedMask = Symbol('waf.joined')
+export const kJoinedRoute = Symbol('waf.route')
+/** The same for the rule check: its per-request state (lib/rules/request-check.ts), null where the rules do not run. */
+export const kRuleCheck = Symbol('waf.ruleCheck')
+
 export { DEFAULT_POLICY, PolicyTable } from './policy.js'
 export type { PolicyResolver, WafMode, WafPolicy } from './policy.js'
 
@@ -116,24 +128,28 @@ function hasUpper (s: string): boolean {
 export class ContextFactory {
   readonly policies = new PolicyTable()
 
-  create (req: IncomingMessage, now: number = Date.now()): WafContext {
+  /**
+   * `clientIp` is the client as the app sees it (a framework's view, which follows a trusted
+   * proxy), the socket's peer by default: given, the socket is not asked a second time.
+   */
+  create (req: IncomingMessage, now: number = Date.now(), clientIp: string | undefined = req.socket?.remoteAddress): WafContext {
     // An HTTP/2 stream's socket reads nothing once it has closed: its view is taken now.
     if (req.httpVersionMajor === 2) http2View(req)
-    return this.createFor(requestHost(req), req, now)
+    return this.createFor(requestHost(req), req, now, clientIp)
   }
 
   /**
    * A context from a Host value alone, for requests that never became an IncomingMessage (those
    * the HTTP parser refused). A policy function is not consulted without a request.
    */
-  createFor (host: string | undefined, req: IncomingMessage | undefined, now: number = Date.now()): WafContext {
+  createFor (host: string | undefined, req: IncomingMessage | undefined, now: number = Date.now(), clientIp: string | undefined = req?.socket?.remoteAddress): WafContext {
     const domain = domainOf(host)
-    return {
+    const ctx: WafContext & { [kJoinedMask]: number, [kJoinedRoute]: null, [kRuleCheck]: null } = {
       id: uniqueId(now),
       startedAt: now,
       startedHr: performance.now(),
       domain,
-      clientIp: req?.socket?.remoteAddress ?? undefined,
+      clientIp,
       policy: this.policies.resolve(domain, req),
       attacks: [],
       action: 'pass',
@@ -143,8 +159,12 @@ export class ContextFactory {
       bytesIn: 0,
       bytesOut: 0,
       wafMs: 0,
-      enabled: { forensic: false, rules: false, access: false, attack: false, heartbeat: false }
+      enabled: { forensic: false, rules: false, access: false, attack: false, heartbeat: false },
+      [kJoinedMask]: 0,
+      [kJoinedRoute]: null,
+      [kRuleCheck]: null
     }
+    return ctx
   }
 }
 

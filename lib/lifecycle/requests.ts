@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import { ContextFactory } from './context.js'
+import { ContextFactory, kJoinedMask, kJoinedRoute } from './context.js'
 import type { WafContext } from './context.js'
+import { enable, Enlisted } from './enlisted.js'
 import { joinedContext } from './joined-context.js'
 import { JoinedSet } from './joined-set.js'
 import { departureOrder } from './participant.js'
@@ -51,9 +52,11 @@ export interface RouteFacts {
 
 /** Where a framework's app keeps its lifecycle (a decorator). */
 export const kLifecycle = Symbol.for('fastify-waflog.core')
-/** Request decorator: the participants that joined the request (a JoinedSet mask), 0 for none. */
-export const kJoined = Symbol('waf.joined')
-type Joined = { [kJoined]?: number }
+/**
+ * A context with the lifecycle's state: the participants that joined (a JoinedSet mask, 0 for
+ * none) and the route facts they were joined with (null on the early path).
+ */
+type JoinedContext = WafContext & { [kJoinedMask]: number, [kJoinedRoute]: RouteFacts | null }
 /** On the response of a request that joined: its reply, for the shared 'close' listener. */
 const kReply = Symbol('waf.reply')
 
@@ -70,16 +73,15 @@ export class RequestLifecycle<Req extends LifecycleRequest, Rep extends Lifecycl
   readonly policies = this.factory.policies
   /** Every participant registered in this app, in registration order, for the early path. */
   readonly participants: Array<Participant<Req, Rep>> = []
-  /** Which participants joined a request; a participant's bit is its index in `participants`. */
-  private readonly joined = new JoinedSet()
-  /** Indexes into `participants`, in departure order. */
-  private departures: number[] = []
   /**
-   * The route prefix of the (possibly encapsulated) context each participant was registered in.
-   * Requests that never reach routing (the early path) are matched against it, as the hooks of an
-   * encapsulated context only ever see requests under its prefix.
+   * The same, as the per-request loops call them; an entry's bit in a JoinedSet is its index.
+   * Its `prefix` is the route prefix of the (possibly encapsulated) context it was registered in:
+   * requests that never reach routing (the early path) are matched against it, as the hooks of
+   * an encapsulated context only ever see requests under its prefix.
    */
-  private readonly scopes = new Map<Participant<Req, Rep>, string>()
+  readonly enlisted: Array<Enlisted<Req, Rep>> = []
+  /** `enlisted` in departure order. */
+  private departures: Array<Enlisted<Req, Rep>> = []
   /**
    * The one listener every joined request's response gets: `ServerResponse` emits 'close' after
    * 'finish', and when the connection goes before the response has ended. A shared function
@@ -95,30 +97,38 @@ export class RequestLifecycle<Req extends LifecycleRequest, Rep extends Lifecycl
     }
   }
 
+  /** The route facts a request was joined with, if a participant joined it after routing. */
+  joinedRoute (request: Req): RouteFacts | null {
+    const ctx = request.waf as JoinedContext | null | undefined
+    return ctx == null ? null : ctx[kJoinedRoute]
+  }
+
   /** The request's context, created on first use. */
   context (request: Req): WafContext {
     let ctx = request.waf as WafContext | null | undefined
     if (ctx === null || ctx === undefined) {
-      ctx = this.factory.create(request.raw)
       // The framework's view of the client (trustProxy), read while the connection is surely there.
-      ctx.clientIp = request.ip
+      ctx = this.factory.create(request.raw, Date.now(), request.ip)
       request.waf = ctx
     }
     return ctx
   }
 
-  /** Adds a participant once, in the prefix `scope` it was registered in; returns its index (its bit in a JoinedSet). */
-  enlist (p: Participant<Req, Rep>, scope: { prefix: string } | undefined): number {
-    if (!this.participants.includes(p)) {
+  /** Adds a participant once, in the prefix `scope` it was registered in; returns its entry. */
+  enlist (p: Participant<Req, Rep>, scope: { prefix: string } | undefined): Enlisted<Req, Rep> {
+    let at = this.participants.indexOf(p)
+    if (at === -1) {
       JoinedSet.check(p.key)
       if (this.participants.length >= JoinedSet.MAX) {
         throw new RangeError(`fastify-waflog: at most ${JoinedSet.MAX} waf plugin registrations per app`)
       }
-      this.participants.push(p)
-      this.departures = departureOrder(this.participants)
+      at = this.participants.push(p) - 1
+      this.enlisted.push(new Enlisted(p, at))
+      this.departures = departureOrder(this.participants).map(i => this.enlisted[i])
     }
-    if (scope !== undefined) this.scopes.set(p, scope.prefix)
-    return this.participants.indexOf(p)
+    const entry = this.enlisted[at]
+    if (scope !== undefined) entry.prefix = scope.prefix
+    return entry
   }
 
   /**
@@ -132,27 +142,32 @@ export class RequestLifecycle<Req extends LifecycleRequest, Rep extends Lifecycl
   }
 
   /**
-   * Joins participant `index` for this request if its switch says so: marks `ctx.enabled`, lines
-   * it up for departure and runs its `arrive`. `route` is null on the early path (a request the
-   * framework answered before routing).
+   * Joins each of `entries`, in order, for this request where its switch says so: marks
+   * `ctx.enabled`, lines it up for departure and runs its `arrive`; stops at the first that
+   * answers the request (JOIN_REPLIED). `route` is null on the early path (a request the
+   * framework answered before routing): every entry then joins, and none can answer.
    */
-  join (index: number, request: Req, reply: Rep, route: RouteFacts | null): JoinResult {
-    const p = this.participants[index]
-    const ctx = this.context(request)
+  join (entries: ReadonlyArray<Enlisted<Req, Rep>>, request: Req, reply: Rep, route: RouteFacts | null): JoinResult {
+    const ctx = this.context(request) as JoinedContext
     const early = route === null
-    if (early && !this.inScope(p, request.url)) return JOIN_SKIPPED
-    const joined = request as Joined
-    const mask = joined[kJoined] ?? 0
-    // A plugin registered both in a scope and in one nested in it sees the request once.
-    if (mask !== 0 && this.joined.hasKey(mask, p.key)) return JOIN_SKIPPED
-    const on = route === null ? undefined : route.on[index]
-    if (on === false) return JOIN_SKIPPED
-    if (on === undefined && !p.enabled(route?.url, request.url, route?.waf)) return JOIN_SKIPPED
-    ctx.enabled[p.key] = true
-    if (mask === 0) this.track(request, reply)
-    joined[kJoined] = this.joined.add(mask, index, p.key)
-    if (p.arrive !== undefined && p.arrive(request, reply, ctx, early) === true && !early) return JOIN_REPLIED
-    return JOIN_JOINED
+    if (!early) ctx[kJoinedRoute] = route
+    let result: JoinResult = JOIN_SKIPPED
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]
+      if (early && !inScope(e.prefix, request.url)) continue
+      const mask = ctx[kJoinedMask] ?? 0
+      // A plugin registered both in a scope and in one nested in it sees the request once.
+      if (mask !== 0 && JoinedSet.has(mask, e.keyBit)) continue
+      const on = route === null ? undefined : route.on[e.index]
+      if (on === false) continue
+      if (on === undefined && !e.enabled(route?.url, request.url, route?.waf)) continue
+      enable(ctx.enabled, e.key)
+      if (mask === 0) this.track(request, reply)
+      ctx[kJoinedMask] = mask + e.bits
+      result = JOIN_JOINED
+      if (e.arrive(request, reply, ctx, early) && !early) return JOIN_REPLIED
+    }
+    return result
   }
 
   /** The first participant joined: the request departs when its response closes. */
@@ -175,36 +190,28 @@ export class RequestLifecycle<Req extends LifecycleRequest, Rep extends Lifecycl
     }
   }
 
-  private inScope (p: Participant<Req, Rep>, url: string): boolean {
-    const prefix = this.scopes.get(p)
-    return prefix === undefined || prefix.length === 0 || underPrefix(pathOf(url), prefix)
-  }
-
   /** Finishes the request once: sizes first, then each participant in departure order. */
   depart (request: Req, reply: Rep): void {
-    const joined = request as Joined
-    const mask = joined[kJoined] ?? 0
-    if (mask === 0 || this.joined.departed(mask)) return
-    joined[kJoined] = this.joined.markDeparted(mask)
+    const ctx = request.waf as JoinedContext | null | undefined
+    // `?? 0`: a context an app or a test made by hand has no mask: nothing joined it.
+    const mask = ctx == null ? 0 : ctx[kJoinedMask] ?? 0
+    if (ctx == null || mask === 0 || JoinedSet.departed(mask)) return
+    ctx[kJoinedMask] = JoinedSet.markDeparted(mask)
     const raw = request.raw
     const socket = raw.socket
     if (socket != null) {
       const state = existingSocketState(socket)
       if (state !== undefined && state.inFlight === raw) state.inFlight = null
     }
-    const ctx = joinedContext(request)
     settleSizes(ctx, raw, reply.raw)
     const order = this.departures
-    const participants = this.participants
     for (let i = 0; i < order.length; i++) {
-      const at = order[i]
-      if (!this.joined.has(mask, at)) continue
-      const p = participants[at]
-      if (p.depart === undefined) continue
+      const e = order[i]
+      if (!e.departs || !JoinedSet.has(mask, e.bit)) continue
       try {
-        p.depart(request, reply, ctx)
+        e.depart(request, reply, ctx)
       } catch (err) {
-        this.reportError(err, p.key)
+        this.reportError(err, e.key)
       }
     }
   }
@@ -228,8 +235,7 @@ export class RequestLifecycle<Req extends LifecycleRequest, Rep extends Lifecycl
   clientError (err: ParserError, socket: Socket, status: number, respond: (headerLines: string) => string): string {
     const refused = readRefusedRequest(err)
     const target = refused.target
-    const ctx = this.factory.createFor(refused.host, undefined)
-    ctx.clientIp = socket.remoteAddress
+    const ctx = this.factory.createFor(refused.host, undefined, Date.now(), socket.remoteAddress)
     const info: ClientErrorInfo = {
       ctx,
       status,
@@ -243,9 +249,9 @@ export class RequestLifecycle<Req extends LifecycleRequest, Rep extends Lifecycl
     }
     const keys = new Set<string>()
     const ordered = this.participants
-      .filter(p => {
+      .filter((p, i) => {
         if ((p.clientError === undefined && p.clientErrorArrive === undefined) || keys.has(p.key)) return false
-        if (!this.inScope(p, target) || !p.enabled(undefined, target, undefined)) return false
+        if (!inScope(this.enlisted[i].prefix, target) || !p.enabled(undefined, target, undefined)) return false
         keys.add(p.key)
         return true
       })
@@ -288,4 +294,9 @@ export class RequestLifecycle<Req extends LifecycleRequest, Rep extends Lifecycl
     const reply = res[kReply]
     return reply !== undefined && reply.request.raw === req ? reply : undefined
   }
+}
+
+/** Whether a request target lies in the scope of route prefix `prefix` ('' for the root). */
+function inScope (prefix: string, url: string): boolean {
+  return prefix.length === 0 || underPrefix(pathOf(url), prefix)
 }

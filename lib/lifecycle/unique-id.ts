@@ -51,8 +51,10 @@ export class UniqueIdGenerator {
     const g1 = (this.rootTail << 8) | (c >>> 8)
     const g2 = ((c & 0xff) << 16) | (q >>> 16)
     const g3 = (q & 0xffff) << 2
-    return this.prefix + PAIRS[g1 >>> 12] + PAIRS[g1 & 4095] + PAIRS[g2 >>> 12] + PAIRS[g2 & 4095] +
-      PAIRS[g3 >>> 6] + ALPHABET[g3 & 63]
+    // The tail first: its pieces join into flat strings (under 13 characters V8 copies rather
+    // than links), so the id is one link of two strings, not a chain of six.
+    return this.prefix + (PAIRS[g1 >>> 12] + PAIRS[g1 & 4095] + PAIRS[g2 >>> 12] + PAIRS[g2 & 4095] +
+      PAIRS[g3 >>> 6] + ALPHABET[g3 & 63])
   }
 }
 
