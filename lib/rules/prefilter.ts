@@ -1,4 +1,5 @@
-import { compileRegex, compileSet } from './regex.js'
+import { setFactors } from './prefilter-literals.js'
+import { compileRegex, compileSet, utf8ToBytes } from './regex.js'
 import type { RegexSet } from './regex.js'
 
 /**
@@ -15,6 +16,11 @@ export interface PrefilterSet {
   readonly set: RegexSet
   /** Group member index of each pattern of the set, by the set's pattern index. */
   readonly members: readonly number[]
+  /**
+   * Lower-cased strings one of which every match of every pattern holds (./prefilter-literals.ts),
+   * when there are few: a text holding none is not given to the set.
+   */
+  readonly factors: readonly string[] | undefined
 }
 
 /** Limits per RE2.Set, so that its DFA stays small enough not to run out of memory. */
@@ -49,7 +55,7 @@ let nextSetId = 0
 function tryBuild (sources: string[], members: number[], out: PrefilterSet[]): void {
   if (sources.length === 0) return
   try {
-    out.push({ id: nextSetId++, set: compileSet(sources, 'm'), members })
+    out.push({ id: nextSetId++, set: compileSet(sources, 'm'), members, factors: setFactors(sources.map(utf8ToBytes)) })
   } catch {
     // Too large for one set (or one pattern the set rejects): split; a single pattern that
     // cannot join a set is left out and runs unfiltered.

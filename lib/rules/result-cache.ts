@@ -39,6 +39,8 @@ export interface ResultCacheStats {
   misses: number
   /** Pieces dropped to stay under the limit. */
   evictions: number
+  /** Set calls not made on misses: the parts held none of the set's literal factors (./prefilter-literals.ts). */
+  literalSkips: number
 }
 
 /*
@@ -94,6 +96,7 @@ export class ResultCache {
   private hits = 0
   private misses = 0
   private evictions = 0
+  private skips = 0
   /** Counts pieces made or refreshed: a piece's stamp says how recently it was used. */
   private clock = 0
 
@@ -162,6 +165,11 @@ export class ResultCache {
     this.misses++
   }
 
+  /** A set not called: the parts it missed hold none of its literal factors. */
+  skipped (): void {
+    this.skips++
+  }
+
   /** Remembers the set's verdict on the piece. */
   remember (p: ScanPiece, setId: number, found: readonly number[]): void {
     let added = verdictBytes(found)
@@ -180,7 +188,7 @@ export class ResultCache {
   }
 
   stats (): ResultCacheStats {
-    return { entries: this.pieces.size, seenOnce: this.seen.size, verdicts: this.verdicts, bytes: this.held, limit: this.limit, hits: this.hits, misses: this.misses, evictions: this.evictions }
+    return { entries: this.pieces.size, seenOnce: this.seen.size, verdicts: this.verdicts, bytes: this.held, limit: this.limit, hits: this.hits, misses: this.misses, evictions: this.evictions, literalSkips: this.skips }
   }
 
   private grow (bytes: number): void {

@@ -37,6 +37,9 @@ export class PhaseScan {
   private readonly masks: Array<number | undefined> = []
   /** With a result cache: each part's values as one string (its key), once its lane is laid; null: not remembered. */
   private readonly partKeys: Array<string | null | undefined> = []
+  /** With a result cache: each part's values as one string, and lower-cased (for literal factors) on first use. */
+  private readonly partTexts: string[] = []
+  private readonly lowerTexts: Array<string | undefined> = []
   /** Each part's piece of the result cache, looked up on first use. */
   private readonly pieces: Array<PartPiece | undefined> = []
   private readonly cache: ResultCache | undefined
@@ -135,6 +138,16 @@ export class PhaseScan {
     const positions = this.table.positions
     const raw = new Array<boolean>(pending.length)
     const changed = new Array<string>(pending.length)
+    for (let k = 0; k < pending.length; k++) changed[k] = this.partChanged(src.partPairs[pending[k]])
+    if (s.factors !== undefined && !this.mayHold(s.factors, parts, pending, changed)) {
+      // No part holds any literal every match needs: the set cannot match, and is not called.
+      cache.skipped()
+      for (let k = 0; k < pending.length; k++) {
+        const piece = this.pieces[parts[pending[k]]] as PartPiece
+        if (piece !== NO_VALUES && piece !== UNREMEMBERED) cache.remember(piece, s.id, NOTHING)
+      }
+      return
+    }
     try {
       // Runs of parts that are neighbours in the lane: one call each.
       for (let a = 0; a < pending.length;) {
@@ -147,10 +160,7 @@ export class PhaseScan {
         a = b + 1
       }
       let all = ''
-      for (let k = 0; k < pending.length; k++) {
-        changed[k] = this.partChanged(src.partPairs[pending[k]])
-        all += changed[k]
-      }
+      for (let k = 0; k < pending.length; k++) all += changed[k]
       const changedHit = all.length > 0 && s.set.test(pending.length === src.parts.length ? this.changedOf(textIndex, src) : toBytes(all))
       for (let k = 0; k < pending.length; k++) {
         const part = parts[pending[k]]
@@ -168,6 +178,20 @@ export class PhaseScan {
       // As in scanGroup: the DFA ran out of memory; every member is a candidate, nothing is remembered.
       for (const m of s.members) hits[m] = 1
     }
+  }
+
+  /** Whether some of the parts' values, raw or changed, hold one of a set's literal factors (case folded). */
+  private mayHold (factors: readonly string[], parts: readonly number[], pending: readonly number[], changed: readonly string[]): boolean {
+    for (let k = 0; k < pending.length; k++) {
+      const p = parts[pending[k]]
+      let lower = this.lowerTexts[p]
+      if (lower === undefined) lower = this.lowerTexts[p] = this.partTexts[p].toLowerCase()
+      const more = changed[k].length === 0 ? '' : changed[k].toLowerCase()
+      for (let f = 0; f < factors.length; f++) {
+        if (lower.includes(factors[f]) || (more.length > 0 && more.includes(factors[f]))) return true
+      }
+    }
+    return false
   }
 
   /** A part's changed values under its pairs' chains, each after the separator ('' when none). */
@@ -296,7 +320,10 @@ export class PhaseScan {
       starts[p] = bytes
       if (count > 0) bytes += utf8Length(values)
       ends[p] = bytes
-      if (keys !== undefined) keys[p] = count === 0 ? undefined : clean && values.length <= MAX_PIECE_CHARS ? values : null
+      if (keys !== undefined) {
+        keys[p] = count === 0 ? undefined : clean && values.length <= MAX_PIECE_CHARS ? values : null
+        this.partTexts[p] = values
+      }
     }
     return { bytes: toBytes(text), starts: lane.parts.map(p => starts[p]), ends: lane.parts.map(p => ends[p]) }
   }

@@ -1,13 +1,12 @@
 import t from 'tap'
-import { copyFileSync, existsSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import '../../lib/rules/seclang/index.js'
-import { loadRules, RuleEngine, RuleSetBuilder } from '../../lib/rules/index.js'
+import { RuleEngine } from '../../lib/rules/index.js'
 import type { RequestInput } from '../../lib/rules/index.js'
 import { bodyInput } from '../../lib/rules/node-input.js'
-import { configureSecLang } from '../../lib/rules/seclang/index.js'
 import { BROWSER_HEADERS, CORPUS, encodeValue, payloads, payloadsPresent } from '../lib/rules/corpus.js'
+import { loadCrs } from './crs-builder.js'
 import { buildFtwRequest } from './ftw-request.js'
 import { readFtwTests } from './ftw-yaml.js'
 
@@ -17,15 +16,16 @@ import { readFtwTests } from './ftw-yaml.js'
  * go through the CRS at paranoia level 4 with every rule run on every value, and with the
  * prefilter: without the result cache, with it while it fills, with it warm (a second pass
  * over the same requests once it is filled) and with a limit so small that it evicts all the
- * time. All must match the same rules, in the same order, at the same locations, with the same
- * scores. Requests are read from the bytes go-ftw would send; one in every SAMPLE is taken (one
+ * time (with the cache, a set is not called on parts that hold none of its literal factors:
+ * those skips are compared too). All must match the same rules, in the same order, at the same
+ * locations, with the same scores. Requests are read from the bytes go-ftw would send; one in every SAMPLE is taken (one
  * in every PAYLOAD_SAMPLE payloads), to keep the slow engine within seconds.
  */
 const here = dirname(fileURLToPath(import.meta.url))
 const corpus = process.env.WAF_CORPUS ?? resolve(here, '../../../shared/corpus')
 const crsDir = join(corpus, 'crs')
 const SAMPLE = 2
-const PAYLOAD_SAMPLE = 60
+const PAYLOAD_SAMPLE = 100
 /** A result cache limit small enough to evict on nearly every request. */
 const TINY_CACHE = 48 * 1024
 
@@ -60,12 +60,7 @@ if (!existsSync(join(crsDir, 'tests')) || !existsSync(join(crsDir, 'rules'))) {
   t.plan(0, `the CRS corpus is absent (${crsDir}); set WAF_CORPUS or provide ../shared/corpus/crs`)
 } else {
   t.test('the CRS matches the same rules with and without the prefilter and its result cache (go-ftw requests and payloads, PL4)', async t => {
-    const dir = t.testdir()
-    const setup = join(dir, 'crs-setup.conf')
-    copyFileSync(join(crsDir, 'crs-setup.conf.example'), setup)
-    const builder = new RuleSetBuilder()
-    configureSecLang(builder, { paranoia: 4 })
-    await loadRules([setup, join(crsDir, 'rules')], builder)
+    const builder = await loadCrs(crsDir, t.testdir(), 4)
     const prefiltered = builder.build()
     const slow = new RuleEngine(builder.build({ prefilter: false }), { mode: 'detect' })
     const uncached = new RuleEngine(prefiltered, { mode: 'detect', resultCacheBytes: 0 })
@@ -140,5 +135,6 @@ if (!existsSync(join(crsDir, 'tests')) || !existsSync(join(crsDir, 'rules'))) {
     t.equal(filled.evictions, 0, 'the default cache holds every piece of this run')
     t.ok(warm.hits - filled.hits > 3 * (warm.misses - filled.misses), 'the warm pass is served by the cache, mostly (its misses: parts over 4 KB, and values seen once before)')
     t.ok(small.evictions > 1000 && small.bytes <= TINY_CACHE, 'the tiny cache evicts, and stays within its limit')
+    t.ok(filled.literalSkips > 1000, 'sets skipped by their literal factors are among the compared scans')
   })
 }
