@@ -92,6 +92,6 @@ export function accessProducer (worker: number, node: string): RecordProducer<Ac
       rec[kSource] = src
       return rec
     },
-    json: src => record.json(src)
+    json: record.json
   }
 }

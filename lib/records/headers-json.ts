@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { jsonInner, jsonString, jsonText, jsonTextInner } from '../text/json-text.js'
 import { responseHeaders } from './record-parts.js'
+import { flat } from './flat.js'
 import type { HeaderMap } from './record-parts.js'
 import { nextHeaderLine } from '../text/header-lines.js'
 import type { HeaderLine } from '../text/header-lines.js'
@@ -128,7 +129,7 @@ let lastBlockJson = '{}'
 export function responseHeadersJson (block: string | null | undefined, redact: ReadonlySet<string>): string {
   if (typeof block !== 'string') return '{}'
   if (block === lastBlock && redact === lastRedact) return lastBlockJson
-  const json = readResponseHeadersJson(block, redact)
+  const json = flat(readResponseHeadersJson(block, redact))
   lastBlock = block
   lastRedact = redact
   lastBlockJson = json

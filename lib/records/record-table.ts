@@ -1,6 +1,7 @@
 import { asText } from '../text/escape.js'
 import { jsonInner, jsonString, jsonTextInner } from '../text/json-text.js'
 import { epochMsJson, msJson, numberJson, roundMs } from './json-numbers.js'
+import { flat } from './flat.js'
 
 /**
  * A JSON record defined once, as a table of fields, and compiled at load into its two forms: the
@@ -278,7 +279,8 @@ class RecordProgram<S, R> implements CompiledRecord<S, R> {
     return buildObject(this.object, src) as R
   }
 
-  json (src: S): string {
+  /** An own property, so that a producer can hand it on without a wrapper call. */
+  readonly json = (src: S): string => {
     const ops = this.ops
     let out = ''
     // The last byte string written and its JSON: a path without a query is its uri again.
@@ -289,7 +291,7 @@ class RecordProgram<S, R> implements CompiledRecord<S, R> {
       if (op.repeats) {
         const v = op.get(src)
         if (v !== op.lastIn) {
-          op.lastOut = op.text + valueJson(op.kind, v)
+          op.lastOut = flat(op.text + valueJson(op.kind, v))
           op.lastIn = v
         }
         out += op.lastOut
