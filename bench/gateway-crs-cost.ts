@@ -7,12 +7,13 @@ import type { RuleEngine } from '../lib/rules/engine.js'
 import type { RequestInput } from '../lib/rules/input.js'
 import { ResponseInspection } from '../lib/rules/response-inspect.js'
 import { cpuMicros, throughput } from './harness.js'
+import type { Request } from './load.js'
 import type { Scenario } from './harness.js'
 import { startCollector } from './collector.js'
 import { writeCrsConf } from './crs-conf.js'
-import { trafficMix } from './crs-traffic.js'
+import { trafficSeries } from './crs-traffic.js'
 import { gatewayArgs, startUpstream } from './gateway.bench.js'
-import { httpRequestOf } from './traffic-http.js'
+import { trafficRequests } from './traffic-http.js'
 
 /**
  * What the gateway adds around the rule engine when it runs the CRS: for each request asked
@@ -20,8 +21,9 @@ import { httpRequestOf } from './traffic-http.js'
  * the server CPU µs per request of the gateway with the full suite and the CRS (bench/gateway's
  * SecLang file) and of the same gateway with the rule check switched off for every path (as a
  * config's `routes` does); their difference is what the rule check costs in the gateway. Beside
- * it the engine's own work on the same request in process (RuleEngine.check, phases 1–2, and
- * phases 3–5 over the upstream's answer); what is left is the gateway's part around the engine
+ * it the engine's own work on the same requests in process (RuleEngine.check, phases 1–2, and
+ * phases 3–5 over the upstream's answer); both sides get crs-traffic.ts's series, a request of
+ * its own each time (traffic-http.ts). What is left is the gateway's part around the engine
  * (the request's input built, the body kept and parsed, the attack record, the check's hooks).
  *
  *   node dist/bench/gateway-crs-cost.js                        # browser GET, form POST 4 KB
@@ -29,16 +31,27 @@ import { httpRequestOf } from './traffic-http.js'
  */
 const { values } = parseArgs({ options: { request: { type: 'string', multiple: true } } })
 const wanted = values.request ?? ['browser GET', 'form POST 4 KB']
-const mix = trafficMix().filter(([name]) => wanted.includes(name))
-if (mix.length !== wanted.length) throw new Error(`--request: one of ${trafficMix().map(([n]) => n).join(', ')}`)
+const mix = trafficSeries().filter(([name]) => wanted.includes(name))
+if (mix.length !== wanted.length) throw new Error(`--request: one of ${trafficSeries().map(([n]) => n).join(', ')}`)
+
+/**
+ * Requests `from` … `from + count - 1` of a kind, made before anything is timed: every check
+ * gets a request of its own, as the server does (the result cache remembers what repeats).
+ */
+function inputs (nth: (n: number) => RequestInput, from: number, count: number): () => RequestInput {
+  const list = Array.from({ length: count }, (_, i) => nth(from + i))
+  let i = 0
+  return () => list[i++ % count]
+}
 
 /** The upstream's answer (the demo upstream's JSON echo), for the response phases. */
 const ANSWER = Buffer.from(JSON.stringify({ upstream: 'fastify-waflog demo', method: 'GET', url: '/products/search?q=blue', requestId: 'x', bodyBytes: 0 }))
 
 /** µs of the engine's response phases (3–5) over ANSWER, after phases 1–2 (not counted). */
-async function responseMicros (engine: RuleEngine, input: RequestInput, n: number): Promise<number> {
+async function responseMicros (engine: RuleEngine, next: () => RequestInput, n: number): Promise<number> {
   const ready: ResponseInspection[] = []
   for (let i = 0; i < n; i++) {
+    const input = next()
     const tx = engine.begin(input)
     engine.phase(tx, 1)
     if (input.body !== undefined) engine.body(tx, input.body)
@@ -66,8 +79,9 @@ try {
   if (conf === undefined) throw new Error('no CRS found (../shared/corpus/crs, $WAF_CORPUS or Debian modsecurity-crs)')
   const { engine } = await buildEngine({ rules: [conf.file], defaultRules: false, mode: 'block' })
   const scenarios: Scenario[] = []
-  for (const [name, input] of mix) {
-    const req = httpRequestOf(input)
+  const http = new Map(trafficRequests().map(t => [t.name, t.request]))
+  for (const [name] of mix) {
+    const req = http.get(name) as Request
     scenarios.push(
       { name: `${name}: gateway + CRS`, module: 'servers/gateway.js', args: { ...gatewayArgs(upstream.url, collector.url, undefined), waf: true, ruleFiles: [conf.file] }, ...req },
       { name: `${name}: same, rule check off`, module: 'servers/gateway.js', args: { ...gatewayArgs(upstream.url, collector.url, ['forensic', 'access', 'attack', 'heartbeat']), ruleFiles: [conf.file] }, ...req }
@@ -76,12 +90,14 @@ try {
   const results = await throughput(scenarios)
   process.stdout.write(`\n${conf.label}, full waf suite, block mode; server CPU µs per request at ${results.rate} req/s (saturated in brackets), median of ${results.options.rounds} round(s)\n`)
   process.stdout.write(`  ${'request'.padEnd(16)} ${'with CRS'.padStart(16)} ${'check off'.padStart(16)} ${'rule check'.padStart(16)} ${'engine 1-2'.padStart(10)} ${'engine 3-5'.padStart(10)} ${'around'.padStart(14)}\n`)
-  for (const [name, input] of mix) {
+  for (const [name, nth] of mix) {
     const on = results.rows.get(`${name}: gateway + CRS`)
     const off = results.rows.get(`${name}: same, rule check off`)
     if (on === undefined || off === undefined) continue
-    const request = cpuMicros(() => engine.check(input), input.body === undefined ? 3000 : 800)
-    const response = await responseMicros(engine, input, input.body === undefined ? 3000 : 800)
+    const n = nth(0).body === undefined ? 3000 : 800
+    const next = inputs(nth, 0, 2 * n + 600)
+    const request = cpuMicros(() => engine.check(next()), n)
+    const response = await responseMicros(engine, next, n)
     const pair = (p: number | undefined, s: number | undefined): string => `${(p ?? Number.NaN).toFixed(1)} (${(s ?? Number.NaN).toFixed(1)})`
     const check = (on.pacedMicros ?? Number.NaN) - (off.pacedMicros ?? Number.NaN)
     const checkSat = (on.saturatedMicros ?? Number.NaN) - (off.saturatedMicros ?? Number.NaN)
