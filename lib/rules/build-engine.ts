@@ -36,12 +36,13 @@ export async function buildEngine (opts: EngineOptions, domainFiles?: string | s
   if (opts.rules !== undefined) await loadRules(opts.rules, builder)
   if (domainFiles !== undefined) await loadRules(domainFiles, builder)
   if (opts.defaultRules !== false) await loadRules(defaultRulesDir(), builder)
+  const set = builder.build()
   const report = secLangReport(builder)
   // The plugin's options win over the SecResponseBody* directives of the files.
   const response = secLangResponseSettings(builder)
   if (opts.limits?.responseBodyBytes !== undefined) response.bodyBytes = opts.limits.responseBodyBytes
   if (opts.responseBodyTypes !== undefined) response.types = new Set(opts.responseBodyTypes.map(t => t.toLowerCase()))
-  const engine = new RuleEngine(builder.build(), {
+  const engine = new RuleEngine(set, {
     response,
     mode: opts.mode,
     denyStatus: opts.denyStatus,

@@ -5,7 +5,9 @@ import { isMarker } from './exec.js'
 import type { ExecRule, ExecTarget, PhaseTable } from './exec.js'
 import type { RuleSet } from './ruleset.js'
 import { enterScanPhase, leaveScanPhase, PhaseScan } from './scan.js'
-import type { Transaction } from './transaction.js'
+import { Transaction } from './transaction.js'
+import type { RequestInput } from './input.js'
+import { DEFAULT_LIMITS } from './request-data.js'
 import { transformed } from './variables.js'
 import type { VarEntry } from './variables.js'
 
@@ -17,24 +19,74 @@ import type { VarEntry } from './variables.js'
  */
 
 export function runPhase (tx: Transaction, set: RuleSet, phase: Phase, denyStatus: number): void {
-  const table = set.phases[phase]
-  if (table === undefined || tx.mode === 'off' || tx.interrupted !== undefined || tx.allowed === 'request') return
+  const full = set.fullPhases[phase]
+  if (full === undefined || tx.mode === 'off' || tx.interrupted !== undefined || tx.allowed === 'request') return
+  // A transaction that starts from the prelude runs the tables without the rules that can then never run.
+  const adopt = phase === 1 && full.prelude > 0 && tx.pristine()
+  const table = adopt || tx.fromPrelude ? set.phases[phase] ?? full : full
   if (table.bodyTwinsOnly && tx.req.body === undefined) return
   tx.startPhase(phase)
   const scan = new PhaseScan(tx, table)
   // A hook that runs another check inside this one must not reuse this phase's texts.
   enterScanPhase()
   try {
-    runItems(tx, set, table, scan, denyStatus)
+    let start = 0
+    if (adopt) {
+      const p = preludeOf(set, table, tx.matchedFrom, denyStatus)
+      tx.adoptPrelude(p.outcome)
+      start = p.end
+    }
+    runItems(tx, set, table, scan, denyStatus, start, table.items.length)
   } finally {
     leaveScanPhase()
   }
 }
 
-function runItems (tx: Transaction, set: RuleSet, table: PhaseTable, scan: PhaseScan, denyStatus: number): void {
+/** The outcome of a phase-1 prelude (PhaseTable.prelude): TX, matches and MATCHED_* after its first `end` items. */
+interface Prelude {
+  readonly matchedFrom: number | undefined
+  readonly end: number
+  readonly outcome: Transaction
+}
+
+const preludes = new WeakMap<PhaseTable, Prelude[]>()
+const NO_REQUEST: RequestInput = { method: 'GET', url: '/' }
+
+/**
+ * The prelude's outcome, computed on first use on a transaction of its own (its rules read no
+ * request data, so any request gives the same; `matchedFrom` is the engine's, which decides the
+ * matched texts it records). A rule of it that matched with more than TX writes (a deny, an
+ * allow, a bot flag) ends the prelude before it, and the rest runs per request as usual.
+ */
+export function preludeOf (set: RuleSet, table: PhaseTable, matchedFrom: number | undefined, denyStatus: number): Prelude {
+  let known = preludes.get(table)
+  if (known === undefined) preludes.set(table, known = [])
+  for (const p of known) if (p.matchedFrom === matchedFrom) return p
+  let end = table.prelude
+  for (;;) {
+    const outcome = new Transaction(NO_REQUEST, DEFAULT_LIMITS, 'detect')
+    outcome.matchedFrom = matchedFrom
+    outcome.startPhase(1)
+    enterScanPhase()
+    try {
+      runItems(outcome, set, table, new PhaseScan(outcome, table), denyStatus, 0, end)
+    } finally {
+      leaveScanPhase()
+    }
+    const stop = outcome.matches.find(m => m.deny || m.disruptive !== 'pass' || m.rule.actions.bot || m.rule.detectType === 'scanner')
+    if (stop === undefined) {
+      const p = { matchedFrom, end, outcome }
+      known.push(p)
+      return p
+    }
+    end = Math.max(0, table.items.findIndex(it => !isMarker(it) && it.rule === stop.rule))
+  }
+}
+
+function runItems (tx: Transaction, set: RuleSet, table: PhaseTable, scan: PhaseScan, denyStatus: number, start: number, end: number): void {
   const items = table.items
-  let i = 0
-  while (i < items.length) {
+  let i = start
+  while (i < end) {
     const item = items[i]
     if (isMarker(item)) {
       i++
@@ -54,7 +106,7 @@ function runItems (tx: Transaction, set: RuleSet, table: PhaseTable, scan: Phase
     const a = rule.actions
     if (a.skipAfter !== undefined) {
       const m = table.markers.get(a.skipAfter)
-      i = m !== undefined && m > i ? m + 1 : items.length
+      i = m !== undefined && m > i ? m + 1 : end
       continue
     }
     i += 1 + a.skip

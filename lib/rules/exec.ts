@@ -143,6 +143,12 @@ export interface PhaseTable extends PrefilterPlan {
    * ARGS_POST_NAMES): without a body the phase has nothing to look at.
    */
   readonly bodyTwinsOnly: boolean
+  /**
+   * Phase 1: how many leading items (the CRS's initialization) read only TX and constants, so
+   * that they give the same outcome on every request: it is computed once (./evaluate.ts) and
+   * each request starts from it. 0 in other phases.
+   */
+  readonly prelude: number
   readonly items: readonly ExecItem[]
   /** Marker name → its index in `items`. */
   readonly markers: ReadonlyMap<string, number>

@@ -4,7 +4,8 @@ import { chainStages } from './chain.js'
 import { RuleLoadError } from './errors.js'
 import { isMarker } from './exec.js'
 import type { ExecItem, ExecRule, ExecTarget, PhaseTable } from './exec.js'
-import type { CompiledRule, Phase, RuleItem, TargetSpec } from './model.js'
+import type { CompiledRule, Macro, Phase, RuleItem, TargetSpec } from './model.js'
+import { isPureOperator } from './operators/index.js'
 import { PrefilterPlanner } from './prefilter-plan.js'
 
 function target (spec: TargetSpec, col: RegisteredCollection): ExecTarget {
@@ -80,6 +81,30 @@ function bodyTwin (x: ExecRule): ExecRule | undefined {
   return { ...x, rule, targets, exclusions, collections: [...new Set(targets.map(t => t.col.name))], group: -1, member: -1, early: [] }
 }
 
+/** Macro references that read no request data: TX and the rule's own state. */
+const CONSTANT_REFS = new Set(['TX', 'RULE', 'MATCHED_VAR', 'MATCHED_VAR_NAME'])
+const constantMacro = (m: Macro | undefined): boolean => m === undefined || m.parts.every(p => typeof p === 'string' || CONSTANT_REFS.has(p.collection))
+
+/**
+ * An item of the phase-1 prelude: a marker, or a rule whose head and links read only TX
+ * variables by name (or nothing), with a built-in operator on a constant argument, and whose
+ * actions write only TX (no ctl, hook or jump) with macros over TX alone. Started on an empty
+ * TX, such rules do the same on every request. (Whether one that matches denies, allows or flags
+ * a bot is seen when the prelude is run: it then ends the prelude, ./evaluate.ts.)
+ */
+function constantOutcome (item: ExecItem): boolean {
+  if (isMarker(item)) return true
+  for (let x: ExecRule | undefined = item; x !== undefined; x = x.chain) {
+    const r = x.rule
+    const a = r.actions
+    if (x.exclusions.length > 0 || !x.targets.every(t => t.lookup && t.col.name === 'TX')) return false
+    if (!isPureOperator(r.operator.name) || r.operator.argument.includes('%{')) return false
+    if (a.ctls.length > 0 || a.hooks.length > 0 || a.skip > 0 || a.skipAfter !== undefined) return false
+    if (!a.setvars.every(sv => constantMacro(sv.name) && constantMacro(sv.value)) || !constantMacro(r.msg) || !constantMacro(r.logdata)) return false
+  }
+  return true
+}
+
 /** A rule (or link) whose match changes nothing by itself: no setvar, capture or hook. */
 function effectFree (x: ExecRule): boolean {
   const a = x.rule.actions
@@ -88,9 +113,10 @@ function effectFree (x: ExecRule): boolean {
 
 /**
  * The table of one phase (undefined when no rule runs in it): its rules and markers in load
- * order, and with `prefilter` the plan of its scans (`merge`: see SMALL_SET).
+ * order, less `omit` (rules that can never run, ./unreachable.ts), and with `prefilter` the plan
+ * of its scans (`merge`: see SMALL_SET).
  */
-export function buildPhase (items: readonly RuleItem[], phase: Phase, prefilter: boolean, merge: boolean): PhaseTable | undefined {
+export function buildPhase (items: readonly RuleItem[], phase: Phase, prefilter: boolean, merge: boolean, omit?: ReadonlySet<CompiledRule>): PhaseTable | undefined {
   const out: ExecItem[] = []
   const markers = new Map<string, number>()
   const planner = new PrefilterPlanner(merge)
@@ -105,6 +131,7 @@ export function buildPhase (items: readonly RuleItem[], phase: Phase, prefilter:
       continue
     }
     let x: ExecRule | undefined
+    if (omit?.has(it) === true) continue
     if (it.phase === phase) x = phase === 1 && it.alsoBody ? beforeBody(exec(it)) : exec(it)
     else if (phase === 2 && it.phase === 1 && it.alsoBody) x = bodyTwin(exec(it))
     if (x === undefined) continue
@@ -123,5 +150,7 @@ export function buildPhase (items: readonly RuleItem[], phase: Phase, prefilter:
     }
   }
   const bodyTwinsOnly = phase === 2 && out.every(x => isMarker(x) || (x.rule.phase === 1 && x.rule.alsoBody))
-  return { bodyTwinsOnly, items: out, markers, ...plan }
+  let prelude = 0
+  if (phase === 1) while (prelude < out.length && constantOutcome(out[prelude])) prelude++
+  return { bodyTwinsOnly, prelude, items: out, markers, ...plan }
 }

@@ -4,6 +4,7 @@ import type { CompiledRule, DefaultAction, Phase, RuleItem, RuleSetData } from '
 import { buildPhase } from './phase-table.js'
 import { SMALL_SET } from './prefilter-plan.js'
 import { emptySettings } from './rule-set-settings.js'
+import { unreachableRules } from './unreachable.js'
 import type { RuleSetSettings } from './rule-set-settings.js'
 
 export type { ExecExclusion, ExecItem, ExecRule, ExecTarget, Lane, PartChain, PhaseTable, PrefilterGroup, PrefilterPlan, RawSource, TextPart, TextSource } from './exec.js'
@@ -19,7 +20,12 @@ export interface RuleSetOptions {
 
 /** The runnable form of a rule set: one table per phase. */
 export class RuleSet implements RuleSetData {
+  /** The tables a transaction that started from the phase-1 prelude runs: without the rules that can never run then (./unreachable.ts). */
   readonly phases: ReadonlyArray<PhaseTable | undefined>
+  /** Every rule: the tables of a transaction that did not start from the prelude (an exclusion touched it). */
+  readonly fullPhases: ReadonlyArray<PhaseTable | undefined>
+  /** How many rules `phases` leaves out. */
+  readonly unreachable: number
   readonly byId: ReadonlyMap<string, CompiledRule>
 
   constructor (
@@ -35,7 +41,10 @@ export class RuleSet implements RuleSetData {
     const phases: Array<PhaseTable | undefined> = []
     const merge = byId.size < SMALL_SET
     for (const phase of [1, 2, 3, 4, 5] as Phase[]) phases[phase] = buildPhase(items, phase, opts.prefilter !== false, merge)
-    this.phases = phases
+    this.phases = this.fullPhases = phases
+    const { omit, count } = unreachableRules(this, items, phases)
+    this.unreachable = count
+    if (count > 0) this.phases = phases.map((full, phase) => omit[phase] === undefined ? full : buildPhase(items, phase as Phase, opts.prefilter !== false, merge, omit[phase]) ?? full)
   }
 
   /** The rules, without markers, in load order. */
@@ -55,6 +64,8 @@ export class RuleSetBuilder {
   readonly settings: RuleSetSettings = emptySettings()
   /** Rules removed so far, by `remove` and by removals that also apply to later rules. */
   removed = 0
+  /** Rules the last rule set built leaves out because they can never run (RuleSet.unreachable). */
+  unreachable = 0
   private readonly removals: Array<(rule: CompiledRule) => boolean> = []
   private readonly ids = new Map<string, CompiledRule>()
 
@@ -120,6 +131,8 @@ export class RuleSetBuilder {
   }
 
   build (opts: RuleSetOptions = {}): RuleSet {
-    return new RuleSet([...this.items], { ...this.defaultActions }, opts, { ...this.settings, components: [...this.settings.components] })
+    const set = new RuleSet([...this.items], { ...this.defaultActions }, opts, { ...this.settings, components: [...this.settings.components] })
+    this.unreachable = set.unreachable
+    return set
   }
 }

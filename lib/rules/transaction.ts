@@ -96,6 +96,9 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
   private readonly mvValues: string[] = []
   private readonly mvEntries: VarEntry[] = []
 
+  /** Started from the phase-1 prelude: the rule set's tables without unreachable rules apply (./unreachable.ts). */
+  fromPrelude = false
+
   /** The current rule's first match (its record's location, value and matched text): set once per rule. */
   firstSet = false
   firstLocation = ''
@@ -173,6 +176,28 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
     const out = this.mvEntries
     for (let i = out.length; i < this.matchedCount; i++) out.push(new VarEntry(this.mvNames[i], this.mvNames[i].toLowerCase(), this.mvValues[i]))
     return out
+  }
+
+  /** Nothing has happened yet: no TX, no match, no removal (phase 1 may start from its prelude, ./evaluate.ts). */
+  pristine (): boolean {
+    return this.vars.size === 0 && this.matches.length === 0 && this.removedIds === undefined && this.removedTags === undefined && this.removedTargets === undefined
+  }
+
+  /**
+   * Takes over the outcome of the phase-1 prelude (another transaction that ran it): its TX
+   * entries (shared: an entry never changes, only its caches of values derived from it), copies
+   * of its matches, and MATCHED_* as its last rule left them.
+   */
+  adoptPrelude (from: Transaction): void {
+    for (const [key, e] of from.vars) this.vars.set(key, e)
+    this.txVersion++
+    for (let i = 0; i < from.matches.length; i++) this.matches.push(copyMatch(from.matches[i]))
+    this.clearMatchedVars()
+    for (let i = 0; i < from.matchedCount; i++) this.addMatchedVar(from.mvNames[i], from.mvValues[i])
+    this.matchedVar = from.matchedVar
+    this.matchedVarName = from.matchedVarName
+    this.rule = from.rule
+    this.fromPrelude = true
   }
 
   /** Sets TX variable `key` (already lower-cased). */
@@ -279,6 +304,11 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
     }
     return out
   }
+}
+
+/** A match record as the evaluator makes them (the same fields in the same order: one shape). */
+function copyMatch (m: RuleMatch): RuleMatch {
+  return { rule: m.rule, location: m.location, value: m.value, matched: m.matched, msg: m.msg, logdata: m.logdata, deny: m.deny, disruptive: m.disruptive, denied: m.denied, log: m.log, score: m.score }
 }
 
 /** Whether a rule has a tag `re` matches, remembered per (pattern, rule): ctl patterns and rules live as long as their rule set. */

@@ -37,3 +37,15 @@ const BUILTIN: Record<string, OperatorFactory> = {
   rx, pm, contains, beginsWith, endsWith, streq, within, eq, ge, gt, le, lt, unconditionalMatch, noMatch, detectSQLi, detectXSS
 }
 for (const [name, factory] of Object.entries(BUILTIN)) registerOperator(name, factory)
+
+/**
+ * Operators whose answer depends on the value and their (macro-free) argument alone, as the
+ * built-in ones are: a rule over constants with one of these gives the same answer on every
+ * request (the phase-1 prelude, ../phase-table.ts). False once the name is registered anew.
+ */
+const PURE = ['rx', 'pm', 'contains', 'beginsWith', 'endsWith', 'streq', 'within', 'eq', 'ge', 'gt', 'le', 'lt', 'unconditionalMatch', 'noMatch']
+
+export function isPureOperator (name: string): boolean {
+  const key = PURE.find(p => p.toLowerCase() === name.toLowerCase())
+  return key !== undefined && getOperator(key)?.factory === BUILTIN[key]
+}

@@ -70,6 +70,7 @@ export function secLangReport (builder: RuleSetBuilder): SecLangReport {
   const r = s.report
   for (const check of s.pendingChecks.splice(0)) check()
   r.removed = builder.removed
+  r.unreachable = builder.unreachable
   if (s.options !== undefined && !s.optionsPlaced && r.files.length > 0 && !r.ignored.some(i => i.reason.startsWith('CRS options'))) {
     r.ignored.push({ file: r.files[0]!, line: 0, reason: 'CRS options have no effect: no REQUEST-901 initialization rule was loaded' })
   }

@@ -31,12 +31,18 @@ export interface SecLangReport {
   ignoredActions: Record<string, number>
   /** Rules removed by SecRuleRemoveById / ByTag / ByMsg. */
   removed: number
+  /**
+   * Rules left out of the rule set as built, because they can never run there: the CRS's
+   * `TX:DETECTION_PARANOIA_LEVEL` guards above the level set at load, and what they skip
+   * (lib/rules/unreachable.ts). 0 until the rule set is built.
+   */
+  unreachable: number
   /** The last SecRuleEngine value, as written (`DetectionOnly`), when one was loaded. */
   ruleEngine?: string
 }
 
 export function emptyReport (): SecLangReport {
-  return { files: [], loaded: 0, unsupported: [], partial: [], skipped: [], ignored: [], notices: [], ignoredActions: {}, removed: 0 }
+  return { files: [], loaded: 0, unsupported: [], partial: [], skipped: [], ignored: [], notices: [], ignoredActions: {}, removed: 0, unreachable: 0 }
 }
 
 /** One line for a log: `SecLang: 512 rules loaded from 30 files, 3 unsupported, … (SecRuleEngine DetectionOnly)`. */
@@ -44,7 +50,8 @@ export function summarize (r: SecLangReport): string {
   const engine = r.ruleEngine === undefined ? '' : `; SecRuleEngine ${r.ruleEngine}`
   return `SecLang: ${r.loaded} rules loaded from ${r.files.length} files, ${r.unsupported.length} unsupported, ` +
     `${r.partial.length} partially supported, ${r.skipped.length} skipped (response/logging phases), ` +
-    `${r.removed} removed, ${r.ignored.length} directives ignored, ${r.notices.length} notices${engine}`
+    `${r.removed} removed, ${r.ignored.length} directives ignored, ${r.notices.length} notices` +
+    `${r.unreachable > 0 ? `, ${r.unreachable} never run at the paranoia level set (left out)` : ''}${engine}`
 }
 
 const FIRST = 5
