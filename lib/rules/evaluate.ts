@@ -19,11 +19,12 @@ import type { VarEntry } from './variables.js'
  */
 
 export function runPhase (tx: Transaction, set: RuleSet, phase: Phase, denyStatus: number): void {
-  const full = set.fullPhases[phase]
-  if (full === undefined || tx.mode === 'off' || tx.interrupted !== undefined || tx.allowed === 'request') return
-  // A transaction that starts from the prelude runs the tables without the rules that can then never run.
-  const adopt = phase === 1 && full.prelude > 0 && tx.pristine()
-  const table = adopt || tx.fromPrelude ? set.phases[phase] ?? full : full
+  // A transaction that starts from the prelude runs the tables without the rules that can then
+  // never run (the prelude is the same in both); any other, every rule.
+  const pruned = set.phases[phase]
+  const adopt = phase === 1 && pruned !== undefined && pruned.prelude > 0 && tx.pristine()
+  const table = adopt || tx.fromPrelude ? pruned : set.fullPhases[phase]
+  if (table === undefined || tx.mode === 'off' || tx.interrupted !== undefined || tx.allowed === 'request') return
   if (table.bodyTwinsOnly && tx.req.body === undefined) return
   tx.startPhase(phase)
   const scan = new PhaseScan(tx, table)

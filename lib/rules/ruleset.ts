@@ -18,15 +18,20 @@ export interface RuleSetOptions {
   prefilter?: boolean
 }
 
+/** Phase slots 0–5 (0 unused), so that `phases[n]` is phase n. */
+const PHASES = [0, 1, 2, 3, 4, 5] as const
+
 /** The runnable form of a rule set: one table per phase. */
 export class RuleSet implements RuleSetData {
   /** The tables a transaction that started from the phase-1 prelude runs: without the rules that can never run then (./unreachable.ts). */
   readonly phases: ReadonlyArray<PhaseTable | undefined>
-  /** Every rule: the tables of a transaction that did not start from the prelude (an exclusion touched it). */
-  readonly fullPhases: ReadonlyArray<PhaseTable | undefined>
   /** How many rules `phases` leaves out. */
   readonly unreachable: number
   readonly byId: ReadonlyMap<string, CompiledRule>
+  private readonly omit: ReadonlyArray<ReadonlySet<CompiledRule> | undefined>
+  private full: ReadonlyArray<PhaseTable | undefined> | undefined
+  private readonly prefilter: boolean
+  private readonly merge: boolean
 
   constructor (
     readonly items: readonly RuleItem[],
@@ -38,13 +43,25 @@ export class RuleSet implements RuleSetData {
     const byId = new Map<string, CompiledRule>()
     for (const it of items) if (it.kind === 'rule') byId.set(it.id, it)
     this.byId = byId
-    const phases: Array<PhaseTable | undefined> = []
-    const merge = byId.size < SMALL_SET
-    for (const phase of [1, 2, 3, 4, 5] as Phase[]) phases[phase] = buildPhase(items, phase, opts.prefilter !== false, merge)
-    this.phases = this.fullPhases = phases
-    const { omit, count } = unreachableRules(this, items, phases)
+    this.prefilter = opts.prefilter !== false
+    this.merge = byId.size < SMALL_SET
+    // What can never run is found on tables without prefilter plans: no RE2.Set is built for a table no request may use.
+    const plain = PHASES.map(phase => phase === 0 ? undefined : buildPhase(items, phase, false, this.merge))
+    const { omit, count } = unreachableRules(this, items, plain)
     this.unreachable = count
-    if (count > 0) this.phases = phases.map((full, phase) => omit[phase] === undefined ? full : buildPhase(items, phase as Phase, opts.prefilter !== false, merge, omit[phase]) ?? full)
+    this.omit = omit
+    this.phases = PHASES.map(phase => (omit[phase] === undefined ? undefined : this.table(phase, omit[phase])) ?? this.table(phase))
+    this.full = count === 0 ? this.phases : undefined
+  }
+
+  /** Every rule: the tables of a transaction that did not start from the prelude (an exclusion touched it), built on first use. */
+  get fullPhases (): ReadonlyArray<PhaseTable | undefined> {
+    this.full ??= PHASES.map(phase => this.omit[phase] === undefined ? this.phases[phase] : this.table(phase))
+    return this.full
+  }
+
+  private table (phase: number, omit?: ReadonlySet<CompiledRule>): PhaseTable | undefined {
+    return phase === 0 ? undefined : buildPhase(this.items, phase as Phase, this.prefilter, this.merge, omit)
   }
 
   /** The rules, without markers, in load order. */
