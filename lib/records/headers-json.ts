@@ -124,15 +124,24 @@ export function requestHeadersJson (headers: IncomingHttpHeaders, redact: Readon
 let lastBlock = ''
 let lastRedact: ReadonlySet<string> | undefined
 let lastBlockJson = '{}'
+/** Whether `lastBlockJson` was made flat: on its first reuse, so a block seen once pays nothing for it. */
+let lastFlat = true
 
 /** The JSON of `responseHeaders(block, redact)`. */
 export function responseHeadersJson (block: string | null | undefined, redact: ReadonlySet<string>): string {
   if (typeof block !== 'string') return '{}'
-  if (block === lastBlock && redact === lastRedact) return lastBlockJson
-  const json = flat(readResponseHeadersJson(block, redact))
+  if (block === lastBlock && redact === lastRedact) {
+    if (!lastFlat) {
+      flat(lastBlockJson)
+      lastFlat = true
+    }
+    return lastBlockJson
+  }
+  const json = readResponseHeadersJson(block, redact)
   lastBlock = block
   lastRedact = redact
   lastBlockJson = json
+  lastFlat = false
   return json
 }
 
