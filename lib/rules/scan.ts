@@ -136,7 +136,8 @@ export class PhaseScan {
     const parts = src.parts
     const lane = this.lanes[this.table.raws[src.raw].lane] as LaneBytes
     const positions = this.table.positions
-    const raw = new Array<boolean>(pending.length)
+    // Per pending part: whether its run may match (true: matched alone below), or its verdict already.
+    const raw = new Array<boolean | readonly number[]>(pending.length)
     const changed = new Array<string>(pending.length)
     for (let k = 0; k < pending.length; k++) changed[k] = this.partChanged(src.partPairs[pending[k]])
     if (s.factors !== undefined && !this.mayHold(s.factors, parts, pending, changed)) {
@@ -149,26 +150,32 @@ export class PhaseScan {
       return
     }
     try {
-      // Runs of parts that are neighbours in the lane: one call each.
+      // Runs of parts that are neighbours in the lane: one call each (a run of one part is its
+      // verdict at once: match costs what test does when nothing matches, and spares a second scan).
       for (let a = 0; a < pending.length;) {
         let b = a
         while (b + 1 < pending.length && positions[parts[pending[b + 1]]] === positions[parts[pending[b]]] + 1) b++
         const from = lane.starts[positions[parts[pending[a]]]]
         const to = lane.ends[positions[parts[pending[b]]]]
-        const hit = to > from && s.set.test(lane.bytes.subarray(from, to))
-        for (let k = a; k <= b; k++) raw[k] = hit
+        if (a === b) raw[a] = foundIn(s, lane.bytes.subarray(from, to), NOTHING)
+        else {
+          const hit = to > from && s.set.test(lane.bytes.subarray(from, to))
+          for (let k = a; k <= b; k++) raw[k] = hit
+        }
         a = b + 1
       }
       let all = ''
-      for (let k = 0; k < pending.length; k++) all += changed[k]
-      const changedHit = all.length > 0 && s.set.test(pending.length === src.parts.length ? this.changedOf(textIndex, src) : toBytes(all))
+      let changedParts = 0
+      for (let k = 0; k < pending.length; k++) {
+        all += changed[k]
+        if (changed[k].length > 0) changedParts++
+      }
+      // Changed values of one part only: matched alone below, no test first.
+      const changedHit = changedParts === 1 || (changedParts > 1 && s.set.test(pending.length === src.parts.length ? this.changedOf(textIndex, src) : toBytes(all)))
       for (let k = 0; k < pending.length; k++) {
         const part = parts[pending[k]]
-        let found = NOTHING
-        if (raw[k]) {
-          const at = positions[part]
-          found = foundIn(s, lane.bytes.subarray(lane.starts[at], lane.ends[at]), found)
-        }
+        const r = raw[k]
+        let found = r === false ? NOTHING : r === true ? foundIn(s, lane.bytes.subarray(lane.starts[positions[part]], lane.ends[positions[part]]), NOTHING) : r
         if (changedHit && changed[k].length > 0) found = foundIn(s, toBytes(changed[k]), found)
         for (let m = 0; m < found.length; m++) hits[s.members[found[m]]] = 1
         const piece = this.pieces[part] as PartPiece
