@@ -89,6 +89,12 @@ export class PluginSwitch {
    * the gateway's).
    */
   private readonly targetIsPath: boolean
+  /**
+   * The answer for every path a route can match, when no prefix but `/` decides (the umbrella's
+   * `routes: [{ prefix: '/', … }]`, the gateway's global switches); undefined when paths differ.
+   * It lets a wildcard route (the gateway's `/*`) be decided once, not per request.
+   */
+  private readonly everyPath: boolean | undefined
 
   constructor (readonly key: PluginKey, owner: string, opts: PrefixOptions = {}, routes: RouteToggle[] = []) {
     this.include = validatePrefixes(owner, 'include', opts.include)
@@ -98,6 +104,10 @@ export class PluginSwitch {
     this.trivial = this.include === undefined && this.exclude === undefined && this.routes.length === 0
     const prefixes = [...(this.include ?? []), ...(this.exclude ?? []), ...this.routes.map(r => r.prefix)]
     this.targetIsPath = prefixes.every(p => p.indexOf('?') === -1)
+    // A matched route's path starts with '/', which every '/' prefix covers: the first row decides.
+    this.everyPath = this.include === undefined && this.exclude === undefined && this.routes.every(r => r.prefix === '/')
+      ? this.routes.length === 0 || this.routes[0][key] === true
+      : undefined
   }
 
   /**
@@ -117,7 +127,8 @@ export class PluginSwitch {
     if (config === false) return false
     if (config !== undefined && config[this.key] === false) return false
     if (this.trivial) return true
-    if (routeUrl === undefined || !isStaticPattern(routeUrl)) return undefined
+    if (routeUrl === undefined) return undefined
+    if (!isStaticPattern(routeUrl)) return this.everyPath
     return this.byPath(routeUrl)
   }
 

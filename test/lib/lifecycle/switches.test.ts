@@ -98,3 +98,18 @@ t.test('on wildcard routes a target decides as its path does, query string or no
     }
   }
 })
+
+t.test('a wildcard route is decided once when only "/" rows decide, and agrees with the path', async t => {
+  const rows = validateRouteToggles('waf', [{ prefix: '/', forensic: false, access: true }])
+  const paths = ['/', '/x', '/products?id=42', '/a/b/c', '/%2e%2e/etc']
+  for (const key of ['forensic', 'access', 'heartbeat'] as const) {
+    const sw = new PluginSwitch(key, 'waf', {}, rows)
+    const once = sw.enabledOnRoute('/*', undefined)
+    t.equal(once, key !== 'forensic', `${key}: decided on the route`)
+    for (const p of paths) t.equal(sw.enabled('/*', p, undefined), once, `${key} ${p}: the path agrees`)
+  }
+  t.equal(new PluginSwitch('access', 'waf', {}, validateRouteToggles('waf', [{ prefix: '/', access: true }, { prefix: '/admin', access: false }])).enabledOnRoute('/*', undefined),
+    undefined, 'a deeper prefix: the path decides')
+  t.equal(new PluginSwitch('access', 'waf', { exclude: ['/'] }).enabledOnRoute('/*', undefined), undefined, 'include or exclude: the path decides')
+  t.equal(new PluginSwitch('access', 'waf', {}, rows).enabledOnRoute(undefined, undefined), undefined, 'no route (a 404): the path decides')
+})
