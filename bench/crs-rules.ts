@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, copyFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, copyFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -7,13 +7,22 @@ import { fileURLToPath } from 'node:url'
  * Where the benchmarks find a Core Rule Set: CRS v4 from the shared corpus ($WAF_CORPUS, or
  * ../shared/corpus beside the repository), else the CRS 3.3 of Debian's modsecurity-crs.
  * Returns the paths to load (crs-setup.conf first) and a label, or undefined when neither is there.
+ * CRS v4's setup file is copied once per process into a temporary folder, removed at exit.
  */
+let found: { paths: string[], label: string } | undefined | null = null
+
 export function crsRuleFiles (): { paths: string[], label: string } | undefined {
+  if (found === null) found = locate()
+  return found
+}
+
+function locate (): { paths: string[], label: string } | undefined {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
   const corpus = process.env.WAF_CORPUS ?? resolve(root, '..', 'shared', 'corpus')
   const v4 = join(corpus, 'crs')
   if (existsSync(join(v4, 'rules')) && existsSync(join(v4, 'crs-setup.conf.example'))) {
     const dir = mkdtempSync(join(tmpdir(), 'crs-bench-'))
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
     const setup = join(dir, 'crs-setup.conf')
     copyFileSync(join(v4, 'crs-setup.conf.example'), setup)
     return { paths: [setup, join(v4, 'rules')], label: 'CRS v4 (corpus)' }
