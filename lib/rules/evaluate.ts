@@ -2,8 +2,7 @@ import type { Ctl, Phase, TargetExclusion } from './model.js'
 import { keyMatches } from './key-match.js'
 import { toInt } from './operators/numeric.js'
 import { isMarker } from './exec.js'
-import type { ExecRule, ExecTarget, PhaseTable } from './exec.js'
-import type { RuleSet } from './ruleset.js'
+import type { ExecRule, ExecTarget, PhaseTable, RunnableRules } from './exec.js'
 import { enterScanPhase, leaveScanPhase, PhaseScan } from './scan.js'
 import { Transaction } from './transaction.js'
 import type { RequestInput } from './input.js'
@@ -18,7 +17,7 @@ import type { VarEntry } from './variables.js'
  * rule.
  */
 
-export function runPhase (tx: Transaction, set: RuleSet, phase: Phase, denyStatus: number): void {
+export function runPhase (tx: Transaction, set: RunnableRules, phase: Phase, denyStatus: number): void {
   // A transaction that starts from the prelude runs the tables without the rules that can then
   // never run (the prelude is the same in both); any other, every rule.
   const pruned = set.phases[phase]
@@ -59,7 +58,7 @@ const NO_REQUEST: RequestInput = { method: 'GET', url: '/' }
  * matched texts it records). A rule of it that matched with more than TX writes (a deny, an
  * allow, a bot flag) ends the prelude before it, and the rest runs per request as usual.
  */
-export function preludeOf (set: RuleSet, table: PhaseTable, matchedFrom: number | undefined, denyStatus: number): Prelude {
+export function preludeOf (set: RunnableRules, table: PhaseTable, matchedFrom: number | undefined, denyStatus: number): Prelude {
   let known = preludes.get(table)
   if (known === undefined) preludes.set(table, known = [])
   for (const p of known) if (p.matchedFrom === matchedFrom) return p
@@ -84,7 +83,7 @@ export function preludeOf (set: RuleSet, table: PhaseTable, matchedFrom: number 
   }
 }
 
-function runItems (tx: Transaction, set: RuleSet, table: PhaseTable, scan: PhaseScan, denyStatus: number, start: number, end: number): void {
+function runItems (tx: Transaction, set: RunnableRules, table: PhaseTable, scan: PhaseScan, denyStatus: number, start: number, end: number): void {
   const items = table.items
   let i = start
   while (i < end) {
@@ -114,7 +113,7 @@ function runItems (tx: Transaction, set: RuleSet, table: PhaseTable, scan: Phase
   }
 }
 
-function evaluateHead (tx: Transaction, x: ExecRule, scan: PhaseScan, set: RuleSet, denyStatus: number): boolean {
+function evaluateHead (tx: Transaction, x: ExecRule, scan: PhaseScan, set: RunnableRules, denyStatus: number): boolean {
   if (x.group >= 0 && !scan.canMatch(x)) return false
   const early = x.early
   for (let k = 0; k < early.length; k++) if (!scan.canMatch(early[k])) return false
@@ -285,7 +284,7 @@ function applyCtl (tx: Transaction, c: Ctl): void {
 }
 
 /** The whole chain matched: ctl, disruptive action, bot flag, and the match record. */
-function finish (tx: Transaction, x: ExecRule, set: RuleSet, denyStatus: number): void {
+function finish (tx: Transaction, x: ExecRule, set: RunnableRules, denyStatus: number): void {
   const rule = x.rule
   const a = rule.actions
   for (let i = 0; i < a.ctls.length; i++) applyCtl(tx, a.ctls[i])

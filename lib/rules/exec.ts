@@ -1,5 +1,5 @@
 import type { RegisteredCollection } from './collections.js'
-import type { CompiledRule, TargetExclusion, TargetSpec, TransformNode } from './model.js'
+import type { CompiledRule, DefaultAction, Phase, TargetExclusion, TargetSpec, TransformNode } from './model.js'
 import type { PrefilterSet } from './prefilter.js'
 
 /**
@@ -152,6 +152,16 @@ export interface PhaseTable extends PrefilterPlan {
   readonly items: readonly ExecItem[]
   /** Marker name → its index in `items`. */
   readonly markers: ReadonlyMap<string, number>
+}
+
+/**
+ * What the evaluator reads of a rule set (RuleSet in ./ruleset.ts implements it): named here so
+ * that evaluate.ts and unreachable.ts, which RuleSet's constructor runs, need not import ruleset.ts.
+ */
+export interface RunnableRules {
+  readonly phases: ReadonlyArray<PhaseTable | undefined>
+  readonly fullPhases: ReadonlyArray<PhaseTable | undefined>
+  readonly defaultActions: Readonly<Partial<Record<Phase, DefaultAction>>>
 }
 
 export function isMarker (item: ExecItem): item is { readonly marker: string } {

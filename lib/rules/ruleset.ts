@@ -1,5 +1,5 @@
 import { RuleLoadError } from './errors.js'
-import type { PhaseTable } from './exec.js'
+import type { PhaseTable, RunnableRules } from './exec.js'
 import type { CompiledRule, DefaultAction, Phase, RuleItem, RuleSetData } from './model.js'
 import { buildPhase } from './phase-table.js'
 import { SMALL_SET } from './prefilter-plan.js'
@@ -7,7 +7,7 @@ import { emptySettings } from './rule-set-settings.js'
 import { unreachableRules } from './unreachable.js'
 import type { RuleSetSettings } from './rule-set-settings.js'
 
-export type { ExecExclusion, ExecItem, ExecRule, ExecTarget, Lane, PartChain, PhaseTable, PrefilterGroup, PrefilterPlan, RawSource, TextPart, TextSource } from './exec.js'
+export type { ExecExclusion, ExecItem, ExecRule, ExecTarget, Lane, PartChain, PhaseTable, PrefilterGroup, PrefilterPlan, RawSource, RunnableRules, TextPart, TextSource } from './exec.js'
 export { isMarker } from './exec.js'
 
 export interface RuleSetOptions {
@@ -22,7 +22,7 @@ export interface RuleSetOptions {
 const PHASES = [0, 1, 2, 3, 4, 5] as const
 
 /** The runnable form of a rule set: one table per phase. */
-export class RuleSet implements RuleSetData {
+export class RuleSet implements RuleSetData, RunnableRules {
   /** The tables a transaction that started from the phase-1 prelude runs: without the rules that can never run then (./unreachable.ts). */
   readonly phases: ReadonlyArray<PhaseTable | undefined>
   /** How many rules `phases` leaves out. */

@@ -1,9 +1,8 @@
 import { isMarker } from './exec.js'
-import type { ExecRule, PhaseTable } from './exec.js'
+import type { ExecRule, PhaseTable, RunnableRules } from './exec.js'
 import { preludeOf } from './evaluate.js'
 import type { CompiledRule, Ctl, MatchContext, Macro, RuleItem } from './model.js'
 import { isPureOperator } from './operators/index.js'
-import type { RuleSet } from './ruleset.js'
 import { inRanges } from './transaction.js'
 import { transformed, VarEntry } from './variables.js'
 
@@ -116,7 +115,7 @@ function skipHolds (guard: CompiledRule, skipped: readonly CompiledRule[], ctls:
 }
 
 /** What to leave out of `phases` (the full tables of `set`, built from `items`). */
-export function unreachableRules (set: RuleSet, items: readonly RuleItem[], phases: ReadonlyArray<PhaseTable | undefined>): Unreachable {
+export function unreachableRules (set: RunnableRules, items: readonly RuleItem[], phases: ReadonlyArray<PhaseTable | undefined>): Unreachable {
   const none: Unreachable = { omit: [], count: 0 }
   const first = phases[1]
   if (first === undefined || first.prelude === 0) return none
