@@ -26,7 +26,15 @@ export class StreamLink extends BatchSink {
   private useful = false
   private readonly backoff: Backoff
   private retryTimer: NodeJS.Timeout | null = null
+  /**
+   * The connect or write deadline: one timer per link, refreshed at each start instead of a new
+   * one set and cleared per write (at a fixed rate every request's turn has its write). It is
+   * unref'd (the socket keeps the process alive while it connects or writes), and when it fires
+   * with nothing in progress (`ioWhat` null) it does nothing.
+   */
   private ioTimer: NodeJS.Timeout | null = null
+  private ioWhat: 'connect' | 'write' | null = null
+  private ioSock: net.Socket | null = null
   private closeWaiters: Array<() => void> = []
 
   constructor (private readonly cfg: ChannelConfig) {
@@ -163,24 +171,36 @@ export class StreamLink extends BatchSink {
   }
 
   private armTimer (ms: number, what: 'connect' | 'write'): void {
-    this.clearTimer()
-    const sock = this.sock
-    this.ioTimer = setTimeout(() => {
-      this.ioTimer = null
-      if (sock === null || sock !== this.sock) return
-      const err = Object.assign(new Error(`${what} timed out after ${ms} ms`), { code: 'ETIMEDOUT' })
-      sock.destroy(err)
-    }, ms)
+    this.ioWhat = what
+    this.ioSock = this.sock
+    if (this.ioTimer !== null) {
+      this.ioTimer.refresh()
+      return
+    }
+    this.ioTimer = setTimeout(() => this.ioExpired(ms), ms)
+    this.ioTimer.unref()
+  }
+
+  private ioExpired (ms: number): void {
+    const what = this.ioWhat
+    const sock = this.ioSock
+    this.ioWhat = null
+    this.ioSock = null
+    if (what === null || sock === null || sock !== this.sock) return
+    const err = Object.assign(new Error(`${what} timed out after ${ms} ms`), { code: 'ETIMEDOUT' })
+    sock.destroy(err)
   }
 
   private clearTimer (): void {
-    if (this.ioTimer !== null) clearTimeout(this.ioTimer)
-    this.ioTimer = null
+    this.ioWhat = null
+    this.ioSock = null
   }
 
   protected async finish (): Promise<void> {
     if (this.retryTimer !== null) clearTimeout(this.retryTimer)
     this.retryTimer = null
+    if (this.ioTimer !== null) clearTimeout(this.ioTimer)
+    this.ioTimer = null
     const sock = this.sock
     const prev = this.state
     this.state = 'closed'

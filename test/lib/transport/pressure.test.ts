@@ -97,6 +97,41 @@ t.test('write timeout: a collector that stops reading is dropped and reconnected
   t.ok(invariantHolds(ch.stats()))
 })
 
+t.test('the write deadline runs from each write: many quick writes and idle spells never time out, a stalled one does', async t => {
+  const c = await tcpCollector()
+  t.teardown(() => c.close())
+  const warnings: string[] = []
+  const logger: TransportLogger = { warn: (_o, msg) => { warnings.push(msg) } }
+  const tr = new SocketTransport({ logger, warnInterval: 0, channels: { a: { url: c.url, timeout: 150, flushInterval: 10, dropLimit: 32 << 20, retry: { initialDelay: 10, maxDelay: 50 } } } })
+  t.teardown(() => tr.close(100))
+  const ch = tr.channel('a')
+  // Twelve writes over 600 ms (four deadlines' worth), then an idle spell past the deadline.
+  for (let i = 0; i < 12; i++) {
+    ch.log(`quick ${i}`)
+    ch.flush()
+    await sleep(50)
+  }
+  await sleep(300)
+  ch.log('after idle')
+  ch.flush()
+  await c.waitForLines(13, 2000)
+  t.equal(ch.stats().errors, 0, 'no write timed out')
+  t.equal(c.connections, 1, 'one connection all along')
+  t.same(warnings, [])
+  // Now one write that cannot complete: it times out, counted from its own start.
+  c.pause()
+  const pad = 'x'.repeat(10000)
+  const stalledAt = Date.now()
+  for (let i = 0; i < 2500; i++) ch.log(pad)
+  ch.flush()
+  await until('the write timeout', () => ch.stats().errors >= 1, 5000)
+  const after = Date.now() - stalledAt
+  t.ok(after >= 140, `timed out ${after} ms after the stalled write started, not sooner`)
+  t.ok(warnings.some(w => /write timed out after 150 ms/.test(w)), 'reported as a write timeout')
+  c.resume()
+  t.ok(invariantHolds(ch.stats()))
+})
+
 t.test('connect timeout covers the TLS handshake', async t => {
   // Accepts TCP and then says nothing: the handshake never completes.
   const mute = net.createServer(() => {})
