@@ -13,6 +13,9 @@ import { VarEntry } from './variables.js'
 
 export type { EngineMode } from './rule-set-settings.js'
 
+/** The TX of every transaction that has set no variable: never written (see Transaction.ownVars). */
+const NO_VARS = new Map<string, VarEntry>()
+
 /** One rule (with its chain) that matched. */
 export interface RuleMatch {
   rule: CompiledRule
@@ -68,7 +71,7 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
    * costs one map read, and an unchanged variable keeps its transformation cache). Changed only
    * through setVar / unsetVar / setTx / setCapture, which keep the TX list current.
    */
-  private readonly vars = new Map<string, VarEntry>()
+  private vars: Map<string, VarEntry> = NO_VARS
   readonly matches: RuleMatch[] = []
   interrupted: Interruption | undefined = undefined
   /** `allow` seen: 'phase' ends the current phase, 'request' every later one too. */
@@ -109,7 +112,7 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
   removedTags: Regex[] | undefined = undefined
   removedTargets: TargetRemoval[] | undefined = undefined
   /** The collections `removedTargets` touch: a rule reading none of them needs no lookup. */
-  readonly removedCols = new Set<string>()
+  private removedCols: Set<string> | undefined = undefined
   /** Bumped by every change to TX (setTx, setCapture, setvar): the TX list is rebuilt after one. */
   txVersion = 0
   private txList: VarEntry[] | undefined = undefined
@@ -189,7 +192,7 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
    * of its matches, and MATCHED_* as its last rule left them.
    */
   adoptPrelude (from: Transaction): void {
-    for (const [key, e] of from.vars) this.vars.set(key, e)
+    for (const [key, e] of from.vars) this.ownVars().set(key, e)
     this.txVersion++
     for (let i = 0; i < from.matches.length; i++) this.matches.push(copyMatch(from.matches[i]))
     this.clearMatchedVars()
@@ -200,11 +203,17 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
     this.fromPrelude = true
   }
 
+  /** TX as a map of its own: most transactions never set a variable, and share the empty one until they do. */
+  private ownVars (): Map<string, VarEntry> {
+    if (this.vars === NO_VARS) this.vars = new Map()
+    return this.vars
+  }
+
   /** Sets TX variable `key` (already lower-cased). */
   setVar (key: string, value: string): void {
     const e = this.vars.get(key)
     if (e !== undefined && e.value === value) return
-    this.vars.set(key, new VarEntry(key, key, value))
+    this.ownVars().set(key, new VarEntry(key, key, value))
     this.txVersion++
   }
 
@@ -283,7 +292,7 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
 
   removeTarget (removal: TargetRemoval): void {
     (this.removedTargets ??= []).push(removal)
-    this.removedCols.add(removal.target.collection)
+    ;(this.removedCols ??= new Set()).add(removal.target.collection)
   }
 
   /**
@@ -294,7 +303,8 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
     const list = this.removedTargets
     if (list === undefined) return undefined
     let touched = false
-    for (let i = 0; i < collections.length && !touched; i++) touched = this.removedCols.has(collections[i])
+    const cols = this.removedCols as Set<string>
+    for (let i = 0; i < collections.length && !touched; i++) touched = cols.has(collections[i])
     if (!touched) return undefined
     let out: TargetExclusion[] | undefined
     for (const r of list) {

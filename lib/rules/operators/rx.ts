@@ -1,6 +1,7 @@
 import type { MatchContext, Operator, OperatorEnv, OperatorFactory } from '../model.js'
 import { compileRegex, type Regex } from '../regex.js'
 import { expanding } from './dynamic.js'
+import { wholeWordMatcher } from './rx-literals.js'
 
 function matchWith (re: Regex, value: string, ctx: MatchContext): boolean {
   // test() is much cheaper than exec() (no match array to build): most calls are on values
@@ -34,7 +35,8 @@ export const rx: OperatorFactory = (argument: string, env: OperatorEnv): Operato
   const whole = WHOLE_VALUE[argument]
   if (whole !== undefined) return { name: 'rx', argument, prefilter: argument, match: whole }
   const re = compileRegex(argument)
-  return { name: 'rx', argument, prefilter: argument, match: (value, ctx) => matchWith(re, value, ctx) }
+  const viaRe2 = (value: string, ctx: MatchContext): boolean => matchWith(re, value, ctx)
+  return { name: 'rx', argument, prefilter: argument, match: wholeWordMatcher(argument, viaRe2) ?? viaRe2 }
 }
 
 /**

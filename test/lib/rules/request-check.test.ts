@@ -5,6 +5,10 @@ import { Readable } from 'node:stream'
 import { buildEngine } from '../../../lib/rules/build-engine.js'
 import { RequestCheck } from '../../../lib/rules/request-check.js'
 import { createContext } from '../../../lib/lifecycle/context.js'
+import { inputFromIncoming } from '../../../lib/rules/node-input.js'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 
 /** A request as Node's HTTP parser would hand it over: a head, and its body as a stream. */
 function formRequest (body: Buffer): IncomingMessage {
@@ -42,4 +46,61 @@ t.test('the body copy is kept for phase 2 and let go after it', async t => {
   t.equal(check.rawForm, null, 'and so is the raw form text')
   t.equal(check.pending, false)
   t.equal(check.bodyPhase(ctx, { method: 'POST', headers: req.headers, body: undefined }, false), undefined, 'phase 2 runs once')
+})
+
+/** A request with a head and, for a POST, a urlencoded body, as Node hands it over. */
+function incoming (method: string, url: string, headers: string[], form?: string): IncomingMessage {
+  const req = new IncomingMessage(new Socket())
+  req.method = method
+  req.url = url
+  req.httpVersion = '1.1'
+  const raw = form === undefined ? headers : [...headers, 'Content-Type', 'application/x-www-form-urlencoded', 'Content-Length', String(form.length)]
+  req.rawHeaders = raw
+  req.headers = {}
+  for (let i = 0; i < raw.length; i += 2) req.headers[raw[i].toLowerCase()] = raw[i + 1]
+  return req
+}
+
+t.test('the context after both phases is what the engine finds, whether or not phase 2 adds anything', async t => {
+  // After phase 2 the context is settled again only when phase 2 changed the outcome (a match,
+  // a cut, a deny, the bot flag or the mode): each case below compares it with engine.check.
+  const dir = mkdtempSync(join(tmpdir(), 'waf-request-check-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const conf = join(dir, 'phase2.conf')
+  writeFileSync(conf, [
+    'SecRuleEngine On',
+    'SecRule ARGS_POST:mode "@streq lab" "id:900001,phase:2,pass,nolog,ctl:ruleEngine=DetectionOnly"',
+    'SecRule ARGS_POST:probe "@streq yes" "id:900002,phase:2,pass,log,msg:\'probe\'"',
+    ''
+  ].join('\n'))
+  const browser = ['Host', 'shop.example', 'User-Agent', 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0']
+  const bare = ['Host', 'shop.example']
+  const xss = 'text=' + encodeURIComponent('<script>alert(1)</script>')
+  const cases: Array<[string, string, string, string[], string | undefined]> = [
+    ['a clean GET', 'GET', '/products?id=42', browser, undefined],
+    ['a GET without User-Agent (a phase-1 match only)', 'GET', '/products?id=42&sort=price', bare, undefined],
+    ['a GET with an attack in its query', 'GET', '/q?x=' + encodeURIComponent("1' union select 2"), bare, undefined],
+    ['a clean form', 'POST', '/c', bare, 'name=jo&city=paris'],
+    ['an XSS in the body after a phase-1 match', 'POST', '/c', bare, xss],
+    ['a phase-2 match that only logs', 'POST', '/c', bare, 'probe=yes'],
+    ['a phase-2 rule that turns the mode to detect, then an XSS', 'POST', '/c', bare, 'mode=lab&' + xss],
+    ['a body over the limit', 'POST', '/c', bare, 'a=' + 'x'.repeat(300)]
+  ]
+  for (const mode of ['block', 'detect'] as const) {
+    const { engine } = await buildEngine({ mode, rules: conf, limits: { bodyBytes: 256 } })
+    for (const [name, method, url, headers, form] of cases) {
+      const req = incoming(method, url, headers, form)
+      const ctx = createContext(req)
+      ctx.policy = { ...ctx.policy, mode }
+      const check = new RequestCheck(engine, req, ctx, false, false)
+      if (check.deny === null) {
+        if (form !== undefined) check.rawForm = form
+        check.bodyPhase(ctx, { method, headers: req.headers, body: form === undefined ? undefined : {} }, true)
+      }
+      const expected = engine.check({ ...inputFromIncoming(req, ctx.clientIp), ...(form === undefined ? {} : { body: { form } }) }, { mode })
+      t.same(ctx.attacks, expected.attacks, `${mode}, ${name}: the attack entries`)
+      t.equal(ctx.action, expected.action, `${mode}, ${name}: the action (${expected.action})`)
+      t.equal(ctx.bot, expected.bot, `${mode}, ${name}: the bot flag`)
+    }
+  }
 })
