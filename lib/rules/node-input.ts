@@ -13,7 +13,7 @@ export function inputFromIncoming (req: IncomingMessage, remoteAddress: string |
   return {
     method: req.method ?? '',
     url: req.url ?? '',
-    protocol: `HTTP/${req.httpVersion}`,
+    protocol: req.httpVersion === '1.1' ? 'HTTP/1.1' : `HTTP/${req.httpVersion}`,
     rawHeaders: requestRawHeaders(req),
     remoteAddress
   }

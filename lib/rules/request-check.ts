@@ -25,24 +25,6 @@ function interruptionOf (tx: Transaction): Interruption | undefined {
   return tx.interrupted
 }
 
-/** What settleCheck reads of a transaction after its request phases (no response yet). */
-interface Outcome {
-  readonly matches: number
-  readonly cuts: number
-  readonly interrupted: Interruption | undefined
-  readonly bot: boolean
-  readonly mode: Transaction['mode']
-}
-
-function outcomeOf (tx: Transaction): Outcome {
-  return { matches: tx.matches.length, cuts: tx.req.cuts.length, interrupted: tx.interrupted, bot: tx.bot, mode: tx.mode }
-}
-
-/** Matches and cuts are only ever added to, so equal counts mean the same lists. */
-function sameOutcome (o: Outcome, tx: Transaction): boolean {
-  return o.matches === tx.matches.length && o.cuts === tx.req.cuts.length && o.interrupted === tx.interrupted && o.bot === tx.bot && o.mode === tx.mode && tx.response === undefined
-}
-
 /** Phase 1 on what the request carries, in `mode`: the transaction, its outcome settled into the context. */
 export function checkHead (eng: RuleEngine, ctx: WafContext, input: RequestInput, mode: WafMode): Transaction {
   const started = performance.now()
@@ -123,14 +105,22 @@ export class RequestCheck {
     // flight for its whole upstream round trip (the framework holds its own parsed body).
     this.capture = null
     this.rawForm = null
-    const before = outcomeOf(tx)
+    // What settleCheck reads of the transaction (matches and cuts are only ever added to, so
+    // equal counts mean equal lists; a ctl, a deny or the bot flag come with a match).
+    const matches = tx.matches.length
+    const cuts = tx.req.cuts.length
+    const interrupted = tx.interrupted
+    const bot = tx.bot
     this.engine.body(tx, body)
     this.engine.phase(tx, 2)
     // Phase 2 found nothing new (most requests: no body, or a clean one): the context already
-    // holds what settling would write again (settleCheck is a function of this outcome, and
+    // holds what settling would write again (settleCheck is a function of that outcome, and
     // nothing else writes the context's attacks or action), so only the time is added.
-    if (sameOutcome(before, tx)) ctx.wafMs += performance.now() - started
-    else settleCheck(this.engine, ctx, tx, started)
+    if (matches === tx.matches.length && cuts === tx.req.cuts.length && interrupted === tx.interrupted && bot === tx.bot && tx.response === undefined) {
+      ctx.wafMs += performance.now() - started
+    } else {
+      settleCheck(this.engine, ctx, tx, started)
+    }
     return interruptionOf(tx)
   }
 

@@ -47,9 +47,10 @@ export class RequestData {
     this.url = splitUrl(input.url)
   }
 
-  private cutValue (value: string, location: () => string): string {
+  /** The value cut to `valueBytes`, the cut recorded at `collection:key` (no closure per value: most are never cut). */
+  private cutValue (value: string, collection: string, key: string): string {
     if (value.length <= this.limits.valueBytes) return value
-    this.cuts.push({ kind: 'value', location: location(), size: value.length })
+    this.cuts.push({ kind: 'value', location: `${collection}:${key}`, size: value.length })
     return value.slice(0, this.limits.valueBytes)
   }
 
@@ -60,7 +61,7 @@ export class RequestData {
       pairs = pairs.slice(0, room)
     }
     this.argsSeen += pairs.length
-    return pairs.map(p => new VarEntry(p.key, p.key, this.cutValue(p.value, () => `${collection}:${p.key}`)))
+    return pairs.map(p => new VarEntry(p.key, p.key, this.cutValue(p.value, collection, p.key)))
   }
 
   argsGet (): VarEntry[] {
@@ -131,13 +132,13 @@ export class RequestData {
       if (raw !== undefined) {
         for (let i = 0; i + 1 < raw.length; i += 2) {
           const name = raw[i]
-          out.push(new VarEntry(name, name.toLowerCase(), this.cutValue(raw[i + 1], () => `REQUEST_HEADERS:${name}`)))
+          out.push(new VarEntry(name, name.toLowerCase(), this.cutValue(raw[i + 1], 'REQUEST_HEADERS', name)))
         }
       } else if (this.input.headers !== undefined) {
         for (const [name, v] of Object.entries(this.input.headers)) {
           if (v === undefined) continue
           for (const one of typeof v === 'string' ? [v] : v) {
-            out.push(new VarEntry(name, name.toLowerCase(), this.cutValue(one, () => `REQUEST_HEADERS:${name}`)))
+            out.push(new VarEntry(name, name.toLowerCase(), this.cutValue(one, 'REQUEST_HEADERS', name)))
           }
         }
       }
@@ -156,7 +157,7 @@ export class RequestData {
     if (this.cookies_ === undefined) {
       const pairs: Pair[] = []
       for (const e of this.headers()) if (e.lkey === 'cookie') parseCookies(e.value, pairs)
-      this.cookies_ = pairs.map(p => new VarEntry(p.key, p.key.toLowerCase(), this.cutValue(p.value, () => `REQUEST_COOKIES:${p.key}`)))
+      this.cookies_ = pairs.map(p => new VarEntry(p.key, p.key.toLowerCase(), this.cutValue(p.value, 'REQUEST_COOKIES', p.key)))
     }
     return this.cookies_
   }
