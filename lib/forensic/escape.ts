@@ -20,26 +20,43 @@ export const FORENSIC_ESCAPE: Uint8Array = (() => {
 /** `%xx` for every byte, built once. */
 const HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => '%' + b.toString(16).padStart(2, '0'))
 
+/** A character `FORENSIC_ESCAPE` marks, or one past 0xff: what is not printable ASCII but `|`, `:`, `%`. */
+const ESCAPED = /[^\x20-\x24\x26-\x39\x3b-\x7b\x7d\x7e]/
+/** Up to this length a loop costs less than a regular expression's call. */
+const SHORT = 12
+
+/**
+ * Where the first character to escape is, or `s.length`. Past a few characters a regular
+ * expression finds it (its matcher reads every string representation natively; a `charCodeAt`
+ * loop that sees headers of many representations goes megamorphic and pays a generic lookup
+ * per character).
+ */
+function cleanPrefix (s: string): number {
+  const n = s.length
+  if (n > SHORT) {
+    const at = s.search(ESCAPED)
+    return at === -1 ? n : at
+  }
+  const table = FORENSIC_ESCAPE
+  let i = 0
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i)
+    if (c > 0xff || table[c] === 1) break
+  }
+  return i
+}
+
 /** Whether `s` needs no escaping at all: the common case, answered without allocating. */
 export function isClean (s: string): boolean {
-  const table = FORENSIC_ESCAPE
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c > 0xff || table[c] === 1) return false
-  }
-  return true
+  return cleanPrefix(s) === s.length
 }
 
 /** The escaped form of a byte string; returns `s` itself when nothing needs escaping. */
 export function forensicEscape (s: string): string {
   const table = FORENSIC_ESCAPE
   const n = s.length
-  let i = 0
-  // Scan the clean prefix without building anything.
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i)
-    if (c > 0xff || table[c] === 1) break
-  }
+  // The clean prefix, found without building anything.
+  let i = cleanPrefix(s)
   if (i === n) return s
   let out = s.slice(0, i)
   let run = i

@@ -7,7 +7,19 @@ import { asText } from './escape.js'
  * The `Inner` forms leave out the quotes, for writers that hold them in their constant pieces.
  */
 
+/** A character JSON does not write as it is: below 0x20, past 0x7f, `"` or `\\`. */
+const NOT_PLAIN = /[^\x20\x21\x23-\x5b\x5d-\x7f]/
+/** Up to this length a loop costs less than a regular expression's call. */
+const SHORT = 12
+
+/**
+ * Past a few characters the scan is a regular expression, whose compiled matcher reads any of
+ * V8's string representations natively: a loop of `charCodeAt` here sees values of every
+ * representation (sliced, cons, internalized, sequential), its property loads go megamorphic,
+ * and each character then pays a generic lookup (`LoadIC_Megamorphic` under `perf`).
+ */
 function plain (s: string): boolean {
+  if (s.length > SHORT) return !NOT_PLAIN.test(s)
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)
     if (c < 0x20 || c > 0x7f || c === 0x22 || c === 0x5c) return false

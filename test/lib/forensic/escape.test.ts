@@ -1,5 +1,6 @@
 import t from 'tap'
 import { FORENSIC_ESCAPE, forensicEscape, forensicUnescape, isClean } from '../../../lib/forensic/escape.js'
+import { stringRepresentations } from '../../helpers/string-representations.js'
 
 // The rule as httpd's gen_test_char.c states it for T_ESCAPE_FORENSIC:
 // !apr_isprint(c) || c == ':' || c == '|' || c == '%'  (C locale: printable is 0x20..0x7e).
@@ -51,4 +52,38 @@ t.test('a stray % is kept, or refused in strict mode', async t => {
   t.equal(forensicUnescape('%zz%4'), '%zz%4')
   t.throws(() => forensicUnescape('%zz', true), SyntaxError)
   t.throws(() => forensicUnescape('ab%4', true), SyntaxError)
+})
+
+/** The escaping byte by byte, as httpd's rule says, for a string of chars up to 0xff. */
+function httpdEscape (s: string): string {
+  let out = ''
+  for (let i = 0; i < s.length; i++) {
+    const b = s.charCodeAt(i)
+    out += httpdEscapes(b) ? '%' + b.toString(16).padStart(2, '0') : s[i]
+  }
+  return out
+}
+
+
+t.test('long strings (the regular-expression scan) and short ones (the loop) escape exactly as httpd, every byte at every place', async t => {
+  let bad = 0
+  let checked = 0
+  for (const len of [1, 2, 12, 13, 14, 40]) {
+    for (let b = 0; b < 256; b++) {
+      const c = String.fromCharCode(b)
+      for (const at of [0, len >> 1, len - 1]) {
+        const s = 'a'.repeat(at) + c + 'b'.repeat(len - 1 - at)
+        const want = httpdEscape(s)
+        // and as Node's parser makes it: a sequential string decoded from latin1 bytes.
+        for (const r of [...stringRepresentations(s), Buffer.from(s, 'latin1').toString('latin1')]) {
+          checked++
+          if (forensicEscape(r) !== want || isClean(r) !== (want === s)) bad++
+        }
+      }
+    }
+  }
+  t.equal(bad, 0, `${checked} strings`)
+  // Past 0xff (app-made strings) in a long string: found by the scan, escaped as UTF-8.
+  t.equal(forensicEscape('abcdefghijklmnop日'), 'abcdefghijklmnop%e6%97%a5')
+  t.notOk(isClean('abcdefghijklmnop日'))
 })
