@@ -142,6 +142,9 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
 
   /** Phase 2: the body arrives; collections that depend on it are rebuilt on next use. */
   setBody (body: BodyInput | undefined): void {
+    // Still no body (a GET): the body's collections would be rebuilt as they are, and their
+    // entries would lose the transformations already computed.
+    if (body === undefined && this.req.body === undefined) return
     this.req.setBody(body)
     for (let i = 0; i < this.built.length; i++) {
       if (this.built[i] !== undefined && isBodySlot(i)) this.built[i] = undefined

@@ -71,24 +71,28 @@ t.test('the context after both phases is what the engine finds, whether or not p
     'SecRuleEngine On',
     'SecRule ARGS_POST:mode "@streq lab" "id:900001,phase:2,pass,nolog,ctl:ruleEngine=DetectionOnly"',
     'SecRule ARGS_POST:probe "@streq yes" "id:900002,phase:2,pass,log,msg:\'probe\'"',
+    'SecRule ARGS "@streq twice" "id:900003,phase:2,pass,log,msg:\'an argument read again in phase 2\'"',
     ''
   ].join('\n'))
   const browser = ['Host', 'shop.example', 'User-Agent', 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0']
   const bare = ['Host', 'shop.example']
   const xss = 'text=' + encodeURIComponent('<script>alert(1)</script>')
-  const cases: Array<[string, string, string, string[], string | undefined]> = [
+  // The last field: a rule that must be among the entries (what the body or the query gave phase 2).
+  const cases: Array<[string, string, string, string[], string | undefined, string?]> = [
     ['a clean GET', 'GET', '/products?id=42', browser, undefined],
     ['a GET without User-Agent (a phase-1 match only)', 'GET', '/products?id=42&sort=price', bare, undefined],
     ['a GET with an attack in its query', 'GET', '/q?x=' + encodeURIComponent("1' union select 2"), bare, undefined],
+    ['a GET whose query argument a phase-2 rule reads', 'GET', '/q?x=twice', browser, undefined, '900003'],
+    ['a form whose body argument a phase-2 rule reads', 'POST', '/c', browser, 'y=twice', '900003'],
     ['a clean form', 'POST', '/c', bare, 'name=jo&city=paris'],
     ['an XSS in the body after a phase-1 match', 'POST', '/c', bare, xss],
-    ['a phase-2 match that only logs', 'POST', '/c', bare, 'probe=yes'],
+    ['a phase-2 match that only logs', 'POST', '/c', bare, 'probe=yes', '900002'],
     ['a phase-2 rule that turns the mode to detect, then an XSS', 'POST', '/c', bare, 'mode=lab&' + xss],
     ['a body over the limit', 'POST', '/c', bare, 'a=' + 'x'.repeat(300)]
   ]
   for (const mode of ['block', 'detect'] as const) {
     const { engine } = await buildEngine({ mode, rules: conf, limits: { bodyBytes: 256 } })
-    for (const [name, method, url, headers, form] of cases) {
+    for (const [name, method, url, headers, form, mustFind] of cases) {
       const req = incoming(method, url, headers, form)
       const ctx = createContext(req)
       ctx.policy = { ...ctx.policy, mode }
@@ -101,6 +105,7 @@ t.test('the context after both phases is what the engine finds, whether or not p
       t.same(ctx.attacks, expected.attacks, `${mode}, ${name}: the attack entries`)
       t.equal(ctx.action, expected.action, `${mode}, ${name}: the action (${expected.action})`)
       t.equal(ctx.bot, expected.bot, `${mode}, ${name}: the bot flag`)
+      if (mustFind !== undefined) t.ok(ctx.attacks.some(a => a.ruleId === mustFind), `${mode}, ${name}: rule ${mustFind} found it`)
     }
   }
 })
