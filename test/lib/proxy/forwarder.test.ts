@@ -124,3 +124,21 @@ t.test('an upstream that breaks off mid-body errors the body stream', async t =>
   const res = await call(forwarder(t, url), { method: 'GET', path: '/', headers: { host: 'x' }, body: null })
   await t.rejects(text(res))
 })
+
+t.test('a body that came whole with its head is handed on as bytes (and as a stream when asked); a later one only streams', async t => {
+  const url = await upstream(t, (req, res) => {
+    if (req.url === '/whole') { res.writeHead(200, { 'content-length': '5' }); res.end('whole'); return }
+    res.writeHead(200, { 'content-length': '8' })
+    res.write('1234')
+    setTimeout(() => res.end('5678'), 30)
+  })
+  const f = forwarder(t, url)
+  const whole = await call(f, { method: 'GET', path: '/whole', headers: { host: 'x' }, body: null })
+  t.equal(whole.bytes?.toString(), 'whole')
+  t.equal(await text(whole), 'whole', 'its stream gives the same bytes')
+  const later = await call(f, { method: 'GET', path: '/later', headers: { host: 'x' }, body: null })
+  t.equal(later.bytes, null)
+  t.equal(await text(later), '12345678', 'the chunks read with the head, then the rest')
+  const again = await call(f, { method: 'GET', path: '/whole', headers: { host: 'x' }, body: null })
+  t.equal(again.bytes?.toString(), 'whole', 'the connection went on to the next request')
+})
