@@ -155,7 +155,8 @@ function excluded (x: ExecRule, runtime: TargetExclusion[] | undefined, t: ExecT
 
 function test (tx: Transaction, x: ExecRule, value: string): boolean {
   tx.matched = undefined
-  const m = x.rule.operator.match(value, tx)
+  const floor = x.floor
+  const m = (floor === undefined || floor.admits(value)) && x.rule.operator.match(value, tx)
   return x.rule.negated ? !m : m
 }
 

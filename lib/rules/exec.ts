@@ -1,6 +1,7 @@
 import type { RegisteredCollection } from './collections.js'
 import type { CompiledRule, DefaultAction, Phase, TargetExclusion, TargetSpec, TransformNode } from './model.js'
 import type { PrefilterSet } from './prefilter.js'
+import type { ValueFloor } from './value-floor.js'
 
 /**
  * The execution form of a rule set: each phase's rules with their collections resolved and
@@ -49,6 +50,11 @@ export interface ExecRule {
    * skipped without evaluating anything.
    */
   early: ExecRule[]
+  /**
+   * With the prefilter: a test in JavaScript that rules a value out before the operator's
+   * RE2 call (./value-floor.ts), or undefined.
+   */
+  floor: ValueFloor | undefined
 }
 
 export type ExecItem = ExecRule | { readonly marker: string }

@@ -7,6 +7,7 @@ import type { ExecItem, ExecRule, ExecTarget, PhaseTable } from './exec.js'
 import type { CompiledRule, Macro, Phase, RuleItem, TargetSpec } from './model.js'
 import { isPureOperator } from './operators/index.js'
 import { PrefilterPlanner } from './prefilter-plan.js'
+import { floorOf } from './value-floor.js'
 
 function target (spec: TargetSpec, col: RegisteredCollection): ExecTarget {
   const lookup = col.lookup !== undefined && spec.key !== undefined
@@ -35,7 +36,8 @@ function exec (rule: CompiledRule): ExecRule {
     stages: rule.actions.multiMatch ? chainStages(rule.transforms) : [],
     group: -1,
     member: -1,
-    early: []
+    early: [],
+    floor: undefined
   }
 }
 
@@ -136,7 +138,12 @@ export function buildPhase (items: readonly RuleItem[], phase: Phase, prefilter:
     else if (phase === 2 && it.phase === 1 && it.alsoBody) x = bodyTwin(exec(it))
     if (x === undefined) continue
     out.push(x)
-    if (prefilter) for (let link: ExecRule | undefined = x; link !== undefined; link = link.chain) planner.enroll(segment, link)
+    if (prefilter) {
+      for (let link: ExecRule | undefined = x; link !== undefined; link = link.chain) {
+        planner.enroll(segment, link)
+        link.floor = floorOf(link.rule.operator)
+      }
+    }
     if (x.rule.actions.skipAfter !== undefined || x.rule.actions.skip > 0) segment++
   }
   if (!out.some(x => !isMarker(x))) return undefined
