@@ -61,30 +61,29 @@ t.test('classes, case folding and the dot as RE2 reads them: every character U+0
 const crsDir = join(corpusDir(), 'crs')
 const SAMPLE = 25
 
-if (!existsSync(join(crsDir, 'rules')) || !payloadsPresent()) {
-  t.test('the CRS floors against RE2 on the payload corpus', async t => {
-    if (process.env.CI !== undefined) t.fail(`the corpus is absent (${corpusDir()}): CI needs it`)
-    else t.comment(`skipped: the corpus is absent (${corpusDir()}); set WAF_CORPUS`)
-  })
-} else {
-  t.test('no payload that a CRS pattern matches is refused by its floor (PL4, payloads as sent, upper-cased, and cut short)', async t => {
-    const builder = await loadCrs(crsDir, t.testdir(), 4)
-    const floors = new Map<string, ValueFloor>()
-    for (const phase of builder.build().phases) {
-      for (const item of phase?.items ?? []) {
-        if (isMarker(item)) continue
-        for (let x: typeof item | undefined = item; x !== undefined; x = x.chain) if (x.floor !== undefined) floors.set(x.rule.operator.argument, x.floor)
-      }
+t.test('no payload that a CRS pattern matches is refused by its floor (PL4, payloads as sent, upper-cased, and cut short)', async t => {
+  if (!existsSync(join(crsDir, 'rules')) || !payloadsPresent()) {
+    // CI has the corpus; elsewhere the test says it did not run.
+    if (process.env.CI !== undefined) t.fail(`the corpus is absent (${corpusDir()})`)
+    else t.comment(`skipped: no corpus at ${corpusDir()}; set WAF_CORPUS`)
+    return
+  }
+  const builder = await loadCrs(crsDir, t.testdir(), 4)
+  const floors = new Map<string, ValueFloor>()
+  for (const phase of builder.build().phases) {
+    for (const item of phase?.items ?? []) {
+      if (isMarker(item)) continue
+      for (let x: typeof item | undefined = item; x !== undefined; x = x.chain) if (x.floor !== undefined) floors.set(x.rule.operator.argument, x.floor)
     }
-    t.ok(floors.size > 100, `most rx patterns have a floor (${floors.size})`)
-    const values: string[] = []
-    // One payload in every SAMPLE, to keep the file within seconds.
-    for (const { name } of CORPUS) {
-      for (const [i, p] of payloads(name).entries()) if (i % SAMPLE === 0) values.push(p, p.toUpperCase(), p.slice(0, Math.ceil(p.length / 2)), p.slice(p.length >> 1))
-    }
-    const { wrong, refused } = wrongRefusals([...floors], values)
-    t.comment(`${values.length} values, ${floors.size} patterns, ${refused} RE2 calls the floors spare`)
-    t.ok(refused > values.length, 'the floors refuse values')
-    t.same(wrong.slice(0, 20), [], 'RE2 agrees with every refusal')
-  })
-}
+  }
+  t.ok(floors.size > 100, `most rx patterns have a floor (${floors.size})`)
+  const values: string[] = []
+  // One payload in every SAMPLE, to keep the file within seconds.
+  for (const { name } of CORPUS) {
+    for (const [i, p] of payloads(name).entries()) if (i % SAMPLE === 0) values.push(p, p.toUpperCase(), p.slice(0, Math.ceil(p.length / 2)), p.slice(p.length >> 1))
+  }
+  const { wrong, refused } = wrongRefusals([...floors], values)
+  t.comment(`${values.length} values, ${floors.size} patterns, ${refused} RE2 calls the floors spare`)
+  t.ok(refused > values.length, 'the floors refuse values')
+  t.same(wrong.slice(0, 20), [], 'RE2 agrees with every refusal')
+})
