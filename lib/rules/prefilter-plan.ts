@@ -2,7 +2,7 @@ import type { RegisteredCollection } from './collections.js'
 import { IDENTITY } from './chain.js'
 import type { ExecRule, Lane, PartChain, PrefilterGroup, PrefilterPlan, RawSource, TextPart, TextSource } from './exec.js'
 import type { TransformNode } from './model.js'
-import { buildSets, joinSeparator } from './prefilter.js'
+import { buildSets, joinSeparator, setPattern } from './prefilter.js'
 
 /**
  * The prefilter plan of one phase, made at load: which rules and chain links the prefilter can
@@ -73,7 +73,7 @@ export class PrefilterPlanner {
       const partPairs = partIds.map(part => chains.filter(c => c.parent !== undefined).map(chain => partChains.add(`${part}|${chain.id}`, () => ({ part, chain }))))
       const pairs = partPairs.flat()
       const text = texts.add(`${raw}|${pairs.join(',')}`, () => ({ raw, pairs, parts: partIds, partPairs }))
-      const sets = buildSets(g.members.map(x => x.rule.operator.prefilter as string))
+      const sets = buildSets(g.members.map(x => setPattern(x.rule.operator.prefilter as string)))
       // Members whose pattern could not join any set run without a prefilter.
       const placed = new Set(sets.flatMap(s => s.members))
       g.members.forEach((x, i) => {
@@ -114,7 +114,7 @@ function prefilterSeparator (x: ExecRule): string | undefined {
   const r = x.rule
   if (r.negated || r.operator.prefilter === undefined || x.targets.length === 0) return undefined
   if (!x.targets.every(t => !t.spec.count && !t.col.dynamic)) return undefined
-  return joinSeparator(r.operator.prefilter)
+  return joinSeparator(setPattern(r.operator.prefilter))
 }
 
 /**

@@ -30,10 +30,32 @@ const MAX_SOURCE = 48 * 1024
 const WIDE_SEPARATOR = '\uffff'
 
 /**
+ * A pattern as its group's RE2.Set scans it: `\A` and `\z` (the start and end of a value) as
+ * `^` and `$`, which in multi-line mode hold at every value boundary of the joined text (a value
+ * ends before a `\n` separator or at the text's end), and elsewhere too: the set may report
+ * more, never less. (CRS 942200 ends some branches with `\z`: it was left out of every set.)
+ */
+export function setPattern (source: string): string {
+  // Inside `\Q…\E` a `\z` is literal: such patterns are left as they are (and joinSeparator refuses them).
+  if (!/\\[Az]/.test(source) || source.includes('\\Q')) return source
+  let out = ''
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]
+    if (c !== '\\' || i + 1 >= source.length) {
+      out += c
+      continue
+    }
+    const e = source[++i]
+    out += e === 'A' ? '^' : e === 'z' ? '$' : c + e
+  }
+  return out
+}
+
+/**
  * The separator a pattern's values can be joined with, or undefined when joining is not sound
  * for it. Joined values must not give the pattern a match the separator alone makes (then it
- * would hit on every request with two values), and `\A` / `\z` match only at the ends of the
- * joined text. `\n` keeps `^` and `$` (multi-line mode) true at every value boundary; a
+ * would hit on every request with two values), and a `\A` / `\z` left by setPattern matches only
+ * at the ends of the joined text. `\n` keeps `^` and `$` (multi-line mode) true at every value boundary; a
  * pattern without anchors that matches `\n` itself (`[\r\n]`) is joined with U+FFFF instead,
  * a character no byte-string value holds.
  */

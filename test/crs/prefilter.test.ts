@@ -68,6 +68,8 @@ if (!existsSync(join(crsDir, 'tests')) || !existsSync(join(crsDir, 'rules'))) {
     const tiny = new RuleEngine(prefiltered, { mode: 'detect', resultCacheBytes: TINY_CACHE })
     t.ok(prefiltered.phases[2]!.groups.length > 10, 'the CRS is prefiltered')
     t.equal(slow.ruleSet.phases[2]!.groups.length, 0, 'the reference runs every rule')
+    const sqli200 = prefiltered.phases[2]!.items.find(x => 'rule' in x && x.rule.id === '942200')
+    t.ok(sqli200 !== undefined && 'group' in sqli200 && sqli200.group >= 0, '942200 (`\\z` in its pattern, scanned as `$`) is prefiltered')
     t.equal(uncached.resultCache, undefined, 'resultCacheBytes 0: no result cache')
 
     const requests: Array<{ name: string, input: RequestInput }> = []

@@ -2,7 +2,9 @@ import t from 'tap'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { literalFactors, MAX_SET_FACTORS, setFactors } from '../../../lib/rules/prefilter-literals.js'
+import { joinSeparator, setPattern } from '../../../lib/rules/prefilter.js'
 import type { PrefilterSet } from '../../../lib/rules/prefilter.js'
+import { compileRegex, compileSet } from '../../../lib/rules/regex.js'
 import { loadCrs } from '../../crs/crs-builder.js'
 import { CORPUS, corpusDir, payloads, payloadsPresent } from './corpus.js'
 
@@ -37,6 +39,26 @@ t.test('the factors of patterns: literals, alternations, groups, quantifiers, es
   t.same(setFactors(['abc', 'xabcx', 'de']), ['de', 'abc'], 'a factor that holds another is dropped')
   t.equal(setFactors(['abc', '.*']), undefined, 'a pattern without factors: none for the set')
   t.equal(setFactors(Array.from({ length: MAX_SET_FACTORS + 1 }, (_, i) => `word${i}x`)), undefined, 'too many factors: none')
+})
+
+t.test('a set scans \\A and \\z as ^ and $: it finds every value they match among joined values', async t => {
+  t.equal(setPattern('a\\z|\\Ab'), 'a$|^b')
+  t.equal(setPattern('x\\\\z'), 'x\\\\z', 'an escaped backslash before z is no anchor')
+  t.equal(setPattern('\\Qa\\z\\E\\z'), '\\Qa\\z\\E\\z', 'with \\Q the pattern is left as it is')
+  t.equal(joinSeparator(setPattern('\\Qa\\z\\E\\z')), undefined, '... and kept out of sets')
+  const sources = ["[\"'`](?:$|(?:\\r?\\n)?\\z)", '\\Aselect', 'x\\z']
+  const values = ["it's'", "a'\r\n", 'select 1', 'noselect', 'x', 'xy', 'a\nx', "'\nb"]
+  for (const source of sources) {
+    t.equal(joinSeparator(setPattern(source)), '\n', `${source} joins with \\n`)
+    const set = compileSet([setPattern(source)], 'm')
+    const re = compileRegex(source)
+    for (const v of values) {
+      if (!re.test(v)) continue
+      for (const [before, after] of [['', ''], ['other\n', ''], ['', '\nother'], ['p\n', '\nq']]) {
+        t.ok(set.test(before + v + after), `${JSON.stringify(v)} among others matches ${source}`)
+      }
+    }
+  }
 })
 
 const crsDir = join(corpusDir(), 'crs')
