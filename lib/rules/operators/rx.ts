@@ -40,14 +40,35 @@ export const rx: OperatorFactory = (argument: string, env: OperatorEnv): Operato
 }
 
 /**
- * Patterns that match a whole value or nothing, answered without a regex call: the CRS runs
+ * Patterns answered without a regex call (a whole value or nothing, or any character): the CRS runs
  * `^.*$` with capture on every header name (920450) and `^$` on several headers. Without the
  * multi-line and dot-all flags, `^.*$` matches exactly the values without a newline, and
  * the match is the value itself.
  */
 const WHOLE_VALUE: Record<string, (value: string, ctx: MatchContext) => boolean> = {
   '^.*$': (value, ctx) => value.indexOf('\n') === -1 && wholeMatch(value, ctx),
-  '^$': (value, ctx) => value.length === 0 && wholeMatch(value, ctx)
+  '^$': (value, ctx) => value.length === 0 && wholeMatch(value, ctx),
+  '.': anyCharacter
+}
+
+let dot: Regex | undefined
+
+/**
+ * `.`: the CRS counts every argument name with it (921170, PL3). It matches the first character
+ * that is not a newline; a surrogate (not in a byte string) is left to RE2.
+ */
+function anyCharacter (value: string, ctx: MatchContext): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c === 0x0a) continue
+    if (c >= 0xd800 && c <= 0xdfff) return matchWith(dot ??= compileRegex('.'), value, ctx)
+    // As matchWith: a value that fits the payload whole needs no matched text.
+    if (!ctx.capture && ctx.matchedFrom !== undefined && value.length <= ctx.matchedFrom) return true
+    ctx.matched = value[i]
+    if (ctx.capture) ctx.setCapture(0, value[i])
+    return true
+  }
+  return false
 }
 
 function wholeMatch (value: string, ctx: MatchContext): boolean {

@@ -73,11 +73,11 @@ t.test('rx is linear on 100 KB adversarial input', async t => {
   assertLinear(t, '(a+)+$ on a…!', (s: string) => o.match(s, ctx), n => 'a'.repeat(n - 1) + '!')
 })
 
-t.test('whole-value idioms (^.*$, ^$) answer exactly as RE2 does, capture included', async t => {
+t.test('whole-value idioms (^.*$, ^$) and the dot answer exactly as RE2 does, capture included', async t => {
   const { default: RE2 } = await import('re2')
   const fc = (await import('fast-check')).default
-  const unit = fc.constantFrom('a', 'B', ' ', '\n', '\r', '\u00e9', '$', '.')
-  for (const pattern of ['^.*$', '^$']) {
+  const unit = fc.constantFrom('a', 'B', ' ', '\n', '\r', '\u00e9', '$', '.', '\ud83d\ude00')
+  for (const pattern of ['^.*$', '^$', '.']) {
     const re = new RE2(pattern)
     const o = op('rx', pattern)
     t.equal(o.prefilter, pattern, `${pattern} keeps its prefilter`)
