@@ -13,6 +13,7 @@ import type { PluginKey } from '../lib/lifecycle/context.js'
 import { writeCrsConf } from './crs-conf.js'
 import { trafficRequests } from './traffic-http.js'
 import type { Request } from './load.js'
+import { printSelfTimes, type CpuProfile } from './cpu-profile.js'
 
 /**
  * Where a gateway's CPU time goes, per request: runs one gateway variant at a fixed rate under
@@ -30,9 +31,6 @@ import type { Request } from './load.js'
  * `--request` sends a request of the traffic mix (traffic-http.ts) instead of the GET; `--keep
  * <file>` writes the profile there (for Chrome's DevTools, or callers of a function).
  */
-interface ProfileNode { id: number, callFrame: { functionName: string, url: string, lineNumber: number }, children?: number[] }
-interface CpuProfile { nodes: ProfileNode[], samples: number[], timeDeltas: number[] }
-
 const { values } = parseArgs({
   options: {
     only: { type: 'string', multiple: true },
@@ -47,40 +45,6 @@ const { values } = parseArgs({
     keep: { type: 'string' }
   }
 })
-
-/** The package or area a script belongs to, for the per-package sums. */
-function areaOf (url: string, name: string): string {
-  if (url === '') return name.startsWith('(') ? name : '(native)'
-  const nm = url.lastIndexOf('node_modules/')
-  if (nm !== -1) {
-    const rest = url.slice(nm + 'node_modules/'.length).split('/')
-    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]
-  }
-  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`
-  const dist = url.indexOf('/dist/')
-  if (dist !== -1) return `waflog ${url.slice(dist + 6).split('/').slice(0, -1).join('/')}`
-  return url
-}
-
-function selfTimes (p: CpuProfile): { byFn: Map<string, number>, byArea: Map<string, number>, busy: number } {
-  const byId = new Map(p.nodes.map(n => [n.id, n]))
-  const self = new Map<number, number>()
-  for (let i = 0; i < p.samples.length; i++) self.set(p.samples[i], (self.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0))
-  const byFn = new Map<string, number>()
-  const byArea = new Map<string, number>()
-  let busy = 0
-  for (const [id, us] of self) {
-    const f = (byId.get(id) as ProfileNode).callFrame
-    if (f.functionName === '(idle)' || f.functionName === '(program)') continue
-    busy += us
-    const file = f.url === '' ? '' : f.url.replace(/^.*\/(node_modules|dist)\//, '$1/').replace(/^file:\/\//, '')
-    const key = `${f.functionName || '(anonymous)'} ${file}${f.url === '' ? '' : `:${f.lineNumber + 1}`}`
-    byFn.set(key, (byFn.get(key) ?? 0) + us)
-    const area = areaOf(f.url, f.functionName)
-    byArea.set(area, (byArea.get(area) ?? 0) + us)
-  }
-  return { byFn, byArea, busy }
-}
 
 function fail (message: string): never { throw new Error(message) }
 
@@ -118,17 +82,7 @@ try {
   process.stdout.write(`${values.plain ? 'plain reply-from proxy' : only === undefined ? 'gateway with no waf plugins' : `gateway with ${only.join('+')}`}${crs === undefined ? '' : ` and ${crs.label}`}, ${req.method} ${req.path.slice(0, 40)}: ${run.rps.toFixed(0)} req/s achieved, ${run.total} requests, ${cpuPerReq.toFixed(1)} µs server CPU per request (whole run)\n`)
   if (values.trace === undefined) {
     const prof = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile
-    const { byFn, byArea, busy } = selfTimes(prof)
-    // The profile's busy samples, scaled to the run's CPU µs (the profiler's own cost included).
-    const scale = cpuPerReq / busy
-    const print = (title: string, m: Map<string, number>, n: number): void => {
-      process.stdout.write(`\n${title} (self time, µs per request; share of busy samples)\n`)
-      for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, n)) {
-        process.stdout.write(`  ${(us * scale).toFixed(2).padStart(7)}  ${(100 * us / busy).toFixed(1).padStart(5)}%  ${k}\n`)
-      }
-    }
-    print('by package', byArea, 30)
-    print('by function', byFn, Number(values.top))
+    printSelfTimes(prof, cpuPerReq, Number(values.top))
   }
 } finally {
   rmSync(dir, { recursive: true, force: true })

@@ -1,10 +1,11 @@
 import type { RegisteredCollection } from './collections.js'
 import type { ExecRule, Lane, PartChain, PhaseTable, RawSource, TextSource } from './exec.js'
 import type { PrefilterSet } from './prefilter.js'
-import { MAX_PIECE_CHARS, NOTHING } from './result-cache.js'
-import type { ResultCache, ScanPiece } from './result-cache.js'
+import { MAX_PIECE_CHARS, NOTHING, ScanPiece } from './result-cache.js'
+import type { ResultCache } from './result-cache.js'
 import type { Transaction } from './transaction.js'
 import { entryMask, transformed } from './variables.js'
+import type { VarEntry } from './variables.js'
 
 interface LaneBytes {
   bytes: Buffer
@@ -16,7 +17,10 @@ interface LaneBytes {
 const NO_VALUES = 0
 /** A part that is not remembered (too long, or a value holds the separator): scanned every time. */
 const UNREMEMBERED = 1
-type PartPiece = ScanPiece | typeof NO_VALUES | typeof UNREMEMBERED
+/** A part of several values whose whole is not remembered: its verdicts are remembered value by value (scanValues). */
+const BY_VALUE = 2
+type PartPiece = ScanPiece | typeof NO_VALUES | typeof UNREMEMBERED | typeof BY_VALUE
+type ValuePiece = ScanPiece | typeof UNREMEMBERED
 
 /**
  * The prefilter's work in one phase of one transaction: every group scanned on first use, every
@@ -42,6 +46,13 @@ export class PhaseScan {
   private readonly lowerTexts: Array<string | undefined> = []
   /** Each part's piece of the result cache, looked up on first use. */
   private readonly pieces: Array<PartPiece | undefined> = []
+  /** With a result cache: how many values each part has, once its lane is laid. */
+  private readonly partCounts: number[] = []
+  /** For a BY_VALUE part: its values (entries), and each value's piece. */
+  private readonly valueEntries: Array<VarEntry[] | undefined> = []
+  private readonly valuePieces: Array<ValuePiece[] | undefined> = []
+  /** For a BY_VALUE part: its whole piece when the cache just made it (to be given its values' verdicts). */
+  private readonly wholePieces: Array<ScanPiece | undefined> = []
   private readonly cache: ResultCache | undefined
 
   constructor (private readonly tx: Transaction, private readonly table: PhaseTable) {
@@ -108,9 +119,15 @@ export class PhaseScan {
     for (let j = 0; j < parts.length; j++) if (pieces[parts[j]] === undefined) pieces[parts[j]] = this.pieceOf(parts[j], cache)
     for (const s of sets) {
       let pending: number[] | undefined
+      let byValue: number[] | undefined
       for (let j = 0; j < parts.length; j++) {
         const piece = pieces[parts[j]] as PartPiece
         if (piece === NO_VALUES) continue
+        if (piece === BY_VALUE) {
+          if (byValue === undefined) byValue = [j]
+          else byValue.push(j)
+          continue
+        }
         if (piece !== UNREMEMBERED) {
           const found = cache.verdict(piece, s.id)
           if (found !== undefined) {
@@ -124,7 +141,101 @@ export class PhaseScan {
         else pending.push(j)
       }
       if (pending !== undefined) this.scanParts(s, textIndex, src, pending, hits, cache)
+      if (byValue !== undefined) this.scanValues(s, src, byValue, hits, cache)
     }
+  }
+
+  /**
+   * One set over the BY_VALUE parts of a text (slots in `src.parts`), value by value: each
+   * value's verdict is looked up, and only the values without one are scanned (raw and through
+   * the part's chains), then remembered. A form whose token changes on every request, or a
+   * query whose id does, then scans that one value, not all of them. As sound as a part's
+   * verdict: a value's text is the value alone, so the verdict is as precise as any. A part
+   * whose whole piece was just made gets the union of its values' verdicts as its own.
+   */
+  private scanValues (s: PrefilterSet, src: TextSource, slots: readonly number[], hits: Uint8Array, cache: ResultCache): void {
+    const sep = this.table.parts[src.parts[slots[0]]].separator
+    const values: VarEntry[] = []
+    const valuePieces: ValuePiece[] = []
+    const changed: string[] = []
+    const slotOf: number[] = []
+    // Per slot: the union of its values' verdicts, when its whole piece wants one.
+    const unions: Array<number[] | undefined> = []
+    for (let j = 0; j < slots.length; j++) {
+      const part = src.parts[slots[j]]
+      const entries = this.valueEntries[part] as VarEntry[]
+      const ps = this.valuePieces[part] as ValuePiece[]
+      const pairs = src.partPairs[slots[j]]
+      const union: number[] | undefined = this.wholePieces[part] === undefined ? undefined : []
+      unions[j] = union
+      for (let i = 0; i < entries.length; i++) {
+        const piece = ps[i]
+        if (piece !== UNREMEMBERED) {
+          const found = cache.verdict(piece, s.id)
+          if (found !== undefined) {
+            for (let k = 0; k < found.length; k++) {
+              hits[s.members[found[k]]] = 1
+              union?.push(found[k])
+            }
+            continue
+          }
+        } else {
+          cache.missed()
+        }
+        values.push(entries[i])
+        valuePieces.push(piece)
+        changed.push(this.valueChanged(entries[i], pairs, sep))
+        slotOf.push(j)
+      }
+    }
+    try {
+      if (values.length > 0) this.scanPendingValues(s, sep, values, valuePieces, changed, slotOf, unions, hits, cache)
+    } catch {
+      // As in scanGroup: the DFA ran out of memory; every member is a candidate, nothing is remembered.
+      for (const m of s.members) hits[m] = 1
+      return
+    }
+    for (let j = 0; j < slots.length; j++) {
+      const union = unions[j]
+      if (union !== undefined) cache.remember(this.wholePieces[src.parts[slots[j]]] as ScanPiece, s.id, union.length === 0 ? NOTHING : [...new Set(union)])
+    }
+  }
+
+  /** scanValues' scan of the values without a verdict: their verdicts marked, remembered and added to their slot's union. */
+  private scanPendingValues (s: PrefilterSet, sep: string, values: readonly VarEntry[], valuePieces: readonly ValuePiece[], changed: readonly string[],
+    slotOf: readonly number[], unions: ReadonlyArray<number[] | undefined>, hits: Uint8Array, cache: ResultCache): void {
+    let none = s.factors !== undefined && !valuesHold(s.factors, values, changed)
+    if (none) cache.skipped()
+    else if (values.length > 1) {
+      // Most values match nothing: one test over all of them (whole values joined) first.
+      let all = ''
+      for (let k = 0; k < values.length; k++) all += (k === 0 ? '' : sep) + values[k].value + changed[k]
+      none = !s.set.test(toBytes(all))
+    }
+    for (let k = 0; k < values.length; k++) {
+      let found = NOTHING
+      if (!none) {
+        found = foundIn(s, toBytes(values[k].value), NOTHING)
+        if (changed[k].length > 0) found = foundIn(s, toBytes(changed[k]), found)
+        const union = unions[slotOf[k]]
+        for (let m = 0; m < found.length; m++) {
+          hits[s.members[found[m]]] = 1
+          union?.push(found[m])
+        }
+      }
+      const piece = valuePieces[k]
+      if (piece !== UNREMEMBERED) cache.remember(piece, s.id, found)
+    }
+  }
+
+  /** A value's changed forms under a part's pairs' chains, each after the separator ('' when none). */
+  private valueChanged (e: VarEntry, pairs: readonly number[], sep: string): string {
+    let out = ''
+    for (let i = 0; i < pairs.length; i++) {
+      const v = transformed(e, this.table.partChains[pairs[i]].chain)
+      if (v !== e.value) out += sep + v
+    }
+    return out
   }
 
   /**
@@ -145,7 +256,7 @@ export class PhaseScan {
       cache.skipped()
       for (let k = 0; k < pending.length; k++) {
         const piece = this.pieces[parts[pending[k]]] as PartPiece
-        if (piece !== NO_VALUES && piece !== UNREMEMBERED) cache.remember(piece, s.id, NOTHING)
+        if (piece instanceof ScanPiece) cache.remember(piece, s.id, NOTHING)
       }
       return
     }
@@ -179,7 +290,7 @@ export class PhaseScan {
         if (changedHit && changed[k].length > 0) found = foundIn(s, toBytes(changed[k]), found)
         for (let m = 0; m < found.length; m++) hits[s.members[found[m]]] = 1
         const piece = this.pieces[part] as PartPiece
-        if (piece !== NO_VALUES && piece !== UNREMEMBERED) cache.remember(piece, s.id, found)
+        if (piece instanceof ScanPiece) cache.remember(piece, s.id, found)
       }
     } catch {
       // As in scanGroup: the DFA ran out of memory; every member is a candidate, nothing is remembered.
@@ -212,12 +323,33 @@ export class PhaseScan {
     return out
   }
 
-  /** A part's piece of the result cache (its lane is laid). */
+  /**
+   * A part's piece of the result cache (its lane is laid). A part of several values that the
+   * cache cannot serve whole (seen for the first time, too long, or a value holds the
+   * separator) is remembered value by value instead (BY_VALUE).
+   */
   private pieceOf (part: number, cache: ResultCache): PartPiece {
     const key = this.partKeys[part]
     if (key === undefined) return NO_VALUES
-    if (key === null) return UNREMEMBERED
-    return cache.piece(key) ?? UNREMEMBERED
+    const whole = key === null ? undefined : cache.piece(key)
+    // A piece with verdicts serves the part; a new one (second sighting: often the same
+    // request's earlier phase) gets them from its values.
+    if (whole !== undefined && (whole.used > 0 || this.partCounts[part] < 2)) return whole
+    if (this.partCounts[part] < 2) return UNREMEMBERED
+    this.wholePieces[part] = whole
+    const p = this.table.parts[part]
+    const entries = this.tx.collection(p.col)
+    const values: VarEntry[] = []
+    const ps: ValuePiece[] = []
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[k]
+      if (p.keys !== undefined && !p.keys.has(e.lkey)) continue
+      values.push(e)
+      ps.push(e.value.length > MAX_PIECE_CHARS || e.value.indexOf(p.separator) !== -1 ? UNREMEMBERED : cache.piece(e.value) ?? UNREMEMBERED)
+    }
+    this.valueEntries[part] = values
+    this.valuePieces[part] = ps
+    return BY_VALUE
   }
 
   /** A text source's raw views (and so its lane), built once per phase. */
@@ -330,6 +462,7 @@ export class PhaseScan {
       if (keys !== undefined) {
         keys[p] = count === 0 ? undefined : clean && values.length <= MAX_PIECE_CHARS ? values : null
         this.partTexts[p] = values
+        this.partCounts[p] = count
       }
     }
     return { bytes: toBytes(text), starts: lane.parts.map(p => starts[p]), ends: lane.parts.map(p => ends[p]) }
@@ -346,6 +479,18 @@ function foundIn (s: PrefilterSet, bytes: Buffer, found: readonly number[]): rea
   const more = s.set.match(bytes)
   if (more.length === 0) return found
   return found.length === 0 ? more : [...new Set([...found, ...more])]
+}
+
+/** Whether some of the values, raw or changed, hold one of a set's literal factors (case folded). */
+function valuesHold (factors: readonly string[], values: readonly VarEntry[], changed: readonly string[]): boolean {
+  for (let k = 0; k < values.length; k++) {
+    const lower = values[k].value.toLowerCase()
+    const more = changed[k].length === 0 ? '' : changed[k].toLowerCase()
+    for (let f = 0; f < factors.length; f++) {
+      if (lower.includes(factors[f]) || (more.length > 0 && more.includes(factors[f]))) return true
+    }
+  }
+  return false
 }
 
 function markFound (s: PrefilterSet, bytes: Buffer, hits: Uint8Array): void {

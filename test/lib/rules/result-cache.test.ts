@@ -109,16 +109,22 @@ t.test('in the engine: a header sent again is served from the cache, a value ove
   t.equal(on.resultCache?.limit, DEFAULT_RESULT_CACHE_BYTES, 'on by default, 16 MiB')
   const req = (ua: string): RequestInput => ({ method: 'GET', url: '/', rawHeaders: ['Host', 'a.example', 'User-Agent', ua] })
   const ids = (e: RuleEngine, ua: string): string[] => e.check(req(ua)).matches.map(m => `${m.rule.id}@${m.location}`)
-  for (const ua of ['Mozilla/5.0', 'evil42', '%3Cscript%3E', 'Mozilla/5.0', 'evil42', '%3Cscript%3E', 'Mozilla/5.0', 'evil42', '%3Cscript%3E']) {
-    t.same(ids(on, ua), ids(off, ua), `same matches for ${ua}`)
-  }
+  const sent = ['Mozilla/5.0', 'evil42', '%3Cscript%3E']
+  for (const ua of [...sent, ...sent]) t.same(ids(on, ua), ids(off, ua), `same matches for ${ua}`)
+  const twice = on.resultCache!.stats()
+  for (const ua of sent) t.same(ids(on, ua), ids(off, ua), `same matches for ${ua}, third sending`)
   t.same(ids(on, '%3Cscript%3E'), ['2@REQUEST_HEADERS:User-Agent'], 'a transformed value still matches from the cache')
   const s = on.resultCache!.stats()
-  t.equal(s.entries, 3, 'one piece per header set sent twice')
-  t.equal(s.hits, 4, 'the third sending of each, and the request after, are served (one set, one part)')
+  // A part whose whole is new is remembered value by value (Host's value, each User-Agent), and its whole piece too.
+  t.equal(s.entries, 7, 'one piece per header set sent twice, and one per value seen twice (the Host, each User-Agent)')
+  t.equal(s.hits - twice.hits, 4, 'the third sending of each, and the request after, are served (one set, one part)')
+  t.equal(s.misses - twice.misses, 0, 'and nothing of them is scanned')
   const long = 'a'.repeat(MAX_PIECE_CHARS) + 'evil7'
   for (let i = 0; i < 3; i++) t.same(ids(on, long), ['1@REQUEST_HEADERS:User-Agent'])
-  t.equal(on.resultCache!.stats().entries, 3, 'the long value is not remembered')
+  const after = on.resultCache!.stats()
+  t.equal(after.entries, 7, 'the long value is not remembered')
+  t.equal(after.misses - s.misses, 3, 'it is scanned on every request (its part value by value: the Host is served)')
+  t.equal(after.hits - s.hits, 3, 'the Host of each is served')
 })
 
 t.test('resultCacheBytes: a clear error naming the option', async t => {
@@ -127,4 +133,29 @@ t.test('resultCacheBytes: a clear error naming the option', async t => {
     t.throws(() => new RuleEngine(set, { resultCacheBytes: bad as number }), /option "resultCacheBytes" must be a whole number of bytes/, `rejects ${String(bad)}`)
   }
   t.equal(new RuleEngine(set, { resultCacheBytes: 1024 }).resultCache?.limit, 1024)
+})
+
+t.test('in the engine: a part whose values change one at a time is remembered value by value, with the same matches', async t => {
+  const build = (resultCacheBytes?: number): RuleEngine => {
+    const b = new RuleSetBuilder()
+    b.add(compileRule({ id: 1, phase: 2, targets: ['ARGS'], operator: { name: 'rx', argument: 'evil[0-9]+' }, disruptive: 'deny' }))
+    b.add(compileRule({ id: 2, phase: 2, targets: ['ARGS'], transforms: ['urlDecodeUni', 'lowercase'], operator: { name: 'rx', argument: '<script' }, disruptive: 'deny' }))
+    return new RuleEngine(b.build(), { mode: 'detect', ...(resultCacheBytes === undefined ? {} : { resultCacheBytes }) })
+  }
+  const on = build()
+  const off = build(0)
+  const form = (token: string, note: string): RequestInput => ({ method: 'POST', url: '/f', rawHeaders: ['Host', 'a.example'], body: { form: `token=${token}&name=ann&city=rome&note=${encodeURIComponent(note)}` } })
+  const ids = (e: RuleEngine, input: RequestInput): string[] => e.check(input).matches.map(m => `${m.rule.id}@${m.location}`)
+  const notes = ['hello', 'evil7 here', '%3CSCRIPT%3E', 'hello', 'plain']
+  for (let i = 0; i < 40; i++) {
+    const input = form(`t${i}`, notes[i % notes.length])
+    t.same(ids(on, input), ids(off, input), `request ${i}: same matches`)
+  }
+  t.same(ids(on, form('t99', '%3CSCRIPT%3E')), ['2@ARGS:note'], 'a changed value served from the cache still matches')
+  const before = on.resultCache!.stats()
+  ids(on, form('t100', 'hello'))
+  const after = on.resultCache!.stats()
+  // Two sets (the raw pattern's and the transformed one's may share one): the token is scanned, name, city and note are served.
+  t.ok(after.hits - before.hits >= 3, 'the unchanged values are served')
+  t.ok(after.misses - before.misses <= 2, 'only the new token is scanned')
 })
