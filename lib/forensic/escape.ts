@@ -20,8 +20,8 @@ export const FORENSIC_ESCAPE: Uint8Array = (() => {
 /** `%xx` for every byte, built once. */
 const HEX: readonly string[] = Array.from({ length: 256 }, (_, b) => '%' + b.toString(16).padStart(2, '0'))
 
-/** A character `FORENSIC_ESCAPE` marks, or one past 0xff: what is not printable ASCII but `|`, `:`, `%`. */
-const ESCAPED = /[^\x20-\x24\x26-\x39\x3b-\x7b\x7d\x7e]/
+/** A character `FORENSIC_ESCAPE` marks, or one past 0xff: the class is made from the table, so the two cannot disagree. */
+const ESCAPED = new RegExp(`[^${Array.from(FORENSIC_ESCAPE.keys()).filter(b => FORENSIC_ESCAPE[b] === 0).map(b => '\\x' + b.toString(16).padStart(2, '0')).join('')}]`)
 /** Up to this length a loop costs less than a regular expression's call. */
 const SHORT = 12
 

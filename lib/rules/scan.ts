@@ -304,10 +304,7 @@ export class PhaseScan {
       const p = parts[pending[k]]
       let lower = this.lowerTexts[p]
       if (lower === undefined) lower = this.lowerTexts[p] = this.partTexts[p].toLowerCase()
-      const more = changed[k].length === 0 ? '' : changed[k].toLowerCase()
-      for (let f = 0; f < factors.length; f++) {
-        if (lower.includes(factors[f]) || (more.length > 0 && more.includes(factors[f]))) return true
-      }
+      if (holdsFactor(factors, lower, changed[k])) return true
     }
     return false
   }
@@ -483,12 +480,15 @@ function foundIn (s: PrefilterSet, bytes: Buffer, found: readonly number[]): rea
 
 /** Whether some of the values, raw or changed, hold one of a set's literal factors (case folded). */
 function valuesHold (factors: readonly string[], values: readonly VarEntry[], changed: readonly string[]): boolean {
-  for (let k = 0; k < values.length; k++) {
-    const lower = values[k].value.toLowerCase()
-    const more = changed[k].length === 0 ? '' : changed[k].toLowerCase()
-    for (let f = 0; f < factors.length; f++) {
-      if (lower.includes(factors[f]) || (more.length > 0 && more.includes(factors[f]))) return true
-    }
+  for (let k = 0; k < values.length; k++) if (holdsFactor(factors, values[k].value.toLowerCase(), changed[k])) return true
+  return false
+}
+
+/** Whether a lower-cased text, or its changed forms (case folded here), hold one of a set's literal factors. */
+function holdsFactor (factors: readonly string[], lower: string, changed: string): boolean {
+  const more = changed.length === 0 ? '' : changed.toLowerCase()
+  for (let f = 0; f < factors.length; f++) {
+    if (lower.includes(factors[f]) || (more.length > 0 && more.includes(factors[f]))) return true
   }
   return false
 }
