@@ -82,7 +82,7 @@ export class StreamLink extends BatchSink {
     sock.on('timeout', () => this.idle(sock))
     // Collectors do not talk back; reading keeps the FIN observable.
     sock.on('data', noop)
-    this.armTimer(cfg.timeout, 'connect')
+    this.armTimer('connect')
   }
 
   private opened (sock: net.Socket): void {
@@ -102,7 +102,7 @@ export class StreamLink extends BatchSink {
     if (!this.takeNext()) return
     const b = this.inflight as Write | null
     if (b === null) return
-    this.armTimer(this.cfg.timeout, 'write')
+    this.armTimer('write')
     sock.write(b.data, 'utf8', err => this.written(sock, b, err))
   }
 
@@ -170,18 +170,20 @@ export class StreamLink extends BatchSink {
     }, delay)
   }
 
-  private armTimer (ms: number, what: 'connect' | 'write'): void {
+  /** Both deadlines are the channel's `timeout`: a refreshed timer keeps the duration it was made with. */
+  private armTimer (what: 'connect' | 'write'): void {
     this.ioWhat = what
     this.ioSock = this.sock
     if (this.ioTimer !== null) {
       this.ioTimer.refresh()
       return
     }
-    this.ioTimer = setTimeout(() => this.ioExpired(ms), ms)
+    this.ioTimer = setTimeout(() => this.ioExpired(), this.cfg.timeout)
     this.ioTimer.unref()
   }
 
-  private ioExpired (ms: number): void {
+  private ioExpired (): void {
+    const ms = this.cfg.timeout
     const what = this.ioWhat
     const sock = this.ioSock
     this.ioWhat = null
