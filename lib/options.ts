@@ -16,13 +16,14 @@ export interface ChannelNames {
 }
 
 /**
- * Throws unless `opts` is an object whose every key is in `known` (or one Fastify adds).
- * `shape` completes "options must be …" (`an object`, `an object with "channels"`).
+ * Throws unless `opts` is an object whose every key is in `known` (or, for a plugin Fastify
+ * registers, one Fastify adds). `shape` completes "options must be …" (`an object`,
+ * `an object with "channels"`).
  */
-export function checkOptionNames (owner: string, opts: unknown, known: ReadonlySet<string>, shape = 'an object'): void {
+export function checkOptionNames (owner: string, opts: unknown, known: ReadonlySet<string>, shape = 'an object', registered = true): void {
   if (opts === null || typeof opts !== 'object') throw new TypeError(`${owner}: options must be ${shape}`)
   for (const key of Object.keys(opts)) {
-    if (!known.has(key) && !FASTIFY_REGISTER_OPTIONS.has(key)) {
+    if (!known.has(key) && !(registered && FASTIFY_REGISTER_OPTIONS.has(key))) {
       throw new TypeError(`${owner}: option "${key}" is not an option; known: ${[...known].join(', ')}`)
     }
   }

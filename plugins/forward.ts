@@ -6,6 +6,7 @@ import type { OutgoingHeaders } from '../lib/proxy/forwarded.js'
 import type { ResponseHeaders } from '../lib/proxy/response-headers.js'
 import { dropRequestHopByHop } from '../lib/proxy/hop-by-hop.js'
 import { UpstreamTiming } from '../lib/proxy/upstream-timing.js'
+import { checkBoolean, checkFunction, checkOptionNames } from '../lib/options.js'
 import { contextOf, requestIdHeaderOf } from './upstream.js'
 
 /**
@@ -40,6 +41,7 @@ export interface WafForwardOptions {
 /** Forwards a request to `path` (origin-form) at `origin`, or at the forwarder's own origin. */
 export type WafForward = (request: FastifyRequest, reply: FastifyReply, path: string, origin?: string) => FastifyReply
 
+const FORWARD_OPTIONS: ReadonlySet<string> = new Set(['requestIdHeader', 'rewriteRequestHeaders', 'onError', 'wholeBodies'])
 type ErrorAnswer = NonNullable<WafForwardOptions['onError']>
 
 function defaultAnswer (reply: FastifyReply, status: 502 | 504): void {
@@ -108,11 +110,10 @@ function bodyBytes (body: unknown): Buffer | null {
 
 export function wafForward (forwarder: Forwarder, opts: WafForwardOptions = {}): WafForward {
   if (!(forwarder instanceof Forwarder)) throw new TypeError('wafForward: the first argument must be a Forwarder')
+  checkOptionNames('wafForward', opts, FORWARD_OPTIONS, 'an object', false)
   const idHeader = requestIdHeaderOf(opts.requestIdHeader, 'wafForward')
-  for (const k of ['onError', 'rewriteRequestHeaders'] as const) {
-    if (opts[k] !== undefined && typeof opts[k] !== 'function') throw new TypeError(`wafForward: option "${k}" must be a function`)
-  }
-  if (opts.wholeBodies !== undefined && typeof opts.wholeBodies !== 'boolean') throw new TypeError('wafForward: option "wholeBodies" must be a boolean')
+  for (const k of ['onError', 'rewriteRequestHeaders'] as const) checkFunction('wafForward', k, opts[k])
+  checkBoolean('wafForward', 'wholeBodies', opts.wholeBodies, 'a boolean')
   const wholeBodies = opts.wholeBodies ?? true
   const rewrite = opts.rewriteRequestHeaders
   const answer = opts.onError ?? defaultAnswer

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyReplyFromHooks } from '@fastify/reply-from'
 import type { WafContext } from '../lib/lifecycle/context.js'
 import { coreOf } from './core.js'
+import { checkFunction, checkOptionNames } from '../lib/options.js'
 import { assignedCopy } from '../lib/proxy/header-copy.js'
 import { UpstreamTiming } from '../lib/proxy/upstream-timing.js'
 
@@ -63,12 +64,13 @@ function upstreamErrorStatus (error: Error): number {
   return status === 504 ? 504 : 502
 }
 
+const UPSTREAM_OPTIONS: ReadonlySet<string> = new Set(['requestIdHeader', 'onResponse', 'onError', 'rewriteRequestHeaders'])
+
 /** reply-from hooks that record the upstream exchange in `request.waf.upstream`. */
 export function wafUpstream (opts: WafUpstreamOptions = {}): WafUpstreamHooks {
+  checkOptionNames('wafUpstream', opts, UPSTREAM_OPTIONS, 'an object', false)
   const idHeader = requestIdHeaderOf(opts.requestIdHeader, 'wafUpstream')
-  for (const k of ['onResponse', 'onError', 'rewriteRequestHeaders'] as const) {
-    if (opts[k] !== undefined && typeof opts[k] !== 'function') throw new TypeError(`wafUpstream: option "${k}" must be a function`)
-  }
+  for (const k of ['onResponse', 'onError', 'rewriteRequestHeaders'] as const) checkFunction('wafUpstream', k, opts[k])
   const userRewrite = opts.rewriteRequestHeaders
   const userResponse = opts.onResponse
   const userError = opts.onError
@@ -119,8 +121,9 @@ export interface WafRateLimitHookOptions {
  * plugin's options. Register the waf plugins first, so their hooks run before the limiter's.
  */
 export function wafRateLimitHooks (opts: WafRateLimitHookOptions = {}): { onExceeded: (request: FastifyRequest, key: string) => void } {
+  checkOptionNames('wafRateLimitHooks', opts, new Set(['onExceeded']), 'an object', false)
+  checkFunction('wafRateLimitHooks', 'onExceeded', opts.onExceeded)
   const user = opts.onExceeded
-  if (user !== undefined && typeof user !== 'function') throw new TypeError('wafRateLimitHooks: option "onExceeded" must be a function')
   return {
     onExceeded (request, key) {
       markCc(request)

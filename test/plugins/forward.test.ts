@@ -171,4 +171,8 @@ t.test('requestIdHeader renames or leaves out the id; onError answers failures; 
   t.throws(() => wafForward({} as Forwarder), /first argument must be a Forwarder/)
   t.throws(() => wafForward(f, { requestIdHeader: 'bad header' }), /wafForward: option "requestIdHeader"/)
   t.throws(() => wafForward(f, { onError: 1 as unknown as WafForwardOptions['onError'] }), /option "onError" must be a function/)
+  // Not a registered plugin: no option passes unchecked, Fastify's register options included.
+  t.throws(() => wafForward(f, { requestIDHeader: 'x-id' } as unknown as WafForwardOptions), /^wafForward: option "requestIDHeader" is not an option; known: requestIdHeader, rewriteRequestHeaders, onError, wholeBodies$/)
+  t.throws(() => wafForward(f, { prefix: '/x' } as unknown as WafForwardOptions), /wafForward: option "prefix" is not an option/)
+  t.throws(() => wafForward(f, 'x' as unknown as WafForwardOptions), /wafForward: options must be an object/)
 })

@@ -177,4 +177,6 @@ t.test('bad helper options are named', async t => {
   t.throws(() => wafUpstream({ requestIdHeader: 3 as unknown as string }), /option "requestIdHeader"/)
   t.throws(() => wafUpstream({ onError: 'x' as unknown as WafUpstreamOptions['onError'] }), /option "onError" must be a function/)
   t.throws(() => wafRateLimitHooks({ onExceeded: 1 as unknown as () => void }), /option "onExceeded" must be a function/)
+  t.throws(() => wafUpstream({ onResponce: () => {} } as unknown as WafUpstreamOptions), /wafUpstream: option "onResponce" is not an option; known: requestIdHeader, onResponse, onError, rewriteRequestHeaders/)
+  t.throws(() => wafRateLimitHooks({ onExceed: () => {} } as unknown as Parameters<typeof wafRateLimitHooks>[0]), /wafRateLimitHooks: option "onExceed" is not an option; known: onExceeded/)
 })
