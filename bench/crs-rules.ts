@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url'
 /**
  * Where the benchmarks find a Core Rule Set: CRS v4 from the shared corpus ($WAF_CORPUS, or
  * ../shared/corpus beside the repository), else the CRS 3.3 of Debian's modsecurity-crs.
- * Returns the paths to load (crs-setup.conf first) and a label, or undefined when neither is there.
+ * Returns the paths to load (crs-setup.conf first) and a label, or undefined when neither is there;
+ * falling back to 3.3 is said on stderr.
  * CRS v4's setup file is copied once per process into a temporary folder, removed at exit.
  */
 let found: { paths: string[], label: string } | undefined | null = null
@@ -28,6 +29,9 @@ function locate (): { paths: string[], label: string } | undefined {
     return { paths: [setup, join(v4, 'rules')], label: 'CRS v4 (corpus)' }
   }
   if (existsSync('/usr/share/modsecurity-crs/rules') && existsSync('/etc/modsecurity/crs/crs-setup.conf')) {
+    // Said on stderr, not only in the label: a bench run from a copied dist/ (an A/B's base) finds no
+    // corpus beside it and would otherwise compare CRS 3.3 with v4 without a word.
+    process.stderr.write(`bench: no CRS v4 at ${v4} (set WAF_CORPUS): using Debian's CRS 3.3, whose figures are not comparable with v4's\n`)
     return { paths: ['/etc/modsecurity/crs/crs-setup.conf', '/usr/share/modsecurity-crs/rules'], label: 'CRS 3.3 (Debian)' }
   }
   return undefined
