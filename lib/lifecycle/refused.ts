@@ -35,9 +35,12 @@ export function failingRequestBytes (packet: Buffer | undefined, errorAt: number
   return end === -1 ? packet : packet.subarray(end + 4)
 }
 
+const LEADING_EMPTY_LINES = /^[\r\n]+/
+
 export function readRefusedRequest (err: ParserError): RefusedRequest {
   const raw = failingRequestBytes(err.rawPacket, err.bytesParsed)
-  const text = raw === undefined ? '' : raw.toString('latin1')
+  // Empty lines before the request line are skipped, as llhttp skips them (RFC 9112 §2.2).
+  const text = raw === undefined ? '' : raw.toString('latin1').replace(LEADING_EMPTY_LINES, '')
   const eol = text.indexOf('\r\n')
   const requestLine = eol > 0 ? text.slice(0, eol) : (text.length > 0 ? text : undefined)
   return {

@@ -31,6 +31,9 @@ t.test('readRefusedRequest: the line, the host, the target and the head of the f
     { name: 'no packet', err: err(undefined), requestLine: undefined, host: undefined, target: '/', headed: false },
     { name: 'no line end: the whole text is the line', err: err('GARBAGE'), requestLine: 'GARBAGE', host: undefined, target: '/', headed: false },
     { name: 'TLS bytes to a plain port', err: err('\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03'), requestLine: '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03', host: undefined, target: '/', headed: false },
+    { name: 'empty lines before the request line are skipped', err: err('\r\n\r\nGET /p HTTP/1.1\r\nHost: h\r\nX\x01: y\r\n\r\n'), requestLine: 'GET /p HTTP/1.1', host: 'h', target: '/p', headed: true },
+    { name: 'a bare LF before the request line is skipped too', err: err('\nGET /q HTTP/1.1\r\nX\x01: y\r\n\r\n'), requestLine: 'GET /q HTTP/1.1', host: undefined, target: '/q', headed: true },
+    { name: 'only empty lines: no request line', err: err('\r\n\r\n'), requestLine: undefined, host: undefined, target: '/', headed: false },
     { name: 'the first line is the request line, even one that reads as a Host header', err: err('Host: a\r\nX\x01: y\r\n\r\n'), requestLine: 'Host: a', host: undefined, target: 'a', headed: false }
   ]
   for (const r of rows) {
