@@ -13,6 +13,8 @@ export interface RulesSection {
   defaultRules: boolean
   crs: CrsOptions | undefined
   exclusions: RuleExclusion[]
+  /** Bytes of a request body the rule check inspects (the rules plugin's `limits.bodyBytes`; 1 MiB when absent). */
+  bodyBytes?: number
   /** Bytes of a response body phase 4 reads, and the media types it reads (the rules plugin's defaults when absent). */
   responseBodyBytes?: number
   responseBodyTypes?: string[]
@@ -31,7 +33,7 @@ export interface SectionReader {
   strings(v: unknown, path: string): string[] | undefined
 }
 
-export const RULES_KEYS = ['files', 'defaultRules', 'crs', 'exclusions', 'responseBodyBytes', 'responseBodyTypes', 'resultCacheBytes'] as const
+export const RULES_KEYS = ['files', 'defaultRules', 'crs', 'exclusions', 'bodyBytes', 'responseBodyBytes', 'responseBodyTypes', 'resultCacheBytes'] as const
 
 /** `base`: the folder relative paths are read from (the config file's, or the working directory). */
 export function readRulesSection (r: SectionReader, raw: unknown, where: string, base: string, fail: (message: string) => never): RulesSection {
@@ -69,9 +71,11 @@ export function readRulesSection (r: SectionReader, raw: unknown, where: string,
     crs,
     exclusions
   }
-  const bodyBytes = r.int(rules.responseBodyBytes, 'rules.responseBodyBytes', 1, 1 << 30)
+  const requestBytes = r.int(rules.bodyBytes, 'rules.bodyBytes', 1, 1 << 30)
+  if (requestBytes !== undefined) out.bodyBytes = requestBytes
+  const responseBytes = r.int(rules.responseBodyBytes, 'rules.responseBodyBytes', 1, 1 << 30)
   const types = r.strings(rules.responseBodyTypes, 'rules.responseBodyTypes')
-  if (bodyBytes !== undefined) out.responseBodyBytes = bodyBytes
+  if (responseBytes !== undefined) out.responseBodyBytes = responseBytes
   if (types !== undefined) out.responseBodyTypes = types
   const cacheBytes = r.int(rules.resultCacheBytes, 'rules.resultCacheBytes', 0, 2 ** 40)
   if (cacheBytes !== undefined) out.resultCacheBytes = cacheBytes

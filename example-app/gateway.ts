@@ -79,6 +79,14 @@ function domainRules (config: GatewayConfig): { domainRules?: Record<string, str
   return Object.keys(out).length === 0 ? {} : { domainRules: out }
 }
 
+/** `rules.bodyBytes` and `rules.responseBodyBytes`: the rules plugin's `limits` (its defaults for any left out). */
+function ruleLimits (rules: GatewayConfig['rules']): { limits?: { bodyBytes?: number, responseBodyBytes?: number } } {
+  const limits: { bodyBytes?: number, responseBodyBytes?: number } = {}
+  if (rules.bodyBytes !== undefined) limits.bodyBytes = rules.bodyBytes
+  if (rules.responseBodyBytes !== undefined) limits.responseBodyBytes = rules.responseBodyBytes
+  return Object.keys(limits).length === 0 ? {} : { limits }
+}
+
 /** The waf options the gateway runs with: everything on, channels from the config. */
 export function wafOptionsOf (config: GatewayConfig): WafOptions {
   const channels: Record<string, string | { url: string, flushInterval: number }> = {}
@@ -93,7 +101,7 @@ export function wafOptionsOf (config: GatewayConfig): WafOptions {
       defaultRules: config.rules.defaultRules,
       ...(config.rules.files.length > 0 ? { rules: config.rules.files } : {}),
       ...(config.rules.crs === undefined ? {} : { crs: config.rules.crs }),
-      ...(config.rules.responseBodyBytes === undefined ? {} : { limits: { responseBodyBytes: config.rules.responseBodyBytes } }),
+      ...ruleLimits(config.rules),
       ...(config.rules.responseBodyTypes === undefined ? {} : { responseBodyTypes: config.rules.responseBodyTypes }),
       ...(config.rules.exclusions.length > 0 ? { exclusions: config.rules.exclusions } : {}),
       ...(config.rules.resultCacheBytes === undefined ? {} : { resultCacheBytes: config.rules.resultCacheBytes }),

@@ -171,6 +171,23 @@ t.test('response inspection settings pass through, and bad ones name the setting
   t.throws(() => loadConfig({ WAF_CONFIG: 'bad.yaml' }, dir), /rules\.responseBodyBytes/)
 })
 
+t.test('rules.bodyBytes passes through as the rules plugin\'s limits.bodyBytes, beside responseBodyBytes; a bad one names the setting', async t => {
+  const dir = t.testdir({
+    'both.yaml': 'bodyLimit: 8m\nrules: { bodyBytes: 8388608, responseBodyBytes: 4096 }\n',
+    'one.yaml': 'rules: { bodyBytes: 65536 }\n',
+    'none.yaml': 'mode: detect\n',
+    'bad.yaml': 'rules: { bodyBytes: 1.5 }\n'
+  })
+  const limitsOf = (file: string): unknown => {
+    const rules = wafOptionsOf(loadConfig({ WAF_CONFIG: file }, dir).config).rules
+    return rules === false ? 'no rules' : rules?.limits
+  }
+  t.same(limitsOf('both.yaml'), { bodyBytes: 8388608, responseBodyBytes: 4096 })
+  t.same(limitsOf('one.yaml'), { bodyBytes: 65536 })
+  t.equal(limitsOf('none.yaml'), undefined, 'the plugin\'s defaults (1 MiB)')
+  t.throws(() => loadConfig({ WAF_CONFIG: 'bad.yaml' }, dir), /rules\.bodyBytes/)
+})
+
 t.test('rules.resultCacheBytes passes through as the rules plugin\'s resultCacheBytes; 0 turns the cache off', async t => {
   const dir = t.testdir({ 'on.yaml': 'rules: { resultCacheBytes: 1048576 }\n', 'off.yaml': 'rules: { resultCacheBytes: 0 }\n', 'none.yaml': 'mode: detect\n' })
   t.match(wafOptionsOf(loadConfig({ WAF_CONFIG: 'on.yaml' }, dir).config).rules, { resultCacheBytes: 1048576 })
