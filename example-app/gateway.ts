@@ -140,6 +140,9 @@ function badTarget (reply: FastifyReply, message: string): FastifyReply {
   return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message, id: reply.request.waf?.id })
 }
 
+/** How long the gateway's plugins (the rule set's load above all) may take to start. */
+const PLUGIN_TIMEOUT_MS = 120_000
+
 const DOT_DOT_MESSAGE = 'the request path has a ".." segment'
 
 export async function buildGateway (config: GatewayConfig, opts: GatewayOptions): Promise<FastifyInstance> {
@@ -151,6 +154,10 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
     logger: opts.logger === false ? false : { level: 'warn' },
     trustProxy: trustProxyOption(config.edge.trustProxy),
     bodyLimit: limits.max,
+    // Loading and building a rule set is the gateway's start: the CRS takes ~0.7 s on an idle
+    // core but passed Fastify's default 10 s on a loaded 2-core machine (a CI run's gateway
+    // failed to start). A hung start still ends, with Fastify's error naming the plugin.
+    pluginTimeout: PLUGIN_TIMEOUT_MS,
     // In-flight requests finish on close, and so do requests still sent on open connections
     // (answered with Connection: close); idle keep-alive connections get a grace (drain.ts).
     return503OnClosing: false

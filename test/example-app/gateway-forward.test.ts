@@ -67,3 +67,10 @@ t.test('an upstream URL with a path: that path in front of every request\'s', as
   t.equal((await fetch(`http://${gw}/x?q=1`)).status, 200)
   t.equal(seen[0].url, '/app/x?q=1')
 })
+
+t.test('the gateway gives its plugins (the rule set\'s load) 120 s to start, not Fastify\'s 10 s', async t => {
+  const { config } = loadConfig({ WAF_UPSTREAM: 'http://127.0.0.1:9', WAF_RATE_LIMIT_MAX: '0' })
+  const app = await buildGateway(config, { defaultUpstream: 'http://127.0.0.1:9', logger: false, waf: false })
+  t.teardown(() => app.close())
+  t.equal(app.initialConfig.pluginTimeout, 120_000)
+})
