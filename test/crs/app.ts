@@ -49,6 +49,8 @@ export async function buildCrsApp (dir: string, rules: string[]): Promise<CrsApp
   const app = Fastify({
     ...server,
     bodyLimit: 4 * 1024 * 1024,
+    // The CRS's load can pass Fastify's default 10 s on a loaded 2-core CI machine (as the gateway's did).
+    pluginTimeout: 120_000,
     // Requests Fastify answers before routing (a malformed URL) run no app hook: the id goes on
     // their response here, from the context the waf plugins will use.
     frameworkErrors (err, request, reply) {

@@ -48,7 +48,8 @@ if (missing !== undefined) {
     const dir = mkdtempSync(join(tmpdir(), 'waf-modsec-json-'))
     t.teardown(() => rmSync(dir, { recursive: true, force: true }))
     writeFileSync(join(dir, 'modsec.conf'), RULES)
-    const app = Fastify({ ...wafServerOptions() })
+    // Debian's CRS 3.3 loads here: more than Fastify's default 10 s to start on a loaded CI machine is possible.
+    const app = Fastify({ ...wafServerOptions(), pluginTimeout: 120_000 })
     await app.register(wafSocket, { channels: { attack: `file://${join(dir, 'attack.log')}` } })
     await app.register(wafRules, { rules: join(dir, 'modsec.conf'), defaultRules: false })
     await app.register(wafAttackLog, { format: 'modsec-json', redactHeaders: [] })
