@@ -111,6 +111,8 @@ export function markCc (request: FastifyRequest): void {
   if (ctx !== undefined) ctx.cc = true
 }
 
+const RATE_LIMIT_HOOK_OPTIONS: ReadonlySet<string> = new Set(['onExceeded'])
+
 export interface WafRateLimitHookOptions {
   /** Runs after the request was marked. */
   onExceeded?: (request: FastifyRequest, key: string) => void
@@ -121,7 +123,7 @@ export interface WafRateLimitHookOptions {
  * plugin's options. Register the waf plugins first, so their hooks run before the limiter's.
  */
 export function wafRateLimitHooks (opts: WafRateLimitHookOptions = {}): { onExceeded: (request: FastifyRequest, key: string) => void } {
-  checkOptionNames('wafRateLimitHooks', opts, new Set(['onExceeded']), 'an object', false)
+  checkOptionNames('wafRateLimitHooks', opts, RATE_LIMIT_HOOK_OPTIONS, 'an object', false)
   checkFunction('wafRateLimitHooks', 'onExceeded', opts.onExceeded)
   const user = opts.onExceeded
   return {
