@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import querystring from 'node:querystring'
 import type { ParsedUrlQuery } from 'node:querystring'
+import type { RunnableRules } from './exec.js'
 
 /** Methods Fastify reads no body for; ModSecurity inspects one all the same, so the plugin reads it. */
 export const BODYLESS = new Set(['GET', 'HEAD', 'TRACE'])
@@ -9,6 +10,18 @@ export const BODYLESS = new Set(['GET', 'HEAD', 'TRACE'])
 export function hasBody (h: IncomingHttpHeaders): boolean {
   const length = h['content-length']
   return h['transfer-encoding'] !== undefined || (length !== undefined && length !== '0' && length !== '')
+}
+
+/**
+ * Whether phase 2 can find nothing in this request, known as its head arrives: a method the
+ * framework reads no body for, no body announced (so none is kept: phase 2 gets no body), and a
+ * rule set whose phase 2 reads only the body (or has no rule). Then phase 2 is a no-op
+ * (./evaluate.ts runPhase returns before the first rule), and the plugin need not run it.
+ */
+export function bodyPhaseIdle (rules: RunnableRules, method: string, headers: IncomingHttpHeaders): boolean {
+  const pruned = rules.phases[2]
+  const full = rules.fullPhases[2]
+  return BODYLESS.has(method) && !hasBody(headers) && (pruned === undefined || pruned.bodyTwinsOnly) && (full === undefined || full.bodyTwinsOnly)
 }
 
 /**

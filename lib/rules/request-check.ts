@@ -7,7 +7,7 @@ import { BodyCapture, readBody, teeBody } from './body-capture.js'
 import type { RuleEngine } from './engine.js'
 import type { BodyInput, RequestInput } from './input.js'
 import { bodyInput, inputFromIncoming } from './node-input.js'
-import { BODYLESS, hasBody } from './request-body.js'
+import { BODYLESS, bodyPhaseIdle, hasBody } from './request-body.js'
 import { ResponseInspection } from './response-inspect.js'
 import { settleCheck } from './settle.js'
 import type { Interruption, Transaction } from './transaction.js'
@@ -58,7 +58,9 @@ export class RequestCheck {
     const tx = checkHead(engine, ctx, inputFromIncoming(request, ctx.clientIp), ctx.policy.mode)
     // SecRuleEngine DetectionOnly (or Off) made the mode more cautious: the records say so.
     if (tx.mode !== ctx.policy.mode) ctx.policy = { ...ctx.policy, mode: tx.mode }
-    this.tx = tx
+    // A GET or HEAD without a body under rules whose phase 2 reads only bodies: phase 2 would run
+    // nothing and find nothing, so it is done already.
+    this.tx = bodyPhaseIdle(engine.ruleSet, request.method ?? '', request.headers) ? null : tx
     this.response = responsePhases ? new ResponseInspection(engine, tx) : null
     this.deny = !early && tx.interrupted !== undefined ? tx.interrupted.status : null
   }

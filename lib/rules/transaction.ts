@@ -164,7 +164,9 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
   /** A new rule starts: no matched values yet. */
   clearMatchedVars (): void {
     this.matchedCount = 0
-    this.mvEntries.length = 0
+    // Setting an array's length is a call into V8's runtime even when it changes nothing: most
+    // rules never made an entry.
+    if (this.mvEntries.length !== 0) this.mvEntries.length = 0
   }
 
   /** One more matched value of the current rule: MATCHED_VAR, MATCHED_VAR_NAME and MATCHED_VARS. */

@@ -109,3 +109,49 @@ t.test('the context after both phases is what the engine finds, whether or not p
     }
   }
 })
+
+t.test('a GET or HEAD without a body under the default rules needs no phase 2, and every other request still gets it', async t => {
+  // The default rules' phase 2 holds only their runs over the body: a request that announces no
+  // body and whose body the framework never reads has nothing for it, so the check is done at
+  // once. Each case is compared with engine.check, which always runs phase 2.
+  const { engine } = await buildEngine({ mode: 'block' })
+  const bare = ['Host', 'shop.example']
+  const xss = encodeURIComponent('<script>alert(1)</script>')
+  const cases: Array<[string, IncomingMessage, boolean, string | undefined]> = []
+  for (const method of ['GET', 'HEAD']) {
+    cases.push([`a clean ${method}`, incoming(method, '/products?id=42&sort=price', bare), false, undefined])
+    cases.push([`a ${method} with an attack in its query`, incoming(method, '/q?x=' + xss, bare), false, undefined])
+    cases.push([`a ${method} that announces an empty body`, incoming(method, '/p', [...bare, 'Content-Length', '0']), false, undefined])
+  }
+  const getWithBody = incoming('GET', '/search', bare, 'text=' + xss)
+  cases.push(['a GET with an XSS in its body (the framework does not read it: the check does)', getWithBody, true, 'text=' + xss])
+  cases.push(['a GET with a chunked body', incoming('GET', '/search', [...bare, 'Content-Type', 'application/x-www-form-urlencoded', 'Transfer-Encoding', 'chunked']), true, 'text=' + xss])
+  cases.push(['a POST without a body', incoming('POST', '/c', bare), true, undefined])
+  cases.push(['a DELETE without a body', incoming('DELETE', '/c/1', bare), true, undefined])
+  for (const [name, req, pending, body] of cases) {
+    const ctx = createContext(req)
+    const check = new RequestCheck(engine, req, ctx, false, false)
+    t.equal(check.pending, pending, `${name}: phase 2 ${pending ? 'still to run' : 'done at once'}`)
+    if (check.deny === null && check.pending) {
+      if (body !== undefined) await drain(check.watchBody(Readable.from([Buffer.from(body)]), req.method as string, req.headers))
+      check.bodyPhase(ctx, { method: req.method as string, headers: req.headers, body: undefined }, true)
+    }
+    const expected = engine.check({ ...inputFromIncoming(req, ctx.clientIp), ...(body === undefined ? {} : { body: { form: body } }) }, { mode: 'block' })
+    t.same(ctx.attacks, expected.attacks, `${name}: the attack entries`)
+    t.equal(ctx.action, expected.action, `${name}: the action (${expected.action})`)
+    t.equal(ctx.bot, expected.bot, `${name}: the bot flag`)
+  }
+  t.ok(cases.some(([, req]) => req === getWithBody), 'the GET with a body is among them')
+
+  // A rule set with a phase-2 rule that reads more than the body: a GET still gets phase 2.
+  const dir = mkdtempSync(join(tmpdir(), 'waf-request-check-idle-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const conf = join(dir, 'phase2.conf')
+  writeFileSync(conf, 'SecRuleEngine On\nSecRule REQUEST_HEADERS:X-Probe "@streq yes" "id:900010,phase:2,deny,log,msg:\'probe\'"\n')
+  const withPhase2 = await buildEngine({ mode: 'block', rules: conf, defaultRules: false })
+  const probe = incoming('GET', '/', [...bare, 'X-Probe', 'yes'])
+  const ctx = createContext(probe)
+  const check = new RequestCheck(withPhase2.engine, probe, ctx, false, false)
+  t.equal(check.pending, true, 'a phase-2 rule on the headers: phase 2 still to run for a GET')
+  t.equal(check.bodyPhase(ctx, { method: 'GET', headers: probe.headers, body: undefined }, true)?.status, 403, 'and it denies')
+})
