@@ -47,7 +47,7 @@ export interface EngineOptions {
   /** Response inspection (phases 3 and 4): body access, limit, media types, limit action. */
   response?: Partial<ResponseSettings>
   /**
-   * Bytes of prefilter results remembered across requests (./result-cache.ts): 16 MiB by
+   * Bytes of prefilter results and libinjection verdicts remembered across requests (./result-cache.ts): 16 MiB by
    * default, 0 for none. Ignored when `resultCache` is given.
    */
   resultCacheBytes?: number

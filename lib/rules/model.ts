@@ -1,4 +1,5 @@
 import type { Regex } from './regex.js'
+import type { DetectionMemo } from './detection-memo.js'
 
 /**
  * The compiled rule model: what every rule format (YAML / JSON here, SecLang in ./seclang)
@@ -109,6 +110,8 @@ export interface MatchContext {
    * text costs extra (rx: exec after test) may skip it. Undefined: always report it.
    */
   readonly matchedFrom?: number | undefined
+  /** libinjection's verdicts remembered across requests (the result cache's), when on. */
+  readonly detections?: DetectionMemo | undefined
 }
 
 export interface Operator {

@@ -12,6 +12,9 @@
  * eviction depends only on the sequence of requests (deterministic, no clock, no randomness).
  */
 
+import { DetectionMemo } from './detection-memo.js'
+import type { DetectionMemoStats, MemoAccount } from './detection-memo.js'
+
 /** The default limit, in bytes, of one engine's (one worker's) cache. */
 export const DEFAULT_RESULT_CACHE_BYTES = 16 * 1024 * 1024
 
@@ -21,8 +24,8 @@ export const MAX_PIECE_CHARS = 4096
 /** A verdict of "none of the set's patterns": shared, so it costs no memory of its own. */
 export const NOTHING: readonly number[] = Object.freeze([])
 
-/** What the cache holds and did, for the status endpoint and the metrics. */
-export interface ResultCacheStats {
+/** What the cache holds and did, for the status endpoint and the metrics (with libinjection's remembered verdicts, ./detection-memo.ts). */
+export interface ResultCacheStats extends DetectionMemoStats {
   /** Pieces held. */
   entries: number
   /** Keys seen once, held until seen again (see ResultCache.piece). */
@@ -86,7 +89,9 @@ export class ScanPiece {
   }
 }
 
-export class ResultCache {
+export class ResultCache implements MemoAccount {
+  /** libinjection's verdicts per value, in an eighth of the limit, counted in the cache's bytes. */
+  readonly detections: DetectionMemo
   private readonly pieces = new Map<string, ScanPiece>()
   /** Keys seen once (see piece). */
   private readonly seen = new Set<string>()
@@ -101,7 +106,9 @@ export class ResultCache {
   private clock = 0
 
   /** `limit`: bytes (0 or more; resultCacheBytes, validated by the caller). */
-  constructor (readonly limit: number) {}
+  constructor (readonly limit: number) {
+    this.detections = new DetectionMemo(limit >> 3, this)
+  }
 
   /**
    * The piece of a part's values, or undefined the first time they are seen: values that vary
@@ -188,7 +195,16 @@ export class ResultCache {
   }
 
   stats (): ResultCacheStats {
-    return { entries: this.pieces.size, seenOnce: this.seen.size, verdicts: this.verdicts, bytes: this.held, limit: this.limit, hits: this.hits, misses: this.misses, evictions: this.evictions, literalSkips: this.skips }
+    return { entries: this.pieces.size, seenOnce: this.seen.size, verdicts: this.verdicts, bytes: this.held, limit: this.limit, hits: this.hits, misses: this.misses, evictions: this.evictions, literalSkips: this.skips, ...this.detections.stats() }
+  }
+
+  /** Bytes the detection memo holds more (pieces are evicted past the limit) or no longer. */
+  hold (bytes: number): void {
+    this.grow(bytes)
+  }
+
+  release (bytes: number): void {
+    this.held -= bytes
   }
 
   private grow (bytes: number): void {

@@ -7,6 +7,7 @@ import type { Regex } from './regex.js'
 import { RequestData } from './request-data.js'
 import type { ResponseData } from './response-data.js'
 import type { ResultCache } from './result-cache.js'
+import type { DetectionMemo } from './detection-memo.js'
 import type { RuleLimits } from './request-data.js'
 import type { EngineMode } from './rule-set-settings.js'
 import { VarEntry } from './variables.js'
@@ -85,6 +86,11 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
   matched: string | undefined = undefined
   /** Set by the engine to its maxPayload: shorter values need no matched text. */
   matchedFrom: number | undefined = undefined
+
+  /** libinjection's verdicts remembered by the result cache, when on. */
+  get detections (): DetectionMemo | undefined {
+    return this.resultCache?.detections
+  }
 
   // MATCHED_VAR / MATCHED_VAR_NAME / MATCHED_VARS of the current rule
   matchedVar = ''

@@ -17,8 +17,9 @@ import { readFtwTests } from './ftw-yaml.js'
  * prefilter: without the result cache, with it while it fills, with it warm (a second pass
  * over the same requests once it is filled) and with a limit so small that it evicts all the
  * time (with the cache, a set is not called on parts that hold none of its literal factors:
- * those skips are compared too). All must match the same rules, in the same order, at the same
- * locations, with the same scores. Requests are read from the bytes go-ftw would send; one in every SAMPLE is taken (one
+ * those skips are compared too; with it, libinjection's verdicts are remembered per value,
+ * ../../lib/rules/detection-memo.ts). All must match the same rules, in the same order, at the same
+ * locations, with the same scores and logdata (942100's libinjection fingerprint among them). Requests are read from the bytes go-ftw would send; one in every SAMPLE is taken (one
  * in every PAYLOAD_SAMPLE payloads), to keep the slow engine within seconds.
  */
 const here = dirname(fileURLToPath(import.meta.url))
@@ -62,7 +63,8 @@ if (!existsSync(join(crsDir, 'tests')) || !existsSync(join(crsDir, 'rules'))) {
   t.test('the CRS matches the same rules with and without the prefilter and its result cache (go-ftw requests and payloads, PL4)', async t => {
     const builder = await loadCrs(crsDir, t.testdir(), 4)
     const prefiltered = builder.build()
-    const slow = new RuleEngine(builder.build({ prefilter: false }), { mode: 'detect' })
+    // The reference: every rule on every value, nothing remembered (no prefilter, no result cache, no libinjection memo).
+    const slow = new RuleEngine(builder.build({ prefilter: false }), { mode: 'detect', resultCacheBytes: 0 })
     const uncached = new RuleEngine(prefiltered, { mode: 'detect', resultCacheBytes: 0 })
     const cached = new RuleEngine(prefiltered, { mode: 'detect' })
     const tiny = new RuleEngine(prefiltered, { mode: 'detect', resultCacheBytes: TINY_CACHE })
@@ -115,7 +117,7 @@ if (!existsSync(join(crsDir, 'tests')) || !existsSync(join(crsDir, 'rules'))) {
     }
 
     const outcome = (e: RuleEngine, input: RequestInput): string =>
-      e.check(input).matches.map(m => `${m.rule.id}@${m.location}+${m.score}`).join(' ')
+      e.check(input).matches.map(m => `${m.rule.id}@${m.location}+${m.score} ${m.logdata}`).join(' ')
     const differ: string[] = []
     const compare = (what: string, name: string, got: string, want: string): void => {
       if (got !== want) differ.push(`${name}: ${what} [${got}] vs every rule [${want}]`)
@@ -138,5 +140,7 @@ if (!existsSync(join(crsDir, 'tests')) || !existsSync(join(crsDir, 'rules'))) {
     t.ok(warm.hits - filled.hits > 3 * (warm.misses - filled.misses), 'the warm pass is served by the cache, mostly (its misses: parts over 4 KB, and values seen once before)')
     t.ok(small.evictions > 1000 && small.bytes <= TINY_CACHE, 'the tiny cache evicts, and stays within its limit')
     t.ok(filled.literalSkips > 1000, 'sets skipped by their literal factors are among the compared scans')
+    t.ok(warm.detectionHits - filled.detectionHits > 10 * (warm.detectionMisses - filled.detectionMisses), 'libinjection\'s verdicts are served by the memo on the warm pass')
+    t.ok(small.detectionHits > 0, 'the tiny cache\'s memo serves some too')
   })
 }

@@ -13,7 +13,8 @@ export const detectSQLi: OperatorFactory = argument => {
     name: 'detectSQLi',
     argument,
     match (value, ctx) {
-      const fingerprint = detectSQLiInByteString(value)
+      const memo = ctx.detections
+      const fingerprint = memo === undefined ? detectSQLiInByteString(value) : memo.sqli(value)
       if (fingerprint === null) return false
       ctx.matched = value
       if (ctx.capture) ctx.setCapture(0, fingerprint)

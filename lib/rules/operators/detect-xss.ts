@@ -10,7 +10,8 @@ export const detectXSS: OperatorFactory = argument => {
     name: 'detectXSS',
     argument,
     match (value, ctx) {
-      if (!detectXSSInByteString(value)) return false
+      const memo = ctx.detections
+      if (!(memo === undefined ? detectXSSInByteString(value) : memo.xss(value))) return false
       ctx.matched = value
       if (ctx.capture) ctx.setCapture(0, value)
       return true
