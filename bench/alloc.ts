@@ -19,3 +19,28 @@ export function allocatedBytesPer (fn: () => void, n: number): number {
   for (const gc of statistics) freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize
   return (after - before + freed) / n
 }
+
+/**
+ * The same count over any stretch of a running process (a server between two requests of its
+ * parent, bench/child.ts): `allocated()` gives the bytes allocated since the previous call.
+ */
+export class AllocationMeter {
+  private profiler = new GCProfiler()
+  private used = getHeapStatistics().used_heap_size
+
+  constructor () {
+    this.profiler.start()
+  }
+
+  allocated (): number {
+    const used = getHeapStatistics().used_heap_size
+    const { statistics } = this.profiler.stop()
+    this.profiler = new GCProfiler()
+    this.profiler.start()
+    let freed = 0
+    for (const gc of statistics) freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize
+    const bytes = used - this.used + freed
+    this.used = getHeapStatistics().used_heap_size
+    return bytes
+  }
+}

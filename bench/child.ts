@@ -1,16 +1,19 @@
 import type { FastifyInstance } from 'fastify'
 import { Session } from 'node:inspector/promises'
 import { writeFileSync } from 'node:fs'
+import { AllocationMeter } from './alloc.js'
 
 /**
  * Server side of a benchmark scenario: imports the scenario module, builds its app, listens on an
- * ephemeral loopback port, tells the parent the port, and closes when told. `profile-start` and
+ * ephemeral loopback port, tells the parent the port, and closes when told. `cpu` asks for its
+ * CPU time so far (µs, bench/gateway-lifecycle.ts); `profile-start` and
  * `{ profileStop: file }` run V8's CPU profiler around a measured run only (bench/profile.ts),
  * without the start-up and the warm-up that `node --cpu-prof` would include.
  */
 const [modulePath, argsJson] = process.argv.slice(2)
 const mod = await import(new URL(modulePath, new URL('./', import.meta.url)).href) as { build: (args: Record<string, unknown>) => Promise<FastifyInstance> }
 let session: Session | undefined
+const heap = new AllocationMeter()
 try {
   const app = await mod.build(JSON.parse(argsJson) as Record<string, unknown>)
   await app.listen({ port: 0, host: '127.0.0.1' })
@@ -18,6 +21,12 @@ try {
   process.send?.({ port: typeof addr === 'object' && addr !== null ? addr.port : 0 })
   process.on('message', (m: unknown) => {
     if (m === 'close') void app.close().then(() => process.exit(0))
+    // The server's own CPU so far in µs, and the heap bytes it allocated since the last `cpu`
+    // (bench/gateway-lifecycle.ts reads both around a run).
+    if (m === 'cpu') {
+      const c = process.cpuUsage()
+      process.send?.({ cpu: c.user + c.system, allocated: heap.allocated() })
+    }
     if (m === 'profile-start') void profileStart().then(() => process.send?.({ profiling: true }))
     if (typeof m === 'object' && m !== null && 'profileStop' in m) {
       void profileStop(String((m as { profileStop: string }).profileStop)).then(() => process.send?.({ profiled: true }))

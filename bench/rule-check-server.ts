@@ -9,6 +9,7 @@ import Fastify from 'fastify'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import { startCollector } from './collector.js'
 import { median } from './harness.js'
+import { fieldOf, interleavedRounds, oneAtATime } from './one-at-a-time.js'
 
 /**
  * What the rule check (the default rules) costs inside a server, in process CPU per request:
@@ -79,27 +80,12 @@ async function run (server: Server, n: number): Promise<{ cpu: number, gc: numbe
   const port = (server.app.server.address() as { port: number }).port
   const sock: Socket = connect(port, '127.0.0.1')
   await new Promise<void>((resolve, reject) => { sock.once('connect', resolve).once('error', reject) })
-  let left = n
-  let seen = ''
   const gc0 = gcMs
   const t = process.cpuUsage()
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('rule-check-server: no answer within 60 s')), 60_000)
-    sock.on('data', (d: Buffer) => {
-      seen += d.toString('latin1')
-      let at
-      while ((at = seen.indexOf(BODY)) !== -1) {
-        seen = seen.slice(at + BODY.length)
-        if (--left === 0) {
-          clearTimeout(timer)
-          resolve()
-          return
-        }
-        sock.write(REQUEST)
-      }
-    })
-    sock.write(REQUEST)
-  })
+  await oneAtATime(sock, REQUEST, n, seen => {
+    const at = seen.indexOf(BODY)
+    return at === -1 ? -1 : at + BODY.length
+  }, 'rule-check-server')
   const d = process.cpuUsage(t)
   sock.destroy()
   return { cpu: (d.user + d.system) / n, gc: 1000 * (gcMs - gc0) / n }
@@ -120,16 +106,10 @@ try {
     servers[name].wafMs = 0
     servers[name].checked = 0
   }
-  const cpu: Record<string, number[]> = {}
-  const gc: Record<string, number[]> = {}
   const load = loadavg()
-  for (let r = 0; r < ROUNDS; r++) {
-    for (const name of r % 2 === 0 ? names : [...names].reverse()) {
-      const m = await run(servers[name], REQUESTS)
-      ;(cpu[name] ??= []).push(m.cpu)
-      ;(gc[name] ??= []).push(m.gc)
-    }
-  }
+  const readings = await interleavedRounds(names, ROUNDS, async name => await run(servers[name], REQUESTS))
+  const cpu = fieldOf(readings, 'cpu')
+  const gc = fieldOf(readings, 'gc')
   const base = median(cpu['heartbeat only'])
   process.stdout.write(`rule check in a server: GET /products?id=42&sort=price${values.ua ? ' with a User-Agent' : ' (Host only, as wrk sends it)'}, ` +
     `${ROUNDS} interleaved rounds of ${REQUESTS}, load average ${load.map(l => l.toFixed(2)).join(' ')} -> ${loadavg().map(l => l.toFixed(2)).join(' ')}\n`)

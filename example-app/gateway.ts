@@ -230,13 +230,17 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
     if (config.metrics !== undefined) registerMetricsEndpoint(app, config.metrics, opts.scrape)
   }
 
-  app.all('/*', function forwardUpstream (request, reply) {
+  // Returns nothing: a handler that returns the reply (a thenable) makes Fastify wait on it
+  // through `reply.then`, which puts end-of-stream listeners on every response (docs/profiling.md).
+  app.all('/*', function forwardUpstream (request, reply): void {
     const target = forwardedTarget(request.url)
-    if (target === undefined) return answerWithoutPath(reply)
-    if (hasDotDotSegment(target)) return badTarget(reply, DOT_DOT_MESSAGE)
-    if (single) return forward(request, reply, fallback.prefix + target)
-    const up = upstreams.get(requestDomain(request)) ?? fallback
-    return forward(request, reply, up.prefix + target, up.origin)
+    if (target === undefined) answerWithoutPath(reply)
+    else if (hasDotDotSegment(target)) badTarget(reply, DOT_DOT_MESSAGE)
+    else if (single) forward(request, reply, fallback.prefix + target)
+    else {
+      const up = upstreams.get(requestDomain(request)) ?? fallback
+      forward(request, reply, up.prefix + target, up.origin)
+    }
   })
 
   return app

@@ -19,7 +19,7 @@ import { contextOf, requestIdHeaderOf } from './upstream.js'
  * ```ts
  * const forwarder = new Forwarder('http://127.0.0.1:3000', { connections: 128, pipelining: 1, keepAliveTimeout: 60_000 })
  * const forward = wafForward(forwarder)
- * app.all('/*', (request, reply) => forward(request, reply, request.url))
+ * app.all('/*', (request, reply) => { forward(request, reply, request.url) })   // returns nothing: see docs
  * app.addHook('onClose', async () => { await forwarder.close() })
  * ```
  */

@@ -74,3 +74,32 @@ t.test('the gateway gives its plugins (the rule set\'s load) 120 s to start, not
   t.teardown(() => app.close())
   t.equal(app.initialConfig.pluginTimeout, 120_000)
 })
+
+t.test('the forwarding handler returns nothing, so Fastify puts no end-of-stream listeners on the response', async t => {
+  // A handler that returns the reply (a thenable) has Fastify call `reply.then`, which waits on the
+  // response through `stream.finished`: listeners and closures on every response, for nothing.
+  const up = http.createServer((_req, res) => { res.setHeader('content-type', 'text/plain'); res.end('ok') })
+  up.listen(0, '127.0.0.1')
+  await once(up, 'listening')
+  t.teardown(() => { up.close() })
+  const upstream = `http://127.0.0.1:${(up.address() as net.AddressInfo).port}`
+  const { config } = loadConfig({ WAF_UPSTREAM: upstream, WAF_RATE_LIMIT_MAX: '0' })
+  const app = await buildGateway(config, { defaultUpstream: upstream, logger: false, waf: false })
+  const counts: Array<[string, number, number]> = []
+  const before = new WeakMap<object, number>()
+  app.addHook('onRequest', (_request, reply, done) => { before.set(reply.raw, reply.raw.listenerCount('finish')); done() })
+  app.addHook('onSend', (request, reply, payload, done) => {
+    counts.push([request.url, before.get(reply.raw) ?? -1, reply.raw.listenerCount('finish')])
+    done(null, payload)
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => app.close())
+  const gw = `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`
+  for (const path of ['/a', '/b?x=1']) {
+    const res = await fetch(`${gw}${path}`)
+    t.equal(res.status, 200)
+    t.equal(await res.text(), 'ok')
+  }
+  t.equal(counts.length, 2)
+  for (const [url, pre, post] of counts) t.equal(post, pre, `${url}: no 'finish' listener added while forwarding`)
+})
