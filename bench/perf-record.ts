@@ -50,6 +50,12 @@ if (hello !== undefined && HELLO[hello] === undefined) {
   process.exit(1)
 }
 
+/** BENCH_NODE_ARGS (`--trace-gc`, …) goes to the server process too, as bench/harness.ts gives it. */
+function nodeArgs (): string[] {
+  const extra = process.env.BENCH_NODE_ARGS
+  return extra === undefined || extra === '' ? [] : extra.split(/\s+/)
+}
+
 const upstream = await startUpstream()
 const collector = await startCollector()
 const dir = mkdtempSync(join(tmpdir(), 'waf-bench-perf-'))
@@ -58,7 +64,7 @@ try {
   const [server, args] = hello === undefined ? ['servers/gateway.js', gatewayArgs(upstream.url, collector.url, only)] : HELLO[hello](collector.url)
   const path = hello === undefined ? GATEWAY_PATH : '/'
   const child = fork(fileURLToPath(new URL('./child.js', import.meta.url)), [server, JSON.stringify(args)],
-    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--perf-basic-prof-only-functions'] })
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--perf-basic-prof-only-functions', ...nodeArgs()] })
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port?: number, error?: string }) => m.port !== undefined ? resolve(m.port) : reject(new Error(m.error)))
   })
@@ -96,6 +102,18 @@ try {
     const [count, , event] = line.split(',')
     if (event?.startsWith('syscalls:sys_enter_') === true) process.stdout.write(` ${event.slice(19)} ${(Number(count) / run.total).toFixed(2)}`)
   }
+  // By thread (perf names each by its id under `--sort pid`): the main thread, and V8's and libuv's helpers (concurrent marking and sweeping,
+  // the optimizing compiler, the thread pool), whose CPU the process's figure includes.
+  const threads = spawnSync('perf', ['report', '-i', data, '--stdio', '--no-children', '--sort', 'pid', '-g', 'none'], { encoding: 'utf8', maxBuffer: 16 << 20 }).stdout
+  let main = 0
+  let helpers = 0
+  for (const line of threads.split('\n')) {
+    const m = /^\s+([\d.]+)%\s+(\d+):/.exec(line)
+    if (m === null) continue
+    if (m[2] === pid) main += Number(m[1]) / 100 * total
+    else helpers += Number(m[1]) / 100 * total
+  }
+  process.stdout.write(`\n  by thread (µs per request): main ${main.toFixed(1)}, helper threads ${helpers.toFixed(1)}`)
   process.stdout.write('\n\nby symbol (self, µs per request)\n')
   for (const [us, name] of rows.sort((a, b) => b[0] - a[0]).slice(0, Number(values.top))) process.stdout.write(`  ${us.toFixed(2).padStart(7)}  ${name}\n`)
 } finally {

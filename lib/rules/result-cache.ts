@@ -10,6 +10,11 @@
  * (see pieceBytes), and the oldest pieces are dropped once the total passes the limit. The
  * order is the order of use, refreshed for a piece used again once it is in the older half, so
  * eviction depends only on the sequence of requests (deterministic, no clock, no randomness).
+ * The order is a list through the pieces themselves, not the map's: moving a map entry to its
+ * end (delete, then set) makes V8 rebuild the map's table every few moves, and a long-lived
+ * map's new table outlives the young generation, so a few hot pieces refreshed on every request
+ * filled the old generation with dead tables (hello world with the default rules: some 300 bytes
+ * a request, a major collection every few seconds).
  */
 
 import { DetectionMemo } from './detection-memo.js'
@@ -52,12 +57,12 @@ export interface ResultCacheStats extends DetectionMemoStats {
  * any is beyond U+00FF) rounded up to 8, and a key joined from values is a 32-byte cons string
  * in front of the flat one it is flattened into when hashed; a Map entry is three slots plus its share of the bucket
  * table, and the table doubles, so up to twice that; a ScanPiece is a header of three slots and
- * seven fields; an array is a 32-byte JSArray and a 16-byte FixedArray of 8-byte slots.
+ * nine fields; an array is a 32-byte JSArray and a 16-byte FixedArray of 8-byte slots.
  * test/lib/rules/result-cache.test.ts checks the estimate against the heap.
  */
 const STRING_HEADER = 16 + 32
 const MAP_ENTRY = 2 * (3 * 8 + 4)
-const PIECE_OBJECT = 24 + 7 * 8
+const PIECE_OBJECT = 24 + 9 * 8
 const ARRAY_HEADER = 32 + 16
 /** Verdict slots (a set id and its verdict) a piece's array starts with. */
 const FIRST_SLOTS = 8
@@ -83,6 +88,9 @@ export class ScanPiece {
   cursor = 0
   /** Whether the piece is in the cache (an evicted piece still serves the phase that holds it). */
   live = true
+  /** Its neighbours in the order of use (ResultCache's list; undefined at the ends). */
+  older: ScanPiece | undefined = undefined
+  younger: ScanPiece | undefined = undefined
 
   constructor (readonly key: string, public bytes: number, public stamp: number) {
     this.slots = new Array<number | readonly number[]>(FIRST_SLOTS)
@@ -104,6 +112,9 @@ export class ResultCache implements MemoAccount {
   private skips = 0
   /** Counts pieces made or refreshed: a piece's stamp says how recently it was used. */
   private clock = 0
+  /** The ends of the order of use: eviction starts at the oldest. */
+  private oldest: ScanPiece | undefined = undefined
+  private youngest: ScanPiece | undefined = undefined
 
   /** `limit`: bytes (0 or more; resultCacheBytes, validated by the caller). */
   constructor (readonly limit: number) {
@@ -122,8 +133,8 @@ export class ResultCache implements MemoAccount {
     if (p !== undefined) {
       // Used again once in the older half: moved to the young end, so eviction finds it last.
       if (this.clock - p.stamp > pieces.size >> 1) {
-        pieces.delete(key)
-        pieces.set(key, p)
+        this.unlink(p)
+        this.append(p)
         p.stamp = this.clock++
       }
       return p
@@ -146,6 +157,7 @@ export class ResultCache implements MemoAccount {
     this.seenBytes -= stringBytes(key) + MAP_ENTRY
     p = new ScanPiece(key, stringBytes(key) + MAP_ENTRY + PIECE_OBJECT + ARRAY_HEADER + 8 * FIRST_SLOTS, this.clock++)
     pieces.set(key, p)
+    this.append(p)
     this.grow(p.bytes)
     return p
   }
@@ -207,14 +219,32 @@ export class ResultCache implements MemoAccount {
     this.held -= bytes
   }
 
+  /** Puts a piece at the young end of the order of use. */
+  private append (p: ScanPiece): void {
+    p.older = this.youngest
+    p.younger = undefined
+    if (this.youngest === undefined) this.oldest = p
+    else this.youngest.younger = p
+    this.youngest = p
+  }
+
+  /** Takes a piece out of the order of use. */
+  private unlink (p: ScanPiece): void {
+    if (p.older === undefined) this.oldest = p.younger
+    else p.older.younger = p.younger
+    if (p.younger === undefined) this.youngest = p.older
+    else p.younger.older = p.older
+    p.older = undefined
+    p.younger = undefined
+  }
+
   private grow (bytes: number): void {
     this.held += bytes
     if (this.held <= this.limit) return
-    const it = this.pieces.values()
     while (this.held > this.limit) {
-      const old = it.next()
-      if (old.done === true) break
-      const p = old.value
+      const p = this.oldest
+      if (p === undefined) break
+      this.unlink(p)
       this.pieces.delete(p.key)
       p.live = false
       this.held -= p.bytes

@@ -159,3 +159,58 @@ t.test('in the engine: a part whose values change one at a time is remembered va
   t.ok(after.hits - before.hits >= 3, 'the unchanged values are served')
   t.ok(after.misses - before.misses <= 2, 'only the new token is scanned')
 })
+
+t.test('eviction takes the oldest in the order of use, a piece used again moving to the young end once in the older half', async t => {
+  // The order the cache keeps (a list through its pieces) against a model of the rule: pieces in
+  // the order made, one used again moved to the end once more than half the pieces held were
+  // made or moved since it was; the cache says how many it evicted, the model which ones must be.
+  const c = new ResultCache(12 * 1024)
+  const order: string[] = []
+  const stamps = new Map<string, number>()
+  const pieces = new Map<string, ScanPiece>()
+  let clock = 0
+  let evictions = 0
+  let refreshed = 0
+  const wrong: string[] = []
+  let seed = 7
+  const next = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed }
+  const evict = (): void => {
+    const now = c.stats().evictions
+    for (; evictions < now; evictions++) {
+      const gone = order.shift() as string
+      if (pieces.get(gone)?.live !== false) wrong.push(`${gone} should have been evicted`)
+      pieces.delete(gone)
+      stamps.delete(gone)
+    }
+  }
+  for (let step = 0; step < 6000; step++) {
+    // A few hot keys and many cold ones, as traffic has.
+    const r = next() % 100
+    const k = r < 60 ? `hot ${r % 6}` : key(next() % 400)
+    const had = pieces.get(k)
+    const p = c.piece(k)
+    if (had !== undefined) {
+      if (p !== had) wrong.push(`${k}: not the piece held`)
+      if (clock - (stamps.get(k) as number) > order.length >> 1) {
+        order.splice(order.indexOf(k), 1)
+        order.push(k)
+        stamps.set(k, clock++)
+        refreshed++
+      }
+    } else if (p !== undefined) {
+      pieces.set(k, p)
+      order.push(k)
+      stamps.set(k, clock++)
+    }
+    evict()
+    if (p !== undefined && p.live && next() % 3 === 0) {
+      c.remember(p, step, next() % 2 === 0 ? NOTHING : [step % 7])
+      evict()
+    }
+    if (c.stats().entries !== order.length) wrong.push(`step ${step}: ${c.stats().entries} pieces held, the model ${order.length}`)
+  }
+  for (const k of order) if (pieces.get(k)?.live !== true) wrong.push(`${k} should still be held`)
+  t.same(wrong, [], 'the cache evicts what the model does, in its order')
+  t.ok(evictions > 200, `it evicted (${evictions})`)
+  t.ok(refreshed > 500, `pieces were moved to the young end (${refreshed})`)
+})
