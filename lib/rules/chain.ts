@@ -6,7 +6,7 @@ import { getTransformation } from './transformations/index.js'
  * node, and a chain's prefixes are its ancestors, so per-request caches (VarEntry.tc) are keyed
  * by small integer ids and shared across rules and rule sets.
  */
-const ROOT: TransformNode = { id: 0, name: '', fn: s => s, parent: undefined, key: '', trigger: undefined, triggerBits: undefined }
+const ROOT: TransformNode = { id: 0, name: '', fn: s => s, parent: undefined, key: '', trigger: undefined, triggerBits: undefined, solo: undefined }
 /** The trigger classes of each node's chain, for building the next node's. */
 const classes = new Map<number, string | undefined>([[0, '']])
 const nodes = new Map<string, TransformNode>([['', ROOT]])
@@ -34,6 +34,7 @@ export function transformChain (names: readonly string[]): TransformNode {
       const cls = before === undefined || t.trigger === undefined ? undefined : before + t.trigger
       const parentBits = node.parent === undefined ? 0 : node.triggerBits
       const bits = parentBits === undefined || t.trigger === undefined ? undefined : bitOf(t.trigger)
+      const solo = node === ROOT ? undefined : transformChain([t.name])
       next = {
         id: nextId++,
         name: t.name,
@@ -41,7 +42,8 @@ export function transformChain (names: readonly string[]): TransformNode {
         parent: node,
         key,
         trigger: cls === undefined ? undefined : new RegExp(`[${cls}]`),
-        triggerBits: bits === undefined ? undefined : (parentBits as number) | bits
+        triggerBits: bits === undefined ? undefined : (parentBits as number) | bits,
+        solo
       }
       nodes.set(key, next)
       classes.set(next.id, cls)

@@ -93,6 +93,12 @@ export interface TransformNode {
   readonly trigger: RegExp | undefined
   /** The same promise as `trigger`, as bits of ./chain.ts's character classes (undefined: none). */
   readonly triggerBits: number | undefined
+  /**
+   * Below the first level: the node of this transformation alone, which gives the same result
+   * when the chain before it left the value as it was (a value is then transformed once for
+   * every chain that starts with such a no-op: `lowercase` and `htmlEntityDecode,lowercase`).
+   */
+  readonly solo: TransformNode | undefined
 }
 
 /** What an operator may ask of the transaction while matching. */

@@ -53,6 +53,8 @@ export function transformed (e: VarEntry, node: TransformNode): string {
     for (let i = 0; i < ids.length; i++) if (ids[i] === node.id) return (e.tcValues as string[])[i]
   }
   const input = transformed(e, node.parent)
+  // The chain before left the value as it was: the transformation alone gives the same, once.
+  if (node.solo !== undefined && input === e.value) return transformed(e, node.solo)
   const v = node.fn(input)
   // Kept even when unchanged: the value had a trigger character, so skipping is no quicker.
   if (ids === undefined) {

@@ -6,7 +6,7 @@ import { codePointBytes, hexVal } from '../bytes.js'
  * ModSecurity); the rest are HTML5 names that XSS payloads use to hide punctuation. Names
  * are matched case-insensitively.
  */
-const NAMED: Record<string, string> = {
+export const NAMED_ENTITIES: Readonly<Record<string, string>> = {
   quot: '"', amp: '&', lt: '<', gt: '>', nbsp: '\xa0', apos: "'",
   colon: ':', tab: '\t', newline: '\n', lpar: '(', rpar: ')', sol: '/', bsol: '\\', grave: '`',
   lsqb: '[', rsqb: ']', lcub: '{', rcub: '}', excl: '!', quest: '?', period: '.', comma: ',',
@@ -14,10 +14,28 @@ const NAMED: Record<string, string> = {
   lowbar: '_', hyphen: '-', dash: '-', commat: '@', circ: '^', bne: '=', lbrack: '[', rbrack: ']'
 }
 const LEGACY = new Set(['quot', 'amp', 'lt', 'gt', 'nbsp'])
+/** The names by length, so that a run of letters is compared in place with the few of its length. */
+const BY_LENGTH: string[][] = []
+for (const name of Object.keys(NAMED_ENTITIES)) (BY_LENGTH[name.length] ??= []).push(name)
 const MAX_CP = 0x110000
 
 function isAlnum (c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+}
+
+/**
+ * The entity name spelled by the ASCII letters and digits `s[from, to)`, case-insensitively, or
+ * undefined: compared in place (a body holds an `&name=` per field, and none is an entity).
+ * `| 0x20` lowers a letter and leaves a digit as it is, so it never makes one equal the other.
+ */
+function nameAt (s: string, from: number, to: number): string | undefined {
+  const names = BY_LENGTH[to - from]
+  if (names === undefined) return undefined
+  next: for (const name of names) {
+    for (let k = 0; k < name.length; k++) if ((s.charCodeAt(from + k) | 0x20) !== name.charCodeAt(k)) continue next
+    return name
+  }
+  return undefined
 }
 
 /**
@@ -51,9 +69,9 @@ export const htmlEntityDecode: TransformFn = s => {
     } else {
       while (j < n && isAlnum(s.charCodeAt(j))) j++
       if (j === i + 1) continue
-      const name = s.slice(i + 1, j).toLowerCase()
-      const value = NAMED[name]
-      if (value === undefined) continue
+      const name = nameAt(s, i + 1, j)
+      if (name === undefined) continue
+      const value = NAMED_ENTITIES[name]
       const semi = j < n && s.charCodeAt(j) === 59
       if (!semi && !LEGACY.has(name)) continue
       out += s.slice(from, i) + value

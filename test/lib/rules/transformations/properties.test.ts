@@ -3,6 +3,8 @@ import t from 'tap'
 import fc from 'fast-check'
 import { getTransformation } from '../../../../lib/rules/transformations/index.js'
 import type { TransformFn } from '../../../../lib/rules/model.js'
+import { NAMED_ENTITIES } from '../../../../lib/rules/transformations/html-entity-decode.js'
+import { codePointBytes } from '../../../../lib/rules/bytes.js'
 
 function registered (name: string): TransformFn {
   const fn = getTransformation(name)?.fn
@@ -58,6 +60,30 @@ t.test('urlDecode agrees with a byte-by-byte reference on random input', async t
   const alphabet = fc.constantFrom('%', '+', 'u', 'U', '0', '7', 'a', 'F', 'g', 'z', ' ', '\xe9', '2')
   fc.assert(fc.property(fc.array(alphabet, { maxLength: 30 }).map(a => a.join('')), s => urlDecode(s) === reference(s)), { numRuns: 5000 })
   t.pass('5000 random strings')
+})
+
+t.test('htmlEntityDecode agrees with a regex reference: numeric entities, names in any case, the optional semicolon of the legacy five', async t => {
+  const htmlEntityDecode = registered('htmlEntityDecode')
+  const legacy = new Set(['quot', 'amp', 'lt', 'gt', 'nbsp'])
+  const reference = (s: string): string => s.replace(/&(?:#[xX]([0-9a-fA-F]+)|#([0-9]+)|([a-zA-Z0-9]+))(;?)/g, (all, hex?: string, dec?: string, name?: string, semi?: string) => {
+    if (name === undefined) {
+      const cp = hex !== undefined ? parseInt(hex, 16) : parseInt(dec as string, 10)
+      return codePointBytes(cp > 0x10ffff ? 0xfffd : cp)
+    }
+    const lower = name.toLowerCase()
+    const value = Object.hasOwn(NAMED_ENTITIES, lower) ? NAMED_ENTITIES[lower] : undefined
+    if (value === undefined || (semi === '' && !legacy.has(lower))) return all
+    return value
+  })
+  const names = Object.keys(NAMED_ENTITIES)
+  const unit = fc.oneof(
+    fc.constantFrom('&', '&', '#', 'x', 'X', ';', '0', '3', '9', 'c', 'F', 'a', 'Q', 'z', ' ', '=', '\xe9'),
+    fc.constantFrom(...names, ...names.map(n => n.toUpperCase()), 'NewLine', 'Tab', 'field12', 'ampx', 'constructor', 'toString')
+  )
+  fc.assert(fc.property(fc.array(unit, { maxLength: 30 }).map(a => a.join('')), s => htmlEntityDecode(s) === reference(s)), { numRuns: 8000 })
+  const form = 'a=1&field12=x&amp=2&lt;&LT&colon&colon;&#x3c&#60;&#1114112;&toString;'
+  t.equal(htmlEntityDecode(form), reference(form))
+  t.equal(htmlEntityDecode(form), 'a=1&field12=x&=2<<&colon:<<\xef\xbf\xbd&toString;')
 })
 
 t.test('urlDecodeUni agrees with urlDecode where there is no %u', async t => {
