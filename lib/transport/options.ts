@@ -38,6 +38,7 @@ export interface ChannelConfig {
   dropLimit: number
   timeout: number
   keepalive: number
+  noDelay: boolean
   retry: ResolvedRetry
   tls: ResolvedTls | undefined
   maxDatagram: number
@@ -71,6 +72,7 @@ const OPTION_KINDS: Record<keyof ChannelOptions, readonly EndpointKind[] | 'all'
   dropLimit: 'all',
   timeout: ['tcp', 'tls', 'unix'],
   keepalive: ['tcp', 'tls', 'unix'],
+  noDelay: ['tcp', 'tls'],
   retry: 'all',
   tls: ['tcp', 'tls'],
   maxDatagram: ['udp'],
@@ -259,6 +261,9 @@ export function resolveChannel (name: string, spec: unknown, defaults: ChannelDe
   if (flushLimit > dropLimit) c.fail('flushLimit', `must not exceed dropLimit (${dropLimit})`, flushLimit)
   const timeout = pick('timeout') === undefined ? DEFAULTS.timeout : c.int('timeout', pick('timeout'), 1, MAX_MS, 'ms')
   const keepalive = pick('keepalive') === undefined ? DEFAULTS.keepalive : c.int('keepalive', pick('keepalive'), 0, MAX_MS, 'ms')
+  const noDelayOpt = pick('noDelay')
+  if (noDelayOpt !== undefined && typeof noDelayOpt !== 'boolean') c.fail('noDelay', 'must be true or false', noDelayOpt)
+  const noDelay = noDelayOpt === true
   const retry = resolveRetry(c, merged('retry'))
 
   let tlsOpts = resolveTls(c, pick('tls'))
@@ -294,6 +299,7 @@ export function resolveChannel (name: string, spec: unknown, defaults: ChannelDe
     dropLimit,
     timeout,
     keepalive,
+    noDelay,
     retry,
     tls: tlsOpts,
     maxDatagram,
@@ -329,7 +335,7 @@ export function checkDefaults (defaults: unknown, owner = 'waf-socket'): Channel
 export function connectionKey (cfg: ChannelConfig): string {
   const e = cfg.endpoint
   const where = 'path' in e ? `${e.kind}:${e.path}` : 'host' in e ? `${e.kind}://${e.host}:${e.port}` : e.kind
-  return JSON.stringify([where, cfg.timeout, cfg.keepalive, cfg.retry, cfg.tls ?? null], (_k, v: unknown) =>
+  return JSON.stringify([where, cfg.timeout, cfg.keepalive, cfg.noDelay, cfg.retry, cfg.tls ?? null], (_k, v: unknown) =>
     Buffer.isBuffer(v) ? v.toString('base64') : (v as { type?: string, data?: unknown })?.type === 'Buffer' ? Buffer.from((v as { data: number[] }).data).toString('base64') : v
   )
 }

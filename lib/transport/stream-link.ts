@@ -75,7 +75,11 @@ export class StreamLink extends BatchSink {
       sock = net.connect({ host: (e as { host: string }).host, port: (e as { port: number }).port, lookup: cfg.lookup, allowHalfOpen: true }, ready)
     }
     this.sock = sock
-    sock.setNoDelay(true)
+    // Nagle's algorithm on (unless `noDelay`): a write made while an earlier segment is still
+    // unacknowledged waits in the kernel and leaves with the next ones. A write is the kernel's
+    // at once either way (what `sent` counts and `immediate` promises); what it saves is a
+    // segment, and the collector's wake-up, per event-loop turn (docs/profiling.md).
+    sock.setNoDelay(cfg.noDelay)
     sock.on('error', err => this.failed(sock, err))
     sock.on('end', () => this.peerEnded(sock))
     sock.on('close', () => this.lost(sock))

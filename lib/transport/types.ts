@@ -132,6 +132,11 @@ export interface ChannelOptions {
   timeout?: number
   /** ms; a connection idle this long is closed, and opened again for the next line (60000). */
   keepalive?: number
+  /**
+   * `tcp://`, `tls://`: send each write at once (`TCP_NODELAY`) instead of letting the kernel hold
+   * small writes while one is unacknowledged and send them together (Nagle's algorithm). `false`.
+   */
+  noDelay?: boolean
   retry?: RetryOptions
   /** `tls://` only: `true` or the TLS options. */
   tls?: boolean | TlsOptions
