@@ -36,7 +36,7 @@ export function accessFields (worker: number, node: string): ReadonlyArray<Field
       name: 'response',
       fields: [
         { name: 'status', kind: 'number', get: s => s.status, repeats: true },
-        { name: 'headers', object: s => responseHeaders(headerBlock(s), s.redact), json: s => responseHeadersJson(headerBlock(s), s.redact) },
+        { name: 'headers', object: s => responseHeaders(headerBlock(s), s.redact), json: s => responseHeadersJson(headerBlock(s), s.redact, s.ctx.id) },
         { name: 'size', kind: 'number', get: s => s.ctx.bytesOut }
       ]
     },

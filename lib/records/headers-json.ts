@@ -119,30 +119,71 @@ export function requestHeadersJson (headers: IncomingHttpHeaders, redact: Readon
 /**
  * The last response header block and redaction set written, and their JSON. Most responses of an
  * app repeat the previous one's header block to the byte (Node's Date header changes once a
- * second), and comparing the block costs far less than reading it.
+ * second), and comparing the block costs far less than reading it. A gateway's blocks differ in
+ * one place only, the request id it sends back (`x-request-id`): `idAt` is where the previous
+ * block held its request's id inside a header value written as it is, `idJsonAt` where that
+ * value's characters are in the JSON, so that a block equal to it but for the id there is the
+ * JSON with the id replaced.
  */
 let lastBlock = ''
 let lastRedact: ReadonlySet<string> | undefined
 let lastBlockJson = '{}'
 /** Whether `lastBlockJson` was made flat: on its first reuse, so a block seen once pays nothing for it. */
 let lastFlat = true
+let lastId = ''
+let idAt = -1
+let idJsonAt = -1
 
-/** The JSON of `responseHeaders(block, redact)`. */
-export function responseHeadersJson (block: string | null | undefined, redact: ReadonlySet<string>): string {
+/**
+ * A request id the JSON writes as it is, that no header line can split, and that changes nothing
+ * around it when it replaces another: base64url, as the core's ids are. Both the previous id and
+ * the new one must be.
+ */
+const ID_CHARS = /^[A-Za-z0-9_-]+$/
+
+/**
+ * The JSON of `responseHeaders(block, redact)`. `id` is the request's id, which the response may
+ * carry in a header (the gateway's `x-request-id`): a block that differs from the previous one
+ * only where that one held its own id reuses the previous JSON around the new id.
+ */
+export function responseHeadersJson (block: string | null | undefined, redact: ReadonlySet<string>, id = ''): string {
   if (typeof block !== 'string') return '{}'
-  if (block === lastBlock && redact === lastRedact) {
-    if (!lastFlat) {
-      flat(lastBlockJson)
-      lastFlat = true
+  if (redact === lastRedact) {
+    if (block === lastBlock) {
+      if (!lastFlat) {
+        flat(lastBlockJson)
+        lastFlat = true
+      }
+      return lastBlockJson
     }
-    return lastBlockJson
+    if (idAt !== -1 && id.length === lastId.length && block.length === lastBlock.length && block.startsWith(id, idAt) &&
+      sameAround(block, lastBlock, idAt, id.length) && ID_CHARS.test(id)) {
+      const json = lastBlockJson.slice(0, idJsonAt) + id + lastBlockJson.slice(idJsonAt + id.length)
+      lastBlock = block
+      lastBlockJson = json
+      lastFlat = false
+      lastId = id
+      return json
+    }
   }
-  const json = readResponseHeadersJson(block, redact)
+  const json = readResponseHeadersJson(block, redact, id)
   lastBlock = block
   lastRedact = redact
   lastBlockJson = json
   lastFlat = false
+  lastId = id
   return json
+}
+
+/** Whether `a` and `b` (of one length) are equal but for the `n` characters at `at`. */
+function sameAround (a: string, b: string, at: number, n: number): boolean {
+  return a.slice(0, at) === b.slice(0, at) && a.slice(at + n) === b.slice(at + n)
+}
+
+/** The JSON of the object form, for blocks it orders or merges differently; no id reuse for them. */
+function objectPath (block: string, redact: ReadonlySet<string>): string {
+  idAt = -1
+  return headersJson(responseHeaders(block, redact), undefined, false)
 }
 
 /**
@@ -150,7 +191,13 @@ export function responseHeadersJson (block: string | null | undefined, redact: R
  * makes an array) or a name that looks like an array index (which objects order first) takes the
  * object path, so the output stays exactly the object's JSON.
  */
-function readResponseHeadersJson (block: string, redact: ReadonlySet<string>): string {
+function readResponseHeadersJson (block: string, redact: ReadonlySet<string>, id: string): string {
+  idAt = -1
+  idJsonAt = -1
+  // Only an id of base64url characters: replacing one such run by another leaves the rest of the
+  // value's JSON as it was (the bytes around it decode the same: UTF-8 or, when they are not
+  // valid UTF-8, latin1).
+  const idIn = id.length === 0 || !ID_CHARS.test(id) ? -1 : block.indexOf(id)
   let out = ''
   let n = 0
   const line = scratchLine
@@ -158,10 +205,22 @@ function readResponseHeadersJson (block: string, redact: ReadonlySet<string>): s
     if (line.colon === -1) continue
     const name = lowerName(block, line.start, line.colon)
     const c = name.charCodeAt(0)
-    if (c >= 48 && c <= 57) return headersJson(responseHeaders(block, redact), undefined, false)
-    for (let i = 0; i < n; i++) if (names[i] === name) return headersJson(responseHeaders(block, redact), undefined, false)
+    if (c >= 48 && c <= 57) return objectPath(block, redact)
+    for (let i = 0; i < n; i++) if (names[i] === name) return objectPath(block, redact)
     names[n] = name
-    out += keys.piece(name, n === 0 ? -1 : 1, true) + (redact.has(name) ? REDACTED : jsonTextInner(block.slice(line.value, line.end)))
+    out += keys.piece(name, n === 0 ? -1 : 1, true)
+    if (redact.has(name)) {
+      out += REDACTED
+    } else {
+      const value = block.slice(line.value, line.end)
+      const json = jsonTextInner(value)
+      // The id inside a value written as it is: where it sits in the JSON.
+      if (idIn >= line.value && idIn + id.length <= line.end && json === value) {
+        idAt = idIn
+        idJsonAt = out.length + (idIn - line.value)
+      }
+      out += json
+    }
     n++
   }
   return n === 0 ? '{}' : out + '"}'
