@@ -1,6 +1,7 @@
 import type { RegisteredCollection } from './collections.js'
 import type { CompiledRule, DefaultAction, Phase, TargetExclusion, TargetSpec, TransformNode } from './model.js'
 import type { PrefilterSet } from './prefilter.js'
+import type { PartUnion } from './prefilter-union.js'
 import type { ValueFloor } from './value-floor.js'
 
 /**
@@ -61,6 +62,8 @@ export type ExecItem = ExecRule | { readonly marker: string }
 
 /** One part of a prefilter text: a collection (every key, or these lookup keys), joined with a separator. */
 export interface TextPart {
+  /** The same for equal parts of every phase and rule set (./scan-memo.ts: a transaction's parts are kept by it). */
+  readonly id: number
   readonly col: RegisteredCollection
   readonly keys: ReadonlySet<string> | undefined
   /** `\n`, or U+FFFF for patterns that match `\n` (see joinSeparator). */
@@ -141,6 +144,12 @@ export interface PrefilterPlan {
   readonly lanes: readonly Lane[]
   /** Each part's position in its lane (`parts` index → position in `lanes[…].parts`). */
   readonly positions: readonly number[]
+  /** Each part's union of the sets that read its raw values (./prefilter-union.ts), or undefined. */
+  readonly unions: ReadonlyArray<PartUnion | undefined>
+  /** Each part chain's union of the sets that read the part through the chain, or undefined. */
+  readonly pairUnions: ReadonlyArray<PartUnion | undefined>
+  /** How many sets the phase has (their slots). */
+  readonly setCount: number
 }
 
 export interface PhaseTable extends PrefilterPlan {

@@ -3,6 +3,8 @@ import { IDENTITY } from './chain.js'
 import type { ExecRule, Lane, PartChain, PrefilterGroup, PrefilterPlan, RawSource, TextPart, TextSource } from './exec.js'
 import type { TransformNode } from './model.js'
 import { buildSets, joinSeparator, setPattern } from './prefilter.js'
+import { buildUnions } from './prefilter-union.js'
+import { partId } from './scan-memo.js'
 
 /**
  * The prefilter plan of one phase, made at load: which rules and chain links the prefilter can
@@ -68,7 +70,7 @@ export class PrefilterPlanner {
       const chains = [...g.chains.values()].sort((a, b) => a.id - b.id)
       const sep = g.separator
       const { key: partsKey, parts: groupParts } = partsOf(g.cols)
-      const partIds = groupParts.map(p => parts.add(`${sep}|${p.key}`, () => ({ col: p.col, keys: p.keys, separator: sep })))
+      const partIds = groupParts.map(p => parts.add(`${sep}|${p.key}`, () => ({ id: partId(`${sep}|${p.key}`), col: p.col, keys: p.keys, separator: sep })))
       const raw = rawParts.add(`${sep}|${partsKey}`, () => ({ parts: partIds, separator: sep }))
       const partPairs = partIds.map(part => chains.filter(c => c.parent !== undefined).map(chain => partChains.add(`${part}|${chain.id}`, () => ({ part, chain }))))
       const pairs = partPairs.flat()
@@ -84,7 +86,8 @@ export class PrefilterPlanner {
       groups.push({ text, sets, members: g.members.length })
     }
     const { lanes, raws, positions } = layLanes(parts.list, rawParts.list)
-    return { groups, texts: texts.list.map(t => inLaneOrder(t, positions)), raws, parts: parts.list, partChains: partChains.list, lanes, positions }
+    const { unions, pairUnions, setCount } = buildUnions(groups, texts.list, parts.list.length, partChains.list.length)
+    return { groups, texts: texts.list.map(t => inLaneOrder(t, positions)), raws, parts: parts.list, partChains: partChains.list, lanes, positions, unions, pairUnions, setCount }
   }
 }
 

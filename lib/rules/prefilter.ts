@@ -21,6 +21,10 @@ export interface PrefilterSet {
    * when there are few: a text holding none is not given to the set.
    */
   readonly factors: readonly string[] | undefined
+  /** The patterns, as the set was compiled from them (a part's union, ./prefilter-union.ts, compiles them again). */
+  readonly sources: readonly string[]
+  /** The set's index among its phase's sets (given by the phase's plan). */
+  slot: number
 }
 
 /** Limits per RE2.Set, so that its DFA stays small enough not to run out of memory. */
@@ -77,7 +81,7 @@ let nextSetId = 0
 function tryBuild (sources: string[], members: number[], out: PrefilterSet[]): void {
   if (sources.length === 0) return
   try {
-    out.push({ id: nextSetId++, set: compileSet(sources, 'm'), members, factors: setFactors(sources.map(utf8ToBytes)) })
+    out.push({ id: nextSetId++, set: compileSet(sources, 'm'), members, factors: setFactors(sources.map(utf8ToBytes)), sources, slot: -1 })
   } catch {
     // Too large for one set (or one pattern the set rejects): split; a single pattern that
     // cannot join a set is left out and runs unfiltered.
@@ -88,23 +92,29 @@ function tryBuild (sources: string[], members: number[], out: PrefilterSet[]): v
   }
 }
 
+/**
+ * Patterns in runs that fit one set (by count and size), as [from, to) ranges: so that each
+ * set's DFA stays small enough not to run out of memory.
+ */
+export function setRuns (sources: readonly string[]): Array<[number, number]> {
+  const runs: Array<[number, number]> = []
+  let from = 0
+  let size = 0
+  sources.forEach((src, i) => {
+    if (i > from && (i - from >= MAX_PATTERNS || size + src.length > MAX_SOURCE)) {
+      runs.push([from, i])
+      from = i
+      size = 0
+    }
+    size += src.length
+  })
+  if (sources.length > from) runs.push([from, sources.length])
+  return runs
+}
+
 /** Sets for a group's patterns (index i is member i), chunked by count and size. */
 export function buildSets (sources: readonly string[]): PrefilterSet[] {
   const out: PrefilterSet[] = []
-  let chunk: string[] = []
-  let members: number[] = []
-  let size = 0
-  sources.forEach((src, i) => {
-    if (chunk.length > 0 && (chunk.length >= MAX_PATTERNS || size + src.length > MAX_SOURCE)) {
-      tryBuild(chunk, members, out)
-      chunk = []
-      members = []
-      size = 0
-    }
-    chunk.push(src)
-    members.push(i)
-    size += src.length
-  })
-  tryBuild(chunk, members, out)
+  for (const [from, to] of setRuns(sources)) tryBuild(sources.slice(from, to), Array.from({ length: to - from }, (_, k) => from + k), out)
   return out
 }

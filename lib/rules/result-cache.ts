@@ -101,8 +101,8 @@ export class ResultCache implements MemoAccount {
   /** libinjection's verdicts per value, in an eighth of the limit, counted in the cache's bytes. */
   readonly detections: DetectionMemo
   private readonly pieces = new Map<string, ScanPiece>()
-  /** Keys seen once (see piece). */
-  private readonly seen = new Set<string>()
+  /** Keys seen once (see piece), each with the sighting (transaction) that saw it. */
+  private readonly seen = new Map<string, number>()
   private seenBytes = 0
   private held = 0
   private verdicts = 0
@@ -124,10 +124,13 @@ export class ResultCache implements MemoAccount {
   /**
    * The piece of a part's values, or undefined the first time they are seen: values that vary
    * from request to request (a query's id, a path) would fill the cache with pieces never used
-   * again, so a piece is made on the second sighting. The keys seen once are held (and counted)
-   * up to an eighth of the limit, then forgotten all at once.
+   * again, so a piece is made on the second sighting. `sighting` names the looker (the scan
+   * gives one per transaction): a key looked up again by the same sighting is still seen once,
+   * so a value that changes on every request, read by two phases or two parts of each, never
+   * gets a piece. The keys seen once are held (and counted) up to an eighth of the limit, then
+   * forgotten all at once.
    */
-  piece (key: string): ScanPiece | undefined {
+  piece (key: string, sighting?: number): ScanPiece | undefined {
     const pieces = this.pieces
     let p = pieces.get(key)
     if (p !== undefined) {
@@ -139,7 +142,8 @@ export class ResultCache implements MemoAccount {
       }
       return p
     }
-    if (!this.seen.delete(key)) {
+    const saw = this.seen.get(key)
+    if (saw === undefined) {
       const bytes = stringBytes(key) + MAP_ENTRY
       if (this.seenBytes + bytes > this.limit >> 3) {
         this.held -= this.seenBytes
@@ -147,12 +151,14 @@ export class ResultCache implements MemoAccount {
         this.seenBytes = 0
       }
       if (bytes <= this.limit >> 3) {
-        this.seen.add(key)
+        this.seen.set(key, sighting ?? -1)
         this.seenBytes += bytes
         this.held += bytes
       }
       return undefined
     }
+    if (sighting !== undefined && saw === sighting) return undefined
+    this.seen.delete(key)
     this.held -= stringBytes(key) + MAP_ENTRY
     this.seenBytes -= stringBytes(key) + MAP_ENTRY
     p = new ScanPiece(key, stringBytes(key) + MAP_ENTRY + PIECE_OBJECT + ARRAY_HEADER + 8 * FIRST_SLOTS, this.clock++)

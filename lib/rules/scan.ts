@@ -1,8 +1,12 @@
 import type { RegisteredCollection } from './collections.js'
 import type { ExecRule, Lane, PartChain, PhaseTable, RawSource, TextSource } from './exec.js'
+import type { TransformNode } from './model.js'
 import type { PrefilterSet } from './prefilter.js'
-import { MAX_PIECE_CHARS, NOTHING, ScanPiece } from './result-cache.js'
+import type { PartUnion } from './prefilter-union.js'
+import { NOTHING, ScanPiece } from './result-cache.js'
 import type { ResultCache } from './result-cache.js'
+import { BY_VALUE, NO_VALUES, partValues, TxScanMemo, UNREMEMBERED } from './scan-memo.js'
+import type { PartValues, ValuePiece } from './scan-memo.js'
 import type { Transaction } from './transaction.js'
 import { entryMask, transformed } from './variables.js'
 import type { VarEntry } from './variables.js'
@@ -13,19 +17,11 @@ interface LaneBytes {
   ends: number[]
 }
 
-/** A part without values: nothing to scan. */
-const NO_VALUES = 0
-/** A part that is not remembered (too long, or a value holds the separator): scanned every time. */
-const UNREMEMBERED = 1
-/** A part of several values whose whole is not remembered: its verdicts are remembered value by value (scanValues). */
-const BY_VALUE = 2
-type PartPiece = ScanPiece | typeof NO_VALUES | typeof UNREMEMBERED | typeof BY_VALUE
-type ValuePiece = ScanPiece | typeof UNREMEMBERED
-
 /**
  * The prefilter's work in one phase of one transaction: every group scanned on first use, every
  * text it scans built once and shared (see exec.ts for what the pieces are). Owned by the
- * evaluator's runPhase and dropped when the phase ends.
+ * evaluator's runPhase and dropped when the phase ends. With a result cache, the parts' texts
+ * and pieces are the transaction's (./scan-memo.ts), kept for its next phase.
  */
 export class PhaseScan {
   /** Hits per group (undefined: not scanned yet). */
@@ -39,21 +35,13 @@ export class PhaseScan {
   private readonly pairTexts: Array<string | undefined>
   /** collectionMask results, by collection slot. */
   private readonly masks: Array<number | undefined> = []
-  /** With a result cache: each part's values as one string (its key), once its lane is laid; null: not remembered. */
-  private readonly partKeys: Array<string | null | undefined> = []
-  /** With a result cache: each part's values as one string, and lower-cased (for literal factors) on first use. */
-  private readonly partTexts: string[] = []
-  private readonly lowerTexts: Array<string | undefined> = []
-  /** Each part's piece of the result cache, looked up on first use. */
-  private readonly pieces: Array<PartPiece | undefined> = []
-  /** With a result cache: how many values each part has, once its lane is laid. */
-  private readonly partCounts: number[] = []
-  /** For a BY_VALUE part: its values (entries), and each value's piece. */
-  private readonly valueEntries: Array<VarEntry[] | undefined> = []
-  private readonly valuePieces: Array<ValuePiece[] | undefined> = []
-  /** For a BY_VALUE part: its whole piece when the cache just made it (to be given its values' verdicts). */
-  private readonly wholePieces: Array<ScanPiece | undefined> = []
   private readonly cache: ResultCache | undefined
+  /** With a result cache: the transaction's parts (./scan-memo.ts). */
+  private readonly memo: TxScanMemo | undefined
+  /** With a result cache: each part's values (by the phase's part index), on first use. */
+  private readonly values: Array<PartValues | undefined> = []
+  /** With a result cache: each union's results by text (null: its DFA ran out of memory), this phase (see unionShare). */
+  private readonly unionResults: Array<Map<string, UnionText> | null | undefined> = []
 
   constructor (private readonly tx: Transaction, private readonly table: PhaseTable) {
     this.groupHits = sized(table.groups.length)
@@ -62,6 +50,7 @@ export class PhaseScan {
     this.lanes = sized(table.lanes.length)
     this.pairTexts = sized(table.partChains.length)
     this.cache = tx.resultCache
+    if (this.cache !== undefined) this.memo = tx.scanMemo ??= new TxScanMemo()
   }
 
   /** The prefilter's verdict on a rule or chain link that has a group. */
@@ -81,7 +70,7 @@ export class PhaseScan {
     this.groupHits[index] = hits
     const src = this.table.texts[group.text]
     if (this.cache !== undefined) {
-      this.scanRemembered(group.sets, group.text, src, hits, this.cache)
+      this.scanRemembered(group.sets, src, hits, this.cache)
       return hits
     }
     const views = this.rawViewsOf(src)
@@ -106,22 +95,19 @@ export class PhaseScan {
 
   /**
    * scanGroup with a result cache: part by part, each set's verdict is looked up, and only the
-   * parts it has no verdict on are scanned (their raw values as few runs of the lane as they
-   * make, their changed values as one text), then remembered. Scanning a part alone is as sound
-   * as scanning it joined with its neighbours: a pattern that matches a value matches any text
-   * of whole values that holds it, so a verdict may over-report and never misses.
+   * parts it has no verdict on are scanned (their raw values, and their changed values as one
+   * text), then remembered. Scanning a part alone is as sound as scanning it joined with its
+   * neighbours: a pattern that matches a value matches any text of whole values that holds it,
+   * so a verdict may over-report and never misses.
    */
-  private scanRemembered (sets: readonly PrefilterSet[], textIndex: number, src: TextSource, hits: Uint8Array, cache: ResultCache): void {
+  private scanRemembered (sets: readonly PrefilterSet[], src: TextSource, hits: Uint8Array, cache: ResultCache): void {
     const parts = src.parts
-    const pieces = this.pieces
-    const laneIndex = this.table.raws[src.raw].lane
-    if (this.lanes[laneIndex] === undefined) this.lanes[laneIndex] = this.layLane(this.table.lanes[laneIndex])
-    for (let j = 0; j < parts.length; j++) if (pieces[parts[j]] === undefined) pieces[parts[j]] = this.pieceOf(parts[j], cache)
+    for (let j = 0; j < parts.length; j++) if (this.values[parts[j]] === undefined) this.values[parts[j]] = this.valuesOf(parts[j], cache)
     for (const s of sets) {
       let pending: number[] | undefined
       let byValue: number[] | undefined
       for (let j = 0; j < parts.length; j++) {
-        const piece = pieces[parts[j]] as PartPiece
+        const piece = (this.values[parts[j]] as PartValues).piece
         if (piece === NO_VALUES) continue
         if (piece === BY_VALUE) {
           if (byValue === undefined) byValue = [j]
@@ -140,9 +126,21 @@ export class PhaseScan {
         if (pending === undefined) pending = [j]
         else pending.push(j)
       }
-      if (pending !== undefined) this.scanParts(s, textIndex, src, pending, hits, cache)
+      if (pending !== undefined) this.scanParts(s, src, pending, hits, cache)
       if (byValue !== undefined) this.scanValues(s, src, byValue, hits, cache)
     }
+  }
+
+  /** A part's values in this transaction: the transaction's, unless its collection was rebuilt since (the body arrived). */
+  private valuesOf (part: number, cache: ResultCache): PartValues {
+    const p = this.table.parts[part]
+    const memo = this.memo as TxScanMemo
+    const entries = this.tx.collection(p.col)
+    const kept = memo.parts[p.id]
+    if (kept !== undefined && kept.entries === entries) return kept
+    const made = partValues(p, entries, cache, memo.sighting)
+    memo.parts[p.id] = made
+    return made
   }
 
   /**
@@ -157,16 +155,14 @@ export class PhaseScan {
     const sep = this.table.parts[src.parts[slots[0]]].separator
     const values: VarEntry[] = []
     const valuePieces: ValuePiece[] = []
-    const changed: string[] = []
     const slotOf: number[] = []
     // Per slot: the union of its values' verdicts, when its whole piece wants one.
     const unions: Array<number[] | undefined> = []
     for (let j = 0; j < slots.length; j++) {
-      const part = src.parts[slots[j]]
-      const entries = this.valueEntries[part] as VarEntry[]
-      const ps = this.valuePieces[part] as ValuePiece[]
-      const pairs = src.partPairs[slots[j]]
-      const union: number[] | undefined = this.wholePieces[part] === undefined ? undefined : []
+      const pv = this.values[src.parts[slots[j]]] as PartValues
+      const entries = pv.values
+      const ps = pv.valuePieces as readonly ValuePiece[]
+      const union: number[] | undefined = pv.whole === undefined ? undefined : []
       unions[j] = union
       for (let i = 0; i < entries.length; i++) {
         const piece = ps[i]
@@ -184,12 +180,17 @@ export class PhaseScan {
         }
         values.push(entries[i])
         valuePieces.push(piece)
-        changed.push(this.valueChanged(entries[i], pairs, sep))
         slotOf.push(j)
       }
     }
     try {
-      if (values.length > 0) this.scanPendingValues(s, sep, values, valuePieces, changed, slotOf, unions, hits, cache)
+      if (values.length > FEW_VALUES) this.scanManyValues(s, src, slots, sep, values, valuePieces, slotOf, unions, hits, cache)
+      else {
+        for (let k = 0; k < values.length; k++) {
+          const found = this.valueFound(s, src.parts[slots[slotOf[k]]], values[k], src.partPairs[slots[slotOf[k]]])
+          this.valueVerdict(s, found, valuePieces[k], unions[slotOf[k]], hits, cache)
+        }
+      }
     } catch {
       // As in scanGroup: the DFA ran out of memory; every member is a candidate, nothing is remembered.
       for (const m of s.members) hits[m] = 1
@@ -197,17 +198,31 @@ export class PhaseScan {
     }
     for (let j = 0; j < slots.length; j++) {
       const union = unions[j]
-      if (union !== undefined) cache.remember(this.wholePieces[src.parts[slots[j]]] as ScanPiece, s.id, union.length === 0 ? NOTHING : [...new Set(union)])
+      if (union !== undefined) cache.remember((this.values[src.parts[slots[j]]] as PartValues).whole as ScanPiece, s.id, union.length === 0 ? NOTHING : [...new Set(union)])
     }
   }
 
-  /** scanValues' scan of the values without a verdict: their verdicts marked, remembered and added to their slot's union. */
-  private scanPendingValues (s: PrefilterSet, sep: string, values: readonly VarEntry[], valuePieces: readonly ValuePiece[], changed: readonly string[],
+  /** A value's verdict: its members marked, remembered, and added to its part's union. */
+  private valueVerdict (s: PrefilterSet, found: readonly number[], piece: ValuePiece, union: number[] | undefined, hits: Uint8Array, cache: ResultCache): void {
+    for (let m = 0; m < found.length; m++) {
+      hits[s.members[found[m]]] = 1
+      union?.push(found[m])
+    }
+    if (piece !== UNREMEMBERED) cache.remember(piece, s.id, found)
+  }
+
+  /**
+   * scanValues for more than a few values (a form or a JSON body seen for the first time): one
+   * test over all of them, raw and changed, whole values joined (most match nothing), then value
+   * by value where it hit.
+   */
+  private scanManyValues (s: PrefilterSet, src: TextSource, slots: readonly number[], sep: string, values: readonly VarEntry[], valuePieces: readonly ValuePiece[],
     slotOf: readonly number[], unions: ReadonlyArray<number[] | undefined>, hits: Uint8Array, cache: ResultCache): void {
+    const changed: string[] = []
+    for (let k = 0; k < values.length; k++) changed.push(this.valueChanged(values[k], src.partPairs[slots[slotOf[k]]], sep))
     let none = s.factors !== undefined && !valuesHold(s.factors, values, changed)
     if (none) cache.skipped()
-    else if (values.length > 1) {
-      // Most values match nothing: one test over all of them (whole values joined) first.
+    else {
       let all = ''
       for (let k = 0; k < values.length; k++) all += (k === 0 ? '' : sep) + values[k].value + changed[k]
       none = !s.set.test(toBytes(all))
@@ -217,14 +232,8 @@ export class PhaseScan {
       if (!none) {
         found = foundIn(s, toBytes(values[k].value), NOTHING)
         if (changed[k].length > 0) found = foundIn(s, toBytes(changed[k]), found)
-        const union = unions[slotOf[k]]
-        for (let m = 0; m < found.length; m++) {
-          hits[s.members[found[m]]] = 1
-          union?.push(found[m])
-        }
       }
-      const piece = valuePieces[k]
-      if (piece !== UNREMEMBERED) cache.remember(piece, s.id, found)
+      this.valueVerdict(s, found, valuePieces[k], unions[slotOf[k]], hits, cache)
     }
   }
 
@@ -239,74 +248,121 @@ export class PhaseScan {
   }
 
   /**
-   * One set over some parts of a text (slots in `src.parts`): their raw values run by run and
-   * their changed values together, then, where the set found something, part by part for the
-   * verdicts. Remembers each rememberable part's verdict.
+   * One set over some parts of a text (slots in `src.parts`), part by part: each part's
+   * verdict, remembered when the part is.
    */
-  private scanParts (s: PrefilterSet, textIndex: number, src: TextSource, pending: number[], hits: Uint8Array, cache: ResultCache): void {
-    const parts = src.parts
-    const lane = this.lanes[this.table.raws[src.raw].lane] as LaneBytes
-    const positions = this.table.positions
-    // Per pending part: whether its run may match (true: matched alone below), or its verdict already.
-    const raw = new Array<boolean | readonly number[]>(pending.length)
-    const changed = new Array<string>(pending.length)
-    for (let k = 0; k < pending.length; k++) changed[k] = this.partChanged(src.partPairs[pending[k]])
-    if (s.factors !== undefined && !this.mayHold(s.factors, parts, pending, changed)) {
-      // No part holds any literal every match needs: the set cannot match, and is not called.
-      cache.skipped()
-      for (let k = 0; k < pending.length; k++) {
-        const piece = this.pieces[parts[pending[k]]] as PartPiece
-        if (piece instanceof ScanPiece) cache.remember(piece, s.id, NOTHING)
+  private scanParts (s: PrefilterSet, src: TextSource, pending: number[], hits: Uint8Array, cache: ResultCache): void {
+    for (let k = 0; k < pending.length; k++) {
+      const j = pending[k]
+      const part = src.parts[j]
+      let found: readonly number[]
+      try {
+        found = this.partFound(s, part, src.partPairs[j])
+      } catch {
+        // As in scanGroup: the DFA ran out of memory; every member is a candidate, nothing is remembered.
+        for (const m of s.members) hits[m] = 1
+        continue
       }
-      return
-    }
-    try {
-      // Runs of parts that are neighbours in the lane: one call each (a run of one part is its
-      // verdict at once: match costs what test does when nothing matches, and spares a second scan).
-      for (let a = 0; a < pending.length;) {
-        let b = a
-        while (b + 1 < pending.length && positions[parts[pending[b + 1]]] === positions[parts[pending[b]]] + 1) b++
-        const from = lane.starts[positions[parts[pending[a]]]]
-        const to = lane.ends[positions[parts[pending[b]]]]
-        if (a === b) raw[a] = foundIn(s, lane.bytes.subarray(from, to), NOTHING)
-        else {
-          const hit = to > from && s.set.test(lane.bytes.subarray(from, to))
-          for (let k = a; k <= b; k++) raw[k] = hit
-        }
-        a = b + 1
-      }
-      let all = ''
-      let changedParts = 0
-      for (let k = 0; k < pending.length; k++) {
-        all += changed[k]
-        if (changed[k].length > 0) changedParts++
-      }
-      // Changed values of one part only: matched alone below, no test first.
-      const changedHit = changedParts === 1 || (changedParts > 1 && s.set.test(pending.length === src.parts.length ? this.changedOf(textIndex, src) : toBytes(all)))
-      for (let k = 0; k < pending.length; k++) {
-        const part = parts[pending[k]]
-        const r = raw[k]
-        let found = r === false ? NOTHING : r === true ? foundIn(s, lane.bytes.subarray(lane.starts[positions[part]], lane.ends[positions[part]]), NOTHING) : r
-        if (changedHit && changed[k].length > 0) found = foundIn(s, toBytes(changed[k]), found)
-        for (let m = 0; m < found.length; m++) hits[s.members[found[m]]] = 1
-        const piece = this.pieces[part] as PartPiece
-        if (piece instanceof ScanPiece) cache.remember(piece, s.id, found)
-      }
-    } catch {
-      // As in scanGroup: the DFA ran out of memory; every member is a candidate, nothing is remembered.
-      for (const m of s.members) hits[m] = 1
+      for (let m = 0; m < found.length; m++) hits[s.members[found[m]]] = 1
+      const piece = (this.values[part] as PartValues).piece
+      if (piece instanceof ScanPiece) cache.remember(piece, s.id, found)
     }
   }
 
-  /** Whether some of the parts' values, raw or changed, hold one of a set's literal factors (case folded). */
-  private mayHold (factors: readonly string[], parts: readonly number[], pending: readonly number[], changed: readonly string[]): boolean {
-    for (let k = 0; k < pending.length; k++) {
-      const p = parts[pending[k]]
-      let lower = this.lowerTexts[p]
-      if (lower === undefined) lower = this.lowerTexts[p] = this.partTexts[p].toLowerCase()
-      if (holdsFactor(factors, lower, changed[k])) return true
+  /**
+   * A set's verdict on a part's values, raw and through its pairs' chains: the texts a union
+   * holds read off its result, the others scanned by the set together (whole values joined).
+   */
+  private partFound (s: PrefilterSet, part: number, pairs: readonly number[]): readonly number[] {
+    const table = this.table
+    const pv = this.values[part] as PartValues
+    let alone = ''
+    let found = this.unionShare(table.unions[part], part, pv.text, s)
+    if (found === undefined) {
+      alone = pv.text
+      found = NOTHING
     }
-    return false
+    for (let i = 0; i < pairs.length; i++) {
+      const changed = this.changedFor(part, table.partChains[pairs[i]].chain)
+      if (changed.length === 0) continue
+      const more = this.unionShare(table.pairUnions[pairs[i]], table.parts.length + pairs[i], changed, s)
+      if (more === undefined) alone += changed
+      else found = joined(found, more)
+    }
+    return alone.length === 0 ? found : joined(found, this.setShare(s, alone))
+  }
+
+  /** partFound for one value of a BY_VALUE part. */
+  private valueFound (s: PrefilterSet, part: number, e: VarEntry, pairs: readonly number[]): readonly number[] {
+    const table = this.table
+    const sep = table.parts[part].separator
+    let alone = ''
+    let found = this.unionShare(table.unions[part], part, e.value, s)
+    if (found === undefined) {
+      alone = e.value
+      found = NOTHING
+    }
+    let last = e.value
+    for (let i = 0; i < pairs.length; i++) {
+      const v = transformed(e, table.partChains[pairs[i]].chain)
+      // multiMatch's stages often leave the value as the stage before left it.
+      if (v === e.value || v === last) continue
+      last = v
+      const more = this.unionShare(table.pairUnions[pairs[i]], table.parts.length + pairs[i], v, s)
+      if (more === undefined) alone += sep + v
+      else found = joined(found, more)
+    }
+    return alone.length === 0 ? found : joined(found, this.setShare(s, alone))
+  }
+
+  /** The set alone over a text: not called when the text holds none of its literal factors. */
+  private setShare (s: PrefilterSet, text: string): readonly number[] {
+    if (s.factors !== undefined && !holdsFactor(s.factors, text.toLowerCase(), '')) {
+      this.cache?.skipped()
+      return NOTHING
+    }
+    return foundIn(s, toBytes(text), NOTHING)
+  }
+
+  /**
+   * A set's share of the result of a union over a text (NOTHING when none): the text is
+   * scanned at most once per phase, for every set of the union, and not at all while each set
+   * that asks finds none of its literal factors in it. `at`: the union's place in
+   * unionResults (a part, or the phase's part count plus a part chain). Undefined without a
+   * union, or when its DFA ran out of memory (then the sets scan alone, and report every
+   * member as they do).
+   */
+  private unionShare (union: PartUnion | undefined, at: number, text: string, s: PrefilterSet): readonly number[] | undefined {
+    if (union === undefined) return undefined
+    let results = this.unionResults[at]
+    if (results === null) return undefined
+    if (results === undefined) results = this.unionResults[at] = new Map()
+    let r = results.get(text)
+    if (r === undefined) results.set(text, r = new UnionText())
+    if (r.found === undefined) {
+      if (s.factors !== undefined && !holdsFactor(s.factors, r.lower ??= text.toLowerCase(), '')) {
+        this.cache?.skipped()
+        return NOTHING
+      }
+      try {
+        r.found = union.scan(toBytes(text), this.table.setCount)
+      } catch {
+        this.unionResults[at] = null
+        return undefined
+      }
+    }
+    return r.found[s.slot] ?? NOTHING
+  }
+
+  /** With a result cache: a part's values one chain changed, each after the separator ('' when none), kept by the transaction. */
+  private changedFor (part: number, chain: TransformNode): string {
+    const pv = this.values[part] as PartValues
+    let piece = pv.changed(chain.id)
+    if (piece === undefined) {
+      piece = changedIn(this.table.parts[part].separator, pv.values, undefined, chain, pv.mask === -1 ? (pv.mask = maskOf(pv.values)) : pv.mask)
+      pv.keepChanged(chain.id, piece)
+    }
+    return piece
   }
 
   /** A part's changed values under its pairs' chains, each after the separator ('' when none). */
@@ -318,35 +374,6 @@ export class PhaseScan {
       if (piece.length > 0) out += piece
     }
     return out
-  }
-
-  /**
-   * A part's piece of the result cache (its lane is laid). A part of several values that the
-   * cache cannot serve whole (seen for the first time, too long, or a value holds the
-   * separator) is remembered value by value instead (BY_VALUE).
-   */
-  private pieceOf (part: number, cache: ResultCache): PartPiece {
-    const key = this.partKeys[part]
-    if (key === undefined) return NO_VALUES
-    const whole = key === null ? undefined : cache.piece(key)
-    // A piece with verdicts serves the part; a new one (second sighting: often the same
-    // request's earlier phase) gets them from its values.
-    if (whole !== undefined && (whole.used > 0 || this.partCounts[part] < 2)) return whole
-    if (this.partCounts[part] < 2) return UNREMEMBERED
-    this.wholePieces[part] = whole
-    const p = this.table.parts[part]
-    const entries = this.tx.collection(p.col)
-    const values: VarEntry[] = []
-    const ps: ValuePiece[] = []
-    for (let k = 0; k < entries.length; k++) {
-      const e = entries[k]
-      if (p.keys !== undefined && !p.keys.has(e.lkey)) continue
-      values.push(e)
-      ps.push(e.value.length > MAX_PIECE_CHARS || e.value.indexOf(p.separator) !== -1 ? UNREMEMBERED : cache.piece(e.value) ?? UNREMEMBERED)
-    }
-    this.valueEntries[part] = values
-    this.valuePieces[part] = ps
-    return BY_VALUE
   }
 
   /** A text source's raw views (and so its lane), built once per phase. */
@@ -372,22 +399,10 @@ export class PhaseScan {
   /** The values of a part that a chain changes, each after the separator ('' when none). */
   private changedValues (pc: PartChain): string {
     const part = this.table.parts[pc.part]
-    const chain = pc.chain
-    const bits = chain.triggerBits
+    const bits = pc.chain.triggerBits
     // A collection none of whose values holds a trigger character of the chain: nothing changes.
     if (bits !== undefined && (this.collectionMask(part.col) & bits) === 0) return ''
-    const keys = part.keys
-    const sep = part.separator
-    const entries = this.tx.collection(part.col)
-    let out = ''
-    for (let k = 0; k < entries.length; k++) {
-      const e = entries[k]
-      if (keys !== undefined && !keys.has(e.lkey)) continue
-      if (bits !== undefined && (entryMask(e) & bits) === 0) continue
-      const v = transformed(e, chain)
-      if (v !== e.value) out += sep + v
-    }
-    return out
+    return changedIn(part.separator, this.tx.collection(part.col), part.keys, pc.chain)
   }
 
   /** The trigger bits of every value of a request collection together (./chain.ts). */
@@ -417,13 +432,10 @@ export class PhaseScan {
 
   /**
    * A lane's untransformed values, part after part, encoded once: values and parts are joined
-   * with the separator, so any run of neighbouring parts is one stretch of whole values. With
-   * a result cache, each part's values are also its key (./result-cache.ts), unless the part
-   * is too long or a value holds the separator (then two lists of values could give one key).
+   * with the separator, so any run of neighbouring parts is one stretch of whole values.
    */
   private layLane (lane: Lane): LaneBytes {
     const sep = lane.separator
-    const keys = this.cache === undefined ? undefined : this.partKeys
     let text = ''
     let any = false
     const starts: number[] = []
@@ -437,13 +449,11 @@ export class PhaseScan {
       const entries = this.tx.collection(part.col)
       let values = ''
       let count = 0
-      let clean = true
       for (let k = 0; k < entries.length; k++) {
         const e = entries[k]
         if (wanted !== undefined && !wanted.has(e.lkey)) continue
         if (count++ > 0) values += sep
         values += e.value
-        if (keys !== undefined && clean && e.value.indexOf(sep) !== -1) clean = false
       }
       if (count > 0) {
         if (any) {
@@ -456,14 +466,40 @@ export class PhaseScan {
       starts[p] = bytes
       if (count > 0) bytes += utf8Length(values)
       ends[p] = bytes
-      if (keys !== undefined) {
-        keys[p] = count === 0 ? undefined : clean && values.length <= MAX_PIECE_CHARS ? values : null
-        this.partTexts[p] = values
-        this.partCounts[p] = count
-      }
     }
     return { bytes: toBytes(text), starts: lane.parts.map(p => starts[p]), ends: lane.parts.map(p => ends[p]) }
   }
+}
+
+/**
+ * The values among `entries` (those of `keys`, when given) that a chain changes, each after the
+ * separator ('' when none). `mask`: the trigger bits of all of them, when known.
+ */
+function changedIn (sep: string, entries: readonly VarEntry[], keys: ReadonlySet<string> | undefined, chain: TransformNode, mask = -1): string {
+  const bits = chain.triggerBits
+  if (bits !== undefined && (mask & bits) === 0) return ''
+  let out = ''
+  for (let k = 0; k < entries.length; k++) {
+    const e = entries[k]
+    if (keys !== undefined && !keys.has(e.lkey)) continue
+    if (bits !== undefined && (entryMask(e) & bits) === 0) continue
+    const v = transformed(e, chain)
+    if (v !== e.value) out += sep + v
+  }
+  return out
+}
+
+/** The trigger bits of some values together (./chain.ts). */
+function maskOf (values: readonly VarEntry[]): number {
+  let m = 0
+  for (let i = 0; i < values.length; i++) m |= entryMask(values[i])
+  return m
+}
+
+/** A text a part's union was asked about in one phase: its result once scanned, and the text lower-cased for literal factors. */
+class UnionText {
+  found: Array<readonly number[] | undefined> | undefined = undefined
+  lower: string | undefined = undefined
 }
 
 function sized<T> (n: number): Array<T | undefined> {
@@ -476,6 +512,12 @@ function foundIn (s: PrefilterSet, bytes: Buffer, found: readonly number[]): rea
   const more = s.set.match(bytes)
   if (more.length === 0) return found
   return found.length === 0 ? more : [...new Set([...found, ...more])]
+}
+
+/** Two verdicts together. */
+function joined (a: readonly number[], b: readonly number[]): readonly number[] {
+  if (b.length === 0) return a
+  return a.length === 0 ? b : [...new Set([...a, ...b])]
 }
 
 /** Whether some of the values, raw or changed, hold one of a set's literal factors (case folded). */
@@ -500,6 +542,9 @@ function markFound (s: PrefilterSet, bytes: Buffer, hits: Uint8Array): void {
 }
 
 const EMPTY = Buffer.alloc(0)
+
+/** More values than this without a verdict in one set are scanned together first (scanManyValues). */
+const FEW_VALUES = 3
 
 const WIDE = /[^\x00-\x7f]/
 

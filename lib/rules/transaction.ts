@@ -8,6 +8,7 @@ import { RequestData } from './request-data.js'
 import type { ResponseData } from './response-data.js'
 import type { ResultCache } from './result-cache.js'
 import type { DetectionMemo } from './detection-memo.js'
+import type { TxScanMemo } from './scan-memo.js'
 import type { RuleLimits } from './request-data.js'
 import type { EngineMode } from './rule-set-settings.js'
 import { VarEntry } from './variables.js'
@@ -65,6 +66,8 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
   readonly cols: BuiltinSlots = BUILTIN_SLOTS
   /** The engine's prefilter results remembered across requests (./result-cache.ts), when on. */
   resultCache: ResultCache | undefined = undefined
+  /** With a result cache: the prefilter's parts, kept from phase to phase (./scan-memo.ts). */
+  scanMemo: TxScanMemo | undefined = undefined
   mode: EngineMode
   phase: Phase = 1
   /**

@@ -28,7 +28,7 @@ const crsDir = join(corpus, 'crs')
 const SAMPLE = 2
 const PAYLOAD_SAMPLE = 100
 /** A result cache limit small enough to evict on nearly every request. */
-const TINY_CACHE = 48 * 1024
+const TINY_CACHE = 24 * 1024
 
 /** A request as Node would hand it over, from its bytes (what go-ftw builds); undefined when Node would refuse it. */
 function parseRequest (bytes: Buffer): RequestInput | undefined {
@@ -138,7 +138,7 @@ if (!existsSync(join(crsDir, 'tests')) || !existsSync(join(crsDir, 'rules'))) {
     t.same(differ, [], 'no request matches differently with the prefilter, with or without the result cache')
     t.equal(filled.evictions, 0, 'the default cache holds every piece of this run')
     t.ok(warm.hits - filled.hits > 3 * (warm.misses - filled.misses), 'the warm pass is served by the cache, mostly (its misses: parts over 4 KB, and values seen once before)')
-    t.ok(small.evictions > 1000 && small.bytes <= TINY_CACHE, 'the tiny cache evicts, and stays within its limit')
+    t.ok(small.evictions > 500 && small.bytes <= TINY_CACHE, `the tiny cache evicts (${small.evictions} pieces), and stays within its limit`)
     t.ok(filled.literalSkips > 1000, 'sets skipped by their literal factors are among the compared scans')
     t.ok(warm.detectionHits - filled.detectionHits > 10 * (warm.detectionMisses - filled.detectionMisses), 'libinjection\'s verdicts are served by the memo on the warm pass')
     t.ok(small.detectionHits > 0, 'the tiny cache\'s memo serves some too')

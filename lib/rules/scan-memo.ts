@@ -1,0 +1,113 @@
+import type { TextPart } from './exec.js'
+import { MAX_PIECE_CHARS } from './result-cache.js'
+import type { ResultCache, ScanPiece } from './result-cache.js'
+import type { VarEntry } from './variables.js'
+
+/**
+ * What the prefilter's scans (./scan.ts) keep of a transaction's parts from one phase to the
+ * next, with a result cache: each part's values as one text (its key in the cache), its piece,
+ * its values' pieces, and its values through the chains that changed them. Phase 2 reads most
+ * of the parts phase 1 read (the CRS: the arguments, cookies, headers, path), so it finds them
+ * here instead of joining, hashing and looking them up again; and the cache sees each key once
+ * per transaction (its sightings are counted per transaction, ResultCache.piece).
+ */
+
+/** A part without values: nothing to scan. */
+export const NO_VALUES = 0
+/** A part that is not remembered (too long, a value holds the separator, or seen for the first time): scanned. */
+export const UNREMEMBERED = 1
+/** A part of several values whose whole is not remembered: its verdicts are remembered value by value. */
+export const BY_VALUE = 2
+export type PartPiece = ScanPiece | typeof NO_VALUES | typeof UNREMEMBERED | typeof BY_VALUE
+export type ValuePiece = ScanPiece | typeof UNREMEMBERED
+
+/** Process-wide ids of parts (a collection, its keys, a separator), the same in every phase and rule set. */
+const partIds = new Map<string, number>()
+
+/** The id of a part: equal parts of any phase get the same. */
+export function partId (key: string): number {
+  let id = partIds.get(key)
+  if (id === undefined) partIds.set(key, id = partIds.size)
+  return id
+}
+
+let nextSighting = 0
+
+/** One transaction's parts, by part id. */
+export class TxScanMemo {
+  /** The transaction's sighting of the result cache's keys. */
+  readonly sighting = nextSighting++
+  readonly parts: Array<PartValues | undefined> = []
+}
+
+/** One part's values in one transaction, as the result cache sees them. */
+export class PartValues {
+  /** The values joined with the part's separator, lower-cased (for literal factors), on first use. */
+  lower: string | undefined = undefined
+  /** The trigger bits of every value together (./chain.ts), on first use (-1). */
+  mask = -1
+  /** Chain ids and the part's values each changed, each after the separator ('' when none), on first use. */
+  private readonly chainIds: number[] = []
+  private readonly chainTexts: string[] = []
+
+  constructor (
+    /** The collection's entries it was made from: a collection rebuilt (the body arrived) makes it stale. */
+    readonly entries: readonly VarEntry[],
+    /** The part's values (the entries it selects). */
+    readonly values: readonly VarEntry[],
+    /** The values joined with the separator. */
+    readonly text: string,
+    readonly piece: PartPiece,
+    /** BY_VALUE: each value's piece. */
+    readonly valuePieces: readonly ValuePiece[] | undefined,
+    /** BY_VALUE: the whole's piece when the cache just made it (it gets the union of its values' verdicts). */
+    readonly whole: ScanPiece | undefined
+  ) {}
+
+  /** The values a chain changed, or undefined when not computed yet. */
+  changed (chainId: number): string | undefined {
+    const ids = this.chainIds
+    for (let i = 0; i < ids.length; i++) if (ids[i] === chainId) return this.chainTexts[i]
+    return undefined
+  }
+
+  keepChanged (chainId: number, text: string): void {
+    this.chainIds.push(chainId)
+    this.chainTexts.push(text)
+  }
+}
+
+/**
+ * A part's values in a transaction, and its piece: a part of several values that the cache
+ * cannot serve whole (seen for the first time, too long, or a value holds the separator) is
+ * remembered value by value instead (BY_VALUE).
+ */
+export function partValues (part: TextPart, entries: readonly VarEntry[], cache: ResultCache, sighting: number): PartValues {
+  const keys = part.keys
+  const sep = part.separator
+  let values: readonly VarEntry[] = entries
+  if (keys !== undefined) {
+    const some: VarEntry[] = []
+    for (let k = 0; k < entries.length; k++) if (keys.has(entries[k].lkey)) some.push(entries[k])
+    values = some
+  }
+  let text = ''
+  let clean = true
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k].value
+    text = k === 0 ? v : text + sep + v
+    if (clean && v.indexOf(sep) !== -1) clean = false
+  }
+  const count = values.length
+  if (count === 0) return new PartValues(entries, values, text, NO_VALUES, undefined, undefined)
+  const whole = clean && text.length <= MAX_PIECE_CHARS ? cache.piece(text, sighting) : undefined
+  // A piece with verdicts serves the part; a new one gets them from its values.
+  if (whole !== undefined && (whole.used > 0 || count < 2)) return new PartValues(entries, values, text, whole, undefined, undefined)
+  if (count < 2) return new PartValues(entries, values, text, UNREMEMBERED, undefined, undefined)
+  const pieces: ValuePiece[] = []
+  for (let k = 0; k < count; k++) {
+    const v = values[k].value
+    pieces.push(v.length > MAX_PIECE_CHARS || v.indexOf(sep) !== -1 ? UNREMEMBERED : cache.piece(v, sighting) ?? UNREMEMBERED)
+  }
+  return new PartValues(entries, values, text, BY_VALUE, pieces, whole)
+}
