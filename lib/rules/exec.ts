@@ -43,7 +43,7 @@ export interface ExecRule {
    * a link the prefilter rules out ends the chain without reading a value.
    */
   group: number
-  /** The rule's slot in its group's hit array. */
+  /** The rule's slot in its phase's hit array (members are numbered across the phase's groups). */
   member: number
   /**
    * Chain links the prefilter can rule out before the head runs: every link before them has
@@ -150,6 +150,8 @@ export interface PrefilterPlan {
   readonly pairUnions: ReadonlyArray<PartUnion | undefined>
   /** How many sets the phase has (their slots). */
   readonly setCount: number
+  /** How many members the phase's groups have together (ExecRule.member numbers them across groups). */
+  readonly memberCount: number
 }
 
 export interface PhaseTable extends PrefilterPlan {

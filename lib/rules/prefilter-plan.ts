@@ -65,6 +65,8 @@ export class PrefilterPlanner {
     const rawParts = new Interned<{ parts: number[], separator: string }>()
     const parts = new Interned<TextPart>()
     const partChains = new Interned<PartChain>()
+    // Members are numbered across the phase's groups: one hit array serves them all (./scan.ts).
+    let memberCount = 0
     for (const g of this.merge ? mergeByChains(this.groups.values()) : this.groups.values()) {
       // The members' chains together: a member may also see another member's transformed values (an over-report, confirmed away).
       const chains = [...g.chains.values()].sort((a, b) => a.id - b.id)
@@ -75,19 +77,20 @@ export class PrefilterPlanner {
       const partPairs = partIds.map(part => chains.filter(c => c.parent !== undefined).map(chain => partChains.add(`${part}|${chain.id}`, () => ({ part, chain }))))
       const pairs = partPairs.flat()
       const text = texts.add(`${raw}|${pairs.join(',')}`, () => ({ raw, pairs, parts: partIds, partPairs }))
-      const sets = buildSets(g.members.map(x => setPattern(x.rule.operator.prefilter as string)))
+      const sets = buildSets(g.members.map(x => setPattern(x.rule.operator.prefilter as string)), memberCount)
       // Members whose pattern could not join any set run without a prefilter.
       const placed = new Set(sets.flatMap(s => s.members))
       g.members.forEach((x, i) => {
-        if (!placed.has(i)) return
+        if (!placed.has(memberCount + i)) return
         x.group = groups.length
-        x.member = i
+        x.member = memberCount + i
       })
       groups.push({ text, sets, members: g.members.length })
+      memberCount += g.members.length
     }
     const { lanes, raws, positions } = layLanes(parts.list, rawParts.list)
     const { unions, pairUnions, setCount } = buildUnions(groups, texts.list, parts.list.length, partChains.list.length)
-    return { groups, texts: texts.list.map(t => inLaneOrder(t, positions)), raws, parts: parts.list, partChains: partChains.list, lanes, positions, unions, pairUnions, setCount }
+    return { groups, texts: texts.list.map(t => inLaneOrder(t, positions)), raws, parts: parts.list, partChains: partChains.list, lanes, positions, unions, pairUnions, setCount, memberCount }
   }
 }
 

@@ -14,7 +14,7 @@ export interface PrefilterSet {
   /** Unique in the process: the set's verdicts in the result cache (./result-cache.ts) are found by it. */
   readonly id: number
   readonly set: RegexSet
-  /** Group member index of each pattern of the set, by the set's pattern index. */
+  /** Member index (in its phase: ExecRule.member) of each pattern of the set, by the set's pattern index. */
   readonly members: readonly number[]
   /**
    * Lower-cased strings one of which every match of every pattern holds (./prefilter-literals.ts),
@@ -112,9 +112,9 @@ export function setRuns (sources: readonly string[]): Array<[number, number]> {
   return runs
 }
 
-/** Sets for a group's patterns (index i is member i), chunked by count and size. */
-export function buildSets (sources: readonly string[]): PrefilterSet[] {
+/** Sets for a group's patterns (index i is member `first` + i), chunked by count and size. */
+export function buildSets (sources: readonly string[], first = 0): PrefilterSet[] {
   const out: PrefilterSet[] = []
-  for (const [from, to] of setRuns(sources)) tryBuild(sources.slice(from, to), Array.from({ length: to - from }, (_, k) => from + k), out)
+  for (const [from, to] of setRuns(sources)) tryBuild(sources.slice(from, to), Array.from({ length: to - from }, (_, k) => first + from + k), out)
   return out
 }

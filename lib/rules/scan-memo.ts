@@ -47,8 +47,8 @@ export class PartValues {
   /** The trigger bits of every value together (./chain.ts), on first use (-1). */
   mask = -1
   /** Chain ids and the part's values each changed, each after the separator ('' when none), on first use. */
-  private readonly chainIds: number[] = []
-  private readonly chainTexts: string[] = []
+  private chainIds: number[] | undefined = undefined
+  private chainTexts: string[] | undefined = undefined
 
   constructor (
     /** The collection's entries it was made from: a collection rebuilt (the body arrived) makes it stale. */
@@ -67,13 +67,19 @@ export class PartValues {
   /** The values a chain changed, or undefined when not computed yet. */
   changed (chainId: number): string | undefined {
     const ids = this.chainIds
-    for (let i = 0; i < ids.length; i++) if (ids[i] === chainId) return this.chainTexts[i]
+    if (ids === undefined) return undefined
+    for (let i = 0; i < ids.length; i++) if (ids[i] === chainId) return (this.chainTexts as string[])[i]
     return undefined
   }
 
   keepChanged (chainId: number, text: string): void {
+    if (this.chainIds === undefined) {
+      this.chainIds = [chainId]
+      this.chainTexts = [text]
+      return
+    }
     this.chainIds.push(chainId)
-    this.chainTexts.push(text)
+    ;(this.chainTexts as string[]).push(text)
   }
 }
 

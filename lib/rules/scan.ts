@@ -8,8 +8,7 @@ import type { ResultCache } from './result-cache.js'
 import { BY_VALUE, NO_VALUES, partValues, TxScanMemo, UNREMEMBERED } from './scan-memo.js'
 import type { PartValues, ValuePiece } from './scan-memo.js'
 import type { Transaction } from './transaction.js'
-import { entryMask, transformed } from './variables.js'
-import type { VarEntry } from './variables.js'
+import { entryMask, transformed, VarEntry } from './variables.js'
 
 interface LaneBytes {
   bytes: Buffer
@@ -24,8 +23,10 @@ interface LaneBytes {
  * and pieces are the transaction's (./scan-memo.ts), kept for its next phase.
  */
 export class PhaseScan {
-  /** Hits per group (undefined: not scanned yet). */
-  private readonly groupHits: Array<Uint8Array | undefined>
+  /** Which groups were scanned (1), by group index. */
+  private readonly scanned: Uint8Array
+  /** Which members can match (1), by member index: every group's members in one array. */
+  private readonly hits: Uint8Array
   /** The changed values of each text source. */
   private readonly texts: Array<Buffer | undefined>
   /** The views of each raw source. */
@@ -44,38 +45,40 @@ export class PhaseScan {
   private readonly unionResults: Array<Map<string, UnionText> | null | undefined> = []
 
   constructor (private readonly tx: Transaction, private readonly table: PhaseTable) {
-    this.groupHits = sized(table.groups.length)
-    this.texts = sized(table.texts.length)
-    this.rawViews = sized(table.raws.length)
-    this.lanes = sized(table.lanes.length)
-    this.pairTexts = sized(table.partChains.length)
+    this.scanned = new Uint8Array(table.groups.length)
+    this.hits = new Uint8Array(table.memberCount)
     this.cache = tx.resultCache
-    if (this.cache !== undefined) this.memo = tx.scanMemo ??= new TxScanMemo()
+    // The lanes' state is the scan's without a result cache; with one, the transaction's parts.
+    const lanes = this.cache === undefined
+    this.texts = lanes ? sized(table.texts.length) : []
+    this.rawViews = lanes ? sized(table.raws.length) : []
+    this.lanes = lanes ? sized(table.lanes.length) : []
+    this.pairTexts = lanes ? sized(table.partChains.length) : []
+    if (!lanes) this.memo = tx.scanMemo ??= new TxScanMemo()
   }
 
   /** The prefilter's verdict on a rule or chain link that has a group. */
   canMatch (x: ExecRule): boolean {
-    let hits = this.groupHits[x.group]
-    if (hits === undefined) hits = this.scanGroup(x.group)
-    return hits[x.member] !== 0
+    if (this.scanned[x.group] === 0) this.scanGroup(x.group)
+    return this.hits[x.member] !== 0
   }
 
   /**
    * Runs a group's sets over its values: the views of its raw source in the lanes, then the
    * values its chains changed. Which members can match at all.
    */
-  private scanGroup (index: number): Uint8Array {
+  private scanGroup (index: number): void {
     const group = this.table.groups[index]
-    const hits = new Uint8Array(group.members)
-    this.groupHits[index] = hits
+    const hits = this.hits
+    this.scanned[index] = 1
     const src = this.table.texts[group.text]
     if (this.cache !== undefined) {
       this.scanRemembered(group.sets, src, hits, this.cache)
-      return hits
+      return
     }
     const views = this.rawViewsOf(src)
     const extra = this.changedOf(group.text, src)
-    if (views.length === 0 && extra.length === 0) return hits
+    if (views.length === 0 && extra.length === 0) return
     for (const s of group.sets) {
       try {
         // Most values match nothing: test() stops at the first match and builds no list.
@@ -90,7 +93,6 @@ export class PhaseScan {
         for (const m of s.members) hits[m] = 1
       }
     }
-    return hits
   }
 
   /**
@@ -104,14 +106,11 @@ export class PhaseScan {
     const parts = src.parts
     for (let j = 0; j < parts.length; j++) if (this.values[parts[j]] === undefined) this.values[parts[j]] = this.valuesOf(parts[j], cache)
     for (const s of sets) {
-      let pending: number[] | undefined
-      let byValue: number[] | undefined
       for (let j = 0; j < parts.length; j++) {
         const piece = (this.values[parts[j]] as PartValues).piece
         if (piece === NO_VALUES) continue
         if (piece === BY_VALUE) {
-          if (byValue === undefined) byValue = [j]
-          else byValue.push(j)
+          this.scanValues(s, src, j, hits, cache)
           continue
         }
         if (piece !== UNREMEMBERED) {
@@ -123,11 +122,8 @@ export class PhaseScan {
         } else {
           cache.missed()
         }
-        if (pending === undefined) pending = [j]
-        else pending.push(j)
+        this.scanPart(s, src, j, hits, cache)
       }
-      if (pending !== undefined) this.scanParts(s, src, pending, hits, cache)
-      if (byValue !== undefined) this.scanValues(s, src, byValue, hits, cache)
     }
   }
 
@@ -144,62 +140,52 @@ export class PhaseScan {
   }
 
   /**
-   * One set over the BY_VALUE parts of a text (slots in `src.parts`), value by value: each
-   * value's verdict is looked up, and only the values without one are scanned (raw and through
-   * the part's chains), then remembered. A form whose token changes on every request, or a
-   * query whose id does, then scans that one value, not all of them. As sound as a part's
-   * verdict: a value's text is the value alone, so the verdict is as precise as any. A part
-   * whose whole piece was just made gets the union of its values' verdicts as its own.
+   * One set over a BY_VALUE part (slot `j` of `src.parts`), value by value: each value's verdict
+   * is looked up, and only the values without one are scanned (raw and through the part's
+   * chains), then remembered. A form whose token changes on every request, or a query whose id
+   * does, then scans that one value, not all of them. As sound as a part's verdict: a value's
+   * text is the value alone, so the verdict is as precise as any. A part whose whole piece was
+   * just made gets the union of its values' verdicts as its own.
    */
-  private scanValues (s: PrefilterSet, src: TextSource, slots: readonly number[], hits: Uint8Array, cache: ResultCache): void {
-    const sep = this.table.parts[src.parts[slots[0]]].separator
-    const values: VarEntry[] = []
-    const valuePieces: ValuePiece[] = []
-    const slotOf: number[] = []
-    // Per slot: the union of its values' verdicts, when its whole piece wants one.
-    const unions: Array<number[] | undefined> = []
-    for (let j = 0; j < slots.length; j++) {
-      const pv = this.values[src.parts[slots[j]]] as PartValues
-      const entries = pv.values
-      const ps = pv.valuePieces as readonly ValuePiece[]
-      const union: number[] | undefined = pv.whole === undefined ? undefined : []
-      unions[j] = union
-      for (let i = 0; i < entries.length; i++) {
-        const piece = ps[i]
-        if (piece !== UNREMEMBERED) {
-          const found = cache.verdict(piece, s.id)
-          if (found !== undefined) {
-            for (let k = 0; k < found.length; k++) {
-              hits[s.members[found[k]]] = 1
-              union?.push(found[k])
-            }
-            continue
+  private scanValues (s: PrefilterSet, src: TextSource, j: number, hits: Uint8Array, cache: ResultCache): void {
+    const part = src.parts[j]
+    const pairs = src.partPairs[j]
+    const pv = this.values[part] as PartValues
+    const entries = pv.values
+    const ps = pv.valuePieces as readonly ValuePiece[]
+    const union: number[] | undefined = pv.whole === undefined ? undefined : []
+    // The values without a verdict, in scratch arrays (a scan runs to its end without yielding).
+    let missed = 0
+    for (let i = 0; i < entries.length; i++) {
+      const piece = ps[i]
+      if (piece !== UNREMEMBERED) {
+        const found = cache.verdict(piece, s.id)
+        if (found !== undefined) {
+          for (let k = 0; k < found.length; k++) {
+            hits[s.members[found[k]]] = 1
+            union?.push(found[k])
           }
-        } else {
-          cache.missed()
+          continue
         }
-        values.push(entries[i])
-        valuePieces.push(piece)
-        slotOf.push(j)
+      } else {
+        cache.missed()
       }
+      MISSED_VALUES[missed] = entries[i]
+      MISSED_PIECES[missed++] = piece
     }
     try {
-      if (values.length > FEW_VALUES) this.scanManyValues(s, src, slots, sep, values, valuePieces, slotOf, unions, hits, cache)
-      else {
-        for (let k = 0; k < values.length; k++) {
-          const found = this.valueFound(s, src.parts[slots[slotOf[k]]], values[k], src.partPairs[slots[slotOf[k]]])
-          this.valueVerdict(s, found, valuePieces[k], unions[slotOf[k]], hits, cache)
-        }
-      }
+      if (missed > FEW_VALUES) this.scanManyValues(s, this.table.parts[part].separator, pairs, missed, union, hits, cache)
+      else for (let k = 0; k < missed; k++) this.valueVerdict(s, this.valueFound(s, part, MISSED_VALUES[k], pairs), MISSED_PIECES[k], union, hits, cache)
     } catch {
       // As in scanGroup: the DFA ran out of memory; every member is a candidate, nothing is remembered.
       for (const m of s.members) hits[m] = 1
       return
+    } finally {
+      // Nothing of this request is kept alive by the scratch.
+      MISSED_VALUES.fill(EMPTY_ENTRY, 0, missed)
+      MISSED_PIECES.fill(UNREMEMBERED, 0, missed)
     }
-    for (let j = 0; j < slots.length; j++) {
-      const union = unions[j]
-      if (union !== undefined) cache.remember((this.values[src.parts[slots[j]]] as PartValues).whole as ScanPiece, s.id, union.length === 0 ? NOTHING : [...new Set(union)])
-    }
+    if (union !== undefined) cache.remember(pv.whole as ScanPiece, s.id, union.length === 0 ? NOTHING : [...new Set(union)])
   }
 
   /** A value's verdict: its members marked, remembered, and added to its part's union. */
@@ -212,28 +198,28 @@ export class PhaseScan {
   }
 
   /**
-   * scanValues for more than a few values (a form or a JSON body seen for the first time): one
-   * test over all of them, raw and changed, whole values joined (most match nothing), then value
-   * by value where it hit.
+   * scanValues for more than a few values (a form or a JSON body seen for the first time, in
+   * MISSED_VALUES): one test over all of them, raw and changed, whole values joined (most match
+   * nothing), then value by value where it hit.
    */
-  private scanManyValues (s: PrefilterSet, src: TextSource, slots: readonly number[], sep: string, values: readonly VarEntry[], valuePieces: readonly ValuePiece[],
-    slotOf: readonly number[], unions: ReadonlyArray<number[] | undefined>, hits: Uint8Array, cache: ResultCache): void {
+  private scanManyValues (s: PrefilterSet, sep: string, pairs: readonly number[], missed: number, union: number[] | undefined, hits: Uint8Array, cache: ResultCache): void {
+    const values = MISSED_VALUES.slice(0, missed)
     const changed: string[] = []
-    for (let k = 0; k < values.length; k++) changed.push(this.valueChanged(values[k], src.partPairs[slots[slotOf[k]]], sep))
+    for (let k = 0; k < missed; k++) changed.push(this.valueChanged(values[k], pairs, sep))
     let none = s.factors !== undefined && !valuesHold(s.factors, values, changed)
     if (none) cache.skipped()
     else {
       let all = ''
-      for (let k = 0; k < values.length; k++) all += (k === 0 ? '' : sep) + values[k].value + changed[k]
+      for (let k = 0; k < missed; k++) all += (k === 0 ? '' : sep) + values[k].value + changed[k]
       none = !s.set.test(toBytes(all))
     }
-    for (let k = 0; k < values.length; k++) {
+    for (let k = 0; k < missed; k++) {
       let found = NOTHING
       if (!none) {
         found = foundIn(s, toBytes(values[k].value), NOTHING)
         if (changed[k].length > 0) found = foundIn(s, toBytes(changed[k]), found)
       }
-      this.valueVerdict(s, found, valuePieces[k], unions[slotOf[k]], hits, cache)
+      this.valueVerdict(s, found, MISSED_PIECES[k], union, hits, cache)
     }
   }
 
@@ -247,26 +233,20 @@ export class PhaseScan {
     return out
   }
 
-  /**
-   * One set over some parts of a text (slots in `src.parts`), part by part: each part's
-   * verdict, remembered when the part is.
-   */
-  private scanParts (s: PrefilterSet, src: TextSource, pending: number[], hits: Uint8Array, cache: ResultCache): void {
-    for (let k = 0; k < pending.length; k++) {
-      const j = pending[k]
-      const part = src.parts[j]
-      let found: readonly number[]
-      try {
-        found = this.partFound(s, part, src.partPairs[j])
-      } catch {
-        // As in scanGroup: the DFA ran out of memory; every member is a candidate, nothing is remembered.
-        for (const m of s.members) hits[m] = 1
-        continue
-      }
-      for (let m = 0; m < found.length; m++) hits[s.members[found[m]]] = 1
-      const piece = (this.values[part] as PartValues).piece
-      if (piece instanceof ScanPiece) cache.remember(piece, s.id, found)
+  /** One set over a part (slot `j` of `src.parts`) it has no verdict on: its verdict, remembered when the part is. */
+  private scanPart (s: PrefilterSet, src: TextSource, j: number, hits: Uint8Array, cache: ResultCache): void {
+    const part = src.parts[j]
+    let found: readonly number[]
+    try {
+      found = this.partFound(s, part, src.partPairs[j])
+    } catch {
+      // As in scanGroup: the DFA ran out of memory; every member is a candidate, nothing is remembered.
+      for (const m of s.members) hits[m] = 1
+      return
     }
+    for (let m = 0; m < found.length; m++) hits[s.members[found[m]]] = 1
+    const piece = (this.values[part] as PartValues).piece
+    if (piece instanceof ScanPiece) cache.remember(piece, s.id, found)
   }
 
   /**
@@ -545,6 +525,11 @@ const EMPTY = Buffer.alloc(0)
 
 /** More values than this without a verdict in one set are scanned together first (scanManyValues). */
 const FEW_VALUES = 3
+
+/** scanValues' values without a verdict, and their pieces: scratch, reused by every scan. */
+const EMPTY_ENTRY = new VarEntry('', '', '')
+const MISSED_VALUES: VarEntry[] = []
+const MISSED_PIECES: ValuePiece[] = []
 
 const WIDE = /[^\x00-\x7f]/
 

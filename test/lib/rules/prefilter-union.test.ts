@@ -51,53 +51,53 @@ if (!present && process.env.CI !== undefined) t.fail(`the corpus is absent (${co
 
 t.test('every union of the CRS (PL1 and PL4, both phases) gives each of its sets exactly what the set finds alone, over the payload corpus',
   { skip: present ? false : `the corpus is absent (${corpusDir()}); set WAF_CORPUS` }, async t => {
-    for (const paranoia of [1, 4]) {
-      const rules = (await loadCrs(crsDir, t.testdir(), paranoia)).build()
-      // Every distinct union with the sets that read it (its readers, from the phase's plan).
-      const checked: Array<{ table: PhaseTable, union: PartUnion, readers: PrefilterSet[] }> = []
-      for (const table of rules.phases) {
-        if (table === undefined) continue
-        const raw = new Map<PartUnion, Set<PrefilterSet>>()
-        const add = (u: PartUnion | undefined, s: PrefilterSet): void => {
-          if (u === undefined) return
-          if (!raw.has(u)) raw.set(u, new Set())
-          raw.get(u)!.add(s)
-        }
-        for (const g of table.groups) {
-          const text = table.texts[g.text]
-          for (const s of g.sets) {
-            text.parts.forEach((p, k) => {
-              add(table.unions[p], s)
-              for (const pair of text.partPairs[k]) add(table.pairUnions[pair], s)
-            })
-          }
-        }
-        for (const [union, readers] of raw) checked.push({ table, union, readers: [...readers] })
+  for (const paranoia of [1, 4]) {
+    const rules = (await loadCrs(crsDir, t.testdir(), paranoia)).build()
+    // Every distinct union with the sets that read it (its readers, from the phase's plan).
+    const checked: Array<{ table: PhaseTable, union: PartUnion, readers: PrefilterSet[] }> = []
+    for (const table of rules.phases) {
+      if (table === undefined) continue
+      const raw = new Map<PartUnion, Set<PrefilterSet>>()
+      const add = (u: PartUnion | undefined, s: PrefilterSet): void => {
+        if (u === undefined) return
+        if (!raw.has(u)) raw.set(u, new Set())
+        raw.get(u)!.add(s)
       }
-      t.ok(checked.length >= 4, `PL${paranoia}: the CRS has unions (${checked.length})`)
-      let compared = 0
-      const wrong: string[] = []
-      for (const { name } of CORPUS) {
-        payloads(name).forEach((p, i) => {
-          if (i % 60 !== 0) return
-          for (const text of [p, p.toLowerCase(), `/shop/${i}/${p}`]) {
-            const bytes = Buffer.from(text, 'latin1')
-            // A set reads several parts: its own verdict on the text is found once.
-            const own = new Map<PrefilterSet, string>()
-            for (const { table, union, readers } of checked) {
-              const found = union.scan(bytes, table.setCount)
-              for (const s of readers) {
-                compared++
-                const got = [...(found[s.slot] ?? [])].sort((a, b) => a - b)
-                let want = own.get(s)
-                if (want === undefined) own.set(s, want = alone(s, bytes).join())
-                if (got.join() !== want) wrong.push(`PL${paranoia} ${name}:${i + 1} set ${s.id}: union [${got.join()}], alone [${want}]`)
-              }
+      for (const g of table.groups) {
+        const text = table.texts[g.text]
+        for (const s of g.sets) {
+          text.parts.forEach((p, k) => {
+            add(table.unions[p], s)
+            for (const pair of text.partPairs[k]) add(table.pairUnions[pair], s)
+          })
+        }
+      }
+      for (const [union, readers] of raw) checked.push({ table, union, readers: [...readers] })
+    }
+    t.ok(checked.length >= 4, `PL${paranoia}: the CRS has unions (${checked.length})`)
+    let compared = 0
+    const wrong: string[] = []
+    for (const { name } of CORPUS) {
+      payloads(name).forEach((p, i) => {
+        if (i % 60 !== 0) return
+        for (const text of [p, p.toLowerCase(), `/shop/${i}/${p}`]) {
+          const bytes = Buffer.from(text, 'latin1')
+          // A set reads several parts: its own verdict on the text is found once.
+          const own = new Map<PrefilterSet, string>()
+          for (const { table, union, readers } of checked) {
+            const found = union.scan(bytes, table.setCount)
+            for (const s of readers) {
+              compared++
+              const got = [...(found[s.slot] ?? [])].sort((a, b) => a - b)
+              let want = own.get(s)
+              if (want === undefined) own.set(s, want = alone(s, bytes).join())
+              if (got.join() !== want) wrong.push(`PL${paranoia} ${name}:${i + 1} set ${s.id}: union [${got.join()}], alone [${want}]`)
             }
           }
-        })
-      }
-      t.comment(`PL${paranoia}: ${checked.length} unions, ${compared} set verdicts compared`)
-      t.same(wrong.slice(0, 20), [], `PL${paranoia}: every set's share of a union is its own verdict`)
+        }
+      })
     }
-  })
+    t.comment(`PL${paranoia}: ${checked.length} unions, ${compared} set verdicts compared`)
+    t.same(wrong.slice(0, 20), [], `PL${paranoia}: every set's share of a union is its own verdict`)
+  }
+})
