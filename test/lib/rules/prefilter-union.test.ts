@@ -79,7 +79,7 @@ t.test('every union of the CRS (PL1 and PL4, both phases) gives each of its sets
     const wrong: string[] = []
     for (const { name } of CORPUS) {
       payloads(name).forEach((p, i) => {
-        if (i % 60 !== 0) return
+        if (i % 100 !== 0) return
         for (const text of [p, p.toLowerCase(), `/shop/${i}/${p}`]) {
           const bytes = Buffer.from(text, 'latin1')
           // A set reads several parts: its own verdict on the text is found once.
