@@ -14,6 +14,8 @@ import { redactRedisUrl, redisUrlProblem } from '../lib/rate-limit/redis-url.js'
 import { DEFAULT_CLIENT_TIMEOUTS } from './timeouts.js'
 import type { ClientTimeouts } from './timeouts.js'
 import type { RouteToggle } from '../lib/lifecycle/switches.js'
+import { PLUGIN_KEYS } from '../lib/lifecycle/context.js'
+import type { PluginKey } from '../lib/lifecycle/context.js'
 import { ConfigError, Reader, isObj } from './config-reader.js'
 import type { Mode, Obj } from './config-reader.js'
 
@@ -52,6 +54,8 @@ export interface GatewayConfig {
   mode: Mode
   domains: Record<string, DomainConfig>
   routes: RouteConfig[]
+  /** The waf plugins registered at all (all by default); `routes` switches the registered ones per path. */
+  plugins: Record<PluginKey, boolean>
   logDir: string
   channels: Record<ChannelName, string>
   rules: RulesSection
@@ -79,7 +83,7 @@ function optional<K extends string, V> (key: K, value: V | undefined): Partial<R
   return value === undefined ? {} : { [key]: value } as Record<K, V>
 }
 
-const TOP_KEYS = ['listen', 'workers', 'node', 'upstream', 'upstreamTls', 'mode', 'domains', 'routes', 'logDir', 'channels', 'rules', 'access', 'attack', 'heartbeat', 'rateLimit', 'status', 'metrics', ...EDGE_TOP_KEYS, 'timeouts'] as const
+const TOP_KEYS = ['listen', 'workers', 'node', 'upstream', 'upstreamTls', 'mode', 'domains', 'routes', 'plugins', 'logDir', 'channels', 'rules', 'access', 'attack', 'heartbeat', 'rateLimit', 'status', 'metrics', ...EDGE_TOP_KEYS, 'timeouts'] as const
 const CHANNEL_PROTOCOLS = ['tcp:', 'tls:', 'udp:', 'unix:', 'file:', 'stdout:'] as const
 const UPSTREAM_PROTOCOLS = ['http:', 'https:'] as const
 const ROUTE_KEYS = ['prefix', 'forensic', 'rules', 'access', 'attack', 'heartbeat'] as const
@@ -224,6 +228,22 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
     })
   }
 
+  const rawPlugins = r.obj(raw.plugins, 'plugins')
+  r.keys(rawPlugins, 'plugins', PLUGIN_KEYS)
+  const plugins = {} as Record<PluginKey, boolean>
+  for (const k of PLUGIN_KEYS) plugins[k] = r.bool(rawPlugins[k], `plugins.${k}`) ?? true
+
+  // A section of a plugin left out would be ignored in silence: refused instead.
+  for (const k of PLUGIN_KEYS) {
+    if (plugins[k] || k === 'forensic') continue
+    if (raw[k] !== undefined && raw[k] !== null) r.fail(`plugins.${k}`, `true (or left out) while the "${k}" section is set`, false)
+  }
+  if (!plugins.rules) {
+    for (const [name, d] of Object.entries(domains)) {
+      if (d.rules === true || d.ruleFiles !== undefined) r.fail('plugins.rules', `true (or left out) while "domains.${name}" sets rules`, false)
+    }
+  }
+
   const rawChannels = r.obj(raw.channels, 'channels')
   r.keys(rawChannels, 'channels', CHANNEL_NAMES)
   const channels = {} as Record<ChannelName, string>
@@ -296,6 +316,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
     mode: r.mode(raw.mode, 'mode') ?? 'block',
     domains,
     routes,
+    plugins,
     logDir,
     channels,
     rules,
@@ -317,5 +338,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, cwd: string = 
     },
     source: where
   }
+  // The Prometheus endpoint exposes the heartbeat's figures: without the heartbeat it would be empty.
+  if (config.metrics !== undefined && !plugins.heartbeat) r.fail('plugins.heartbeat', 'true (or left out) while "metrics" is set: the metrics are the heartbeat\'s figures', false)
   return { config, warnings }
 }

@@ -94,8 +94,8 @@ export function wafOptionsOf (config: GatewayConfig): WafOptions {
   return {
     // Lines lost, a collector away: on stderr with the gateway's other problems, never in silence.
     transport: { channels, onWarning: w => { process.stderr.write(`fastify-waflog gateway: ${w.message}\n`) } },
-    forensic: { responseHeader: 'x-request-id' },
-    rules: {
+    forensic: config.plugins.forensic && { responseHeader: 'x-request-id' },
+    rules: config.plugins.rules && {
       mode: config.mode,
       policies: policies(config),
       defaultRules: config.rules.defaultRules,
@@ -111,9 +111,9 @@ export function wafOptionsOf (config: GatewayConfig): WafOptions {
       ...(config.edge.deny === undefined ? {} : { denyResponse: { contentType: config.edge.deny.contentType, body: config.edge.deny.body } }),
       ...(config.edge.deny?.status === undefined ? {} : { denyStatus: config.edge.deny.status })
     },
-    attack: config.attack.format === 'json' ? {} : { format: config.attack.format },
-    access: { format: config.access.format },
-    heartbeat: { interval: config.heartbeat.interval, format: config.heartbeat.format, graphitePrefix: config.heartbeat.graphitePrefix, metrics: config.metrics !== undefined },
+    attack: config.plugins.attack && (config.attack.format === 'json' ? {} : { format: config.attack.format }),
+    access: config.plugins.access && { format: config.access.format },
+    heartbeat: config.plugins.heartbeat && { interval: config.heartbeat.interval, format: config.heartbeat.format, graphitePrefix: config.heartbeat.graphitePrefix, metrics: config.metrics !== undefined },
     routes: config.routes,
     node: config.node
   }
@@ -220,9 +220,9 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
       if (!statusAllow.allows(request.socket.remoteAddress)) return reply.callNotFound()
       return {
         pid: process.pid,
-        heartbeat: app.wafHeartbeat.snapshot(),
+        ...(app.hasDecorator('wafHeartbeat') ? { heartbeat: app.wafHeartbeat.snapshot() } : {}),
         transport: app.wafTransport.stats(),
-        forensic: app.wafForensic.stats(),
+        ...(app.hasDecorator('wafForensic') ? { forensic: app.wafForensic.stats() } : {}),
         log: app.wafLog.stats(),
         ...(app.hasDecorator('wafRules') ? { resultCache: app.wafRules.resultCacheStats() ?? null } : {})
       }

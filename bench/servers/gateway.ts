@@ -1,15 +1,14 @@
 import type { FastifyInstance } from 'fastify'
 import { buildGateway } from '../../example-app/gateway.js'
 import { loadConfig } from '../../example-app/config.js'
-import type { RouteConfig } from '../../example-app/config.js'
 import { PLUGIN_KEYS } from '../../lib/lifecycle/context.js'
 import type { PluginKey } from '../../lib/lifecycle/context.js'
 
 /**
  * The gateway in front of the benchmark's upstream, with every waf plugin on (`waf: true`, every
- * channel to the loopback TCP collector) or with none. `only` keeps the listed plugins on and
- * switches the others off for every path, as a gateway config's `routes` would, to show where
- * the cost goes. Rate limiting is off, since the load comes from one client, unless `rateLimit`
+ * channel to the loopback TCP collector) or with none. `only` registers the listed plugins and
+ * leaves the others out, as a gateway config's `plugins` does, to show where the cost goes (a
+ * plugin switched off by `routes` would still run its hooks, to find out that it is off). Rate limiting is off, since the load comes from one client, unless `rateLimit`
  * asks for it: `'memory'` (the plugin's local store) or a Redis URL (`rateLimit.redis`), with a
  * limit the load never reaches and a window longer than the benchmark, so that every request is
  * counted and none is refused. `ruleFiles` are the gateway's `rules.files` (the CRS row loads the
@@ -30,10 +29,6 @@ export async function build (args: { upstream: string, collector: string, waf: b
   })
   if (args.ruleFiles !== undefined) config.rules = { ...config.rules, files: args.ruleFiles, defaultRules: false }
   const only = args.only
-  if (only !== undefined) {
-    const route: RouteConfig = { prefix: '/' }
-    for (const key of PLUGIN_KEYS) if (!only.includes(key)) route[key] = false
-    config.routes = [route]
-  }
+  if (only !== undefined) for (const key of PLUGIN_KEYS) config.plugins[key] = only.includes(key)
   return await buildGateway(config, { defaultUpstream: args.upstream, logger: false, waf: args.waf })
 }
