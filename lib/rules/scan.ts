@@ -256,6 +256,14 @@ export class PhaseScan {
   private partFound (s: PrefilterSet, part: number, pairs: readonly number[]): readonly number[] {
     const table = this.table
     const pv = this.values[part] as PartValues
+    // A few values whose verdict is remembered: value by value, so that a pattern matching
+    // across two joined values (`id` `\n` `q` for a command and its argument) is not kept as
+    // the part's verdict for every request to come.
+    if (pv.values.length > 1 && pv.values.length <= FEW_JOINED && pv.piece instanceof ScanPiece) {
+      let found = NOTHING
+      for (let k = 0; k < pv.values.length; k++) found = joined(found, this.valueFound(s, part, pv.values[k], pairs))
+      return found
+    }
     let alone = ''
     let found = this.unionShare(table.unions[part], part, pv.text, s)
     if (found === undefined) {
@@ -525,6 +533,9 @@ const EMPTY = Buffer.alloc(0)
 
 /** More values than this without a verdict in one set are scanned together first (scanManyValues). */
 const FEW_VALUES = 3
+
+/** A remembered part of at most this many values is scanned value by value (partFound). */
+const FEW_JOINED = 8
 
 /** scanValues' values without a verdict, and their pieces: scratch, reused by every scan. */
 const EMPTY_ENTRY = new VarEntry('', '', '')
