@@ -1,4 +1,5 @@
 import { detectSQLiInByteString, detectXSSInByteString } from './libinjection/index.js'
+import { ownCopy } from './own-copy.js'
 
 /**
  * libinjection's verdicts remembered per value, across requests (`@detectSQLi`, `@detectXSS`).
@@ -49,14 +50,6 @@ function keyBytes (value: string): number {
   return KEY_HEADER + ((value.length + 7) & ~7)
 }
 
-/**
- * A flat one-byte copy of a value: the engine's values are often slices of the request's body
- * or cons strings, and a key that is one would keep the whole body alive.
- */
-function ownCopy (value: string): string {
-  return Buffer.from(value, 'latin1').toString('latin1')
-}
-
 /** Whether a value may be remembered: short enough, and a byte string (its copy is then exact). */
 function rememberable (value: string): boolean {
   if (value.length > MAX_MEMO_CHARS) return false
@@ -96,7 +89,7 @@ class Generations<V> {
       this.young = new Map()
       this.youngBytes = 0
     }
-    this.young.set(ownCopy(value), v)
+    this.young.set(ownCopy(value, true), v)
     this.youngBytes += bytes
     this.account.hold(bytes)
   }

@@ -18,6 +18,7 @@
  */
 
 import { DetectionMemo } from './detection-memo.js'
+import { ownCopy } from './own-copy.js'
 import type { DetectionMemoStats, MemoAccount } from './detection-memo.js'
 
 /** The default limit, in bytes, of one engine's (one worker's) cache. */
@@ -69,9 +70,24 @@ const FIRST_SLOTS = 8
 
 const BEYOND_LATIN1 = /[^\x00-\xff]/
 
-function stringBytes (s: string): number {
-  const chars = BEYOND_LATIN1.test(s) ? 2 * s.length : s.length
+function stringBytes (s: string, wide = BEYOND_LATIN1.test(s)): number {
+  const chars = wide ? 2 * s.length : s.length
   return STRING_HEADER + ((chars + 7) & ~7)
+}
+
+/** Keys longer than this are held in the keys seen once by a fingerprint (sightingKey). */
+const WHOLE_SIGHTING_CHARS = 1024
+
+/**
+ * What the keys seen once hold for a key: the key when short, else its length and its first and
+ * last 24 characters. Most long keys change on every request (a form with its token, a body) and
+ * are never seen again; holding each whole would mean copying it (own-copy.ts) and hashing the
+ * copy, 6-7 µs for a 3.4 KB key. Short keys are held whole: a fingerprint made for every lookup
+ * cost a CRS browser GET about 10 µs (its many short new texts), the copy of the few inserted less. Two long keys alike in their fingerprint count as one: at worst
+ * a piece is made one sighting early, and a piece itself is keyed by its whole key.
+ */
+function sightingKey (key: string): string {
+  return key.length <= WHOLE_SIGHTING_CHARS ? key : `${key.length}\u0000${key.slice(0, 24)}${key.slice(-24)}`
 }
 
 function verdictBytes (found: readonly number[]): number {
@@ -142,27 +158,33 @@ export class ResultCache implements MemoAccount {
       }
       return p
     }
-    const saw = this.seen.get(key)
+    // Keys are held as copies of their own (own-copy.ts): a value sliced from a body must not keep it.
+    const sight = sightingKey(key)
+    const saw = this.seen.get(sight)
     if (saw === undefined) {
-      const bytes = stringBytes(key) + MAP_ENTRY
+      const wide = BEYOND_LATIN1.test(sight)
+      const bytes = stringBytes(sight, wide) + MAP_ENTRY
       if (this.seenBytes + bytes > this.limit >> 3) {
         this.held -= this.seenBytes
         this.seen.clear()
         this.seenBytes = 0
       }
       if (bytes <= this.limit >> 3) {
-        this.seen.set(key, sighting ?? -1)
+        this.seen.set(ownCopy(sight, !wide), sighting ?? -1)
         this.seenBytes += bytes
         this.held += bytes
       }
       return undefined
     }
     if (sighting !== undefined && saw === sighting) return undefined
-    this.seen.delete(key)
-    this.held -= stringBytes(key) + MAP_ENTRY
-    this.seenBytes -= stringBytes(key) + MAP_ENTRY
-    p = new ScanPiece(key, stringBytes(key) + MAP_ENTRY + PIECE_OBJECT + ARRAY_HEADER + 8 * FIRST_SLOTS, this.clock++)
-    pieces.set(key, p)
+    this.seen.delete(sight)
+    const sightBytes = stringBytes(sight) + MAP_ENTRY
+    this.held -= sightBytes
+    this.seenBytes -= sightBytes
+    const wide = BEYOND_LATIN1.test(key)
+    const own = ownCopy(key, !wide)
+    p = new ScanPiece(own, stringBytes(key, wide) + MAP_ENTRY + PIECE_OBJECT + ARRAY_HEADER + 8 * FIRST_SLOTS, this.clock++)
+    pieces.set(own, p)
     this.append(p)
     this.grow(p.bytes)
     return p

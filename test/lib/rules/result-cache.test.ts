@@ -214,3 +214,62 @@ t.test('eviction takes the oldest in the order of use, a piece used again moving
   t.ok(evictions > 200, `it evicted (${evictions})`)
   t.ok(refreshed > 500, `pieces were moved to the young end (${refreshed})`)
 })
+
+t.test('keys are copies of their own: a value sliced from a request body never keeps the body alive', async t => {
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const c = new ResultCache(1 << 30)
+  const bodies = 4000
+  gc()
+  const before = process.memoryUsage().heapUsed
+  for (let i = 0; i < bodies; i++) {
+    // A value as the form parser gives it: a slice (a view, for 13 characters or more) of a 16 KB body.
+    const body = `f=${String(i).padStart(8, '0')}`.padEnd(16 * 1024, '&g=some ordinary text')
+    if (i % 2 === 0) {
+      pieceOf(c, body.slice(2, 60)) // seen twice: a piece
+    } else {
+      c.piece(body.slice(2, 61)) // seen once
+    }
+  }
+  gc()
+  const grown = process.memoryUsage().heapUsed - before
+  const s = c.stats()
+  t.same([s.entries, s.seenOnce], [bodies / 2, bodies / 2])
+  t.comment(`heap grew ${grown} bytes for ${bodies} bodies of 16 KB; the cache counts ${s.bytes}`)
+  t.ok(grown < bodies * 1024, 'the 64 MB of bodies are not kept')
+  t.ok(s.bytes >= 0.7 * grown, 'the count is not under the heap it holds')
+})
+
+t.test('a copied key is the same key: two-byte and one-byte values, lone surrogates included, find their piece', async t => {
+  const c = new ResultCache(1 << 20)
+  for (const v of ['naïve café résumé ÿ', 'ünïcode → 𝄞 music', 'lone \ud800 surrogate here', 'plain ascii value, long enough']) {
+    const body = `x=${v}&rest of the body`
+    const p = pieceOf(c, body.slice(2, 2 + v.length))
+    t.equal(c.piece(v), p, JSON.stringify(v))
+    c.remember(p, 1, [4])
+    t.same(c.verdict(c.piece(body.slice(2, 2 + v.length)) as ScanPiece, 1), [4])
+  }
+})
+
+t.test('through the engine: form values remembered across requests do not keep their 32 KB bodies alive', async t => {
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const b = new RuleSetBuilder()
+  for (let id = 1; id <= 4; id++) b.add(compileRule({ id, phase: 2, targets: ['ARGS'], operator: { name: 'rx', argument: `(?i)attack-${id}|union\\s+select` } }))
+  const engine = new RuleEngine(b.build(), { mode: 'detect' })
+  const request = (form: string): RequestInput => ({ method: 'POST', url: '/submit', rawHeaders: ['Host', 'shop.example', 'Content-Type', 'application/x-www-form-urlencoded'], body: { form }, remoteAddress: '127.0.0.1' })
+  const bodies = 2000
+  gc()
+  const before = process.memoryUsage().heapUsed
+  for (let i = 0; i < bodies; i++) {
+    const form = `comment=value number ${String(i).padStart(8, '0')}&pad=${'z'.repeat(32 * 1024)}`
+    engine.check(request(form))
+    engine.check(request(form)) // the second sighting makes the pieces
+  }
+  gc()
+  const grown = process.memoryUsage().heapUsed - before
+  const s = engine.resultCache?.stats()
+  t.ok(s !== undefined && s.entries >= bodies, 'the comments were remembered')
+  t.comment(`heap grew ${grown} bytes for ${bodies} bodies of 32 KB; the cache counts ${s?.bytes ?? 0}`)
+  t.ok(grown < bodies * 4096, 'the 64 MB of bodies are not kept')
+})
