@@ -34,6 +34,41 @@ function perRequestMicros (engine: RuleEngine, nth: (i: number) => RequestInput,
   return { micros: median(samples), hitRatio: before === undefined || after === undefined || looked === 0 ? undefined : (after.hits - before.hits) / looked }
 }
 
+/**
+ * The traffic mix at PL1 and PL4 in rounds (BENCH_ROUNDS, 5 by default): each engine in turn
+ * runs every request kind in a block, round after round, and a row is the median of its rounds'
+ * medians. One block per kind and level moved a row by up to 2x between two runs on an idle
+ * machine (a PL4 JSON POST 283 µs in one, 490 in the next), as a collection or the JIT fell into
+ * one block or another. The engines are not interleaved: a worker runs one, and switching between
+ * two in every round made both slower (their data out of the CPU's caches).
+ */
+function printTrafficMix (engines: readonly RuleEngine[]): void {
+  const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5))
+  const series = trafficSeries()
+  const micros = series.map(() => engines.map(() => [] as number[]))
+  const hits = series.map(() => engines.map(() => [] as number[]))
+  engines.forEach((engine, e) => {
+    for (let r = 0; r < rounds; r++) {
+      series.forEach(([, nth], k) => {
+        const block = nth(0).body === undefined ? 2000 : 300
+        // Each round sends the next requests of the series, so a round never repeats an earlier one's.
+        const shifted = (i: number): RequestInput => nth(r * 10_000 + i)
+        const m = perRequestMicros(engine, shifted, Math.ceil(block / Math.min(rounds, 3)))
+        micros[k][e].push(m.micros)
+        if (m.hitRatio !== undefined) hits[k][e].push(m.hitRatio)
+      })
+    }
+  })
+  process.stdout.write(`traffic mix: median µs per request at PL1 and PL4 (PL4/PL1), detect mode, median of ${rounds} rounds of the kinds interleaved; rules logged at PL1 / PL4; result cache hits at PL1 / PL4\n`)
+  series.forEach(([name, nth], k) => {
+    const [pl1, pl4] = micros[k].map(median)
+    const [n1, n4] = engines.map(e => e.check(nth(0)).attacks.length)
+    const [h1, h4] = hits[k].map(h => h.length === 0 ? undefined : median(h))
+    process.stdout.write(`  ${name.padEnd(16)} PL1 ${pl1.toFixed(1).padStart(8)} µs   PL4 ${pl4.toFixed(1).padStart(8)} µs   ` +
+      `(${(pl4 / pl1).toFixed(2)}x; logged ${n1} / ${n4}; cache hits ${percent(h1)} / ${percent(h4)})\n`)
+  })
+}
+
 function percent (ratio: number | undefined): string {
   return ratio === undefined ? 'off' : `${(100 * ratio).toFixed(0)}%`
 }
@@ -54,7 +89,7 @@ export default async function (): Promise<void> {
   }
   const post = formPost()
   process.stdout.write(`${crs.label}: median µs per request, both phases, detect mode; every request has its own path and id (result cache hits in brackets)\n`)
-  const mix: Array<Array<[string, { micros: number, hitRatio: number | undefined }, number]>> = []
+  const engines: RuleEngine[] = []
   for (const paranoia of [1, 4]) {
     const builder = new RuleSetBuilder()
     configureSecLang(builder, { paranoia })
@@ -67,18 +102,9 @@ export default async function (): Promise<void> {
     const logged = engine.check(GET).attacks.map(a => a.ruleId)
     process.stdout.write(`  PL${paranoia}: typical GET ${get.micros.toFixed(1).padStart(7)} µs [${percent(get.hitRatio)}]   4 KB form post ${form.micros.toFixed(1).padStart(7)} µs [${percent(form.hitRatio)}]   ` +
       `(load ${loadMs.toFixed(0)} ms; ${summarize(secLangReport(builder))}; GET logged: ${logged.join(',') || 'nothing'})\n`)
-    mix.push(trafficSeries().map(([name, nth]) => {
-      const first = nth(0)
-      return [name, perRequestMicros(engine, nth, first.body === undefined ? 2000 : 300), engine.check(first).attacks.length]
-    }))
+    engines.push(engine)
   }
-  process.stdout.write('traffic mix: median µs per request at PL1 and PL4 (PL4/PL1), detect mode; rules logged at PL1 / PL4; result cache hits at PL1 / PL4\n')
-  for (let i = 0; i < mix[0].length; i++) {
-    const [name, pl1, n1] = mix[0][i]
-    const [, pl4, n4] = mix[1][i]
-    process.stdout.write(`  ${name.padEnd(16)} PL1 ${pl1.micros.toFixed(1).padStart(8)} µs   PL4 ${pl4.micros.toFixed(1).padStart(8)} µs   ` +
-      `(${(pl4.micros / pl1.micros).toFixed(2)}x; logged ${n1} / ${n4}; cache hits ${percent(pl1.hitRatio)} / ${percent(pl4.hitRatio)})\n`)
-  }
+  printTrafficMix(engines)
   await printCrsAllocation(crs.paths)
   process.stdout.write('response inspection:\n')
   await printResponseCost(1)
