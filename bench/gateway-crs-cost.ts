@@ -6,7 +6,7 @@ import { buildEngine } from '../lib/rules/build-engine.js'
 import type { RuleEngine } from '../lib/rules/engine.js'
 import type { RequestInput } from '../lib/rules/input.js'
 import { ResponseInspection } from '../lib/rules/response-inspect.js'
-import { cpuMicros, throughput } from './harness.js'
+import { addedMicros, cpuMicros, throughput } from './harness.js'
 import type { Request } from './load.js'
 import type { Scenario } from './harness.js'
 import { startCollector } from './collector.js'
@@ -99,7 +99,7 @@ try {
     const request = cpuMicros(() => engine.check(next()), n)
     const response = await responseMicros(engine, next, n)
     const pair = (p: number | undefined, s: number | undefined): string => `${(p ?? Number.NaN).toFixed(1)} (${(s ?? Number.NaN).toFixed(1)})`
-    const check = (on.pacedMicros ?? Number.NaN) - (off.pacedMicros ?? Number.NaN)
+    const check = addedMicros(results, `${name}: gateway + CRS`, `${name}: same, rule check off`) ?? Number.NaN
     const checkSat = (on.saturatedMicros ?? Number.NaN) - (off.saturatedMicros ?? Number.NaN)
     const engineUs = request + response
     process.stdout.write(`  ${name.padEnd(16)} ${pair(on.pacedMicros, on.saturatedMicros).padStart(16)} ${pair(off.pacedMicros, off.saturatedMicros).padStart(16)} ` +

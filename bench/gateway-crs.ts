@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { startScenario, throughput } from './harness.js'
+import { rpsRatio, startScenario, throughput } from './harness.js'
 import type { Results, Scenario } from './harness.js'
 import { writeCrsConf } from './crs-conf.js'
 import type { CrsConf } from './crs-conf.js'
@@ -128,7 +128,7 @@ function printComparison (conf: CrsConf, results: Results, mix: TrafficRequest[]
     if (g === undefined || n === undefined) continue
     // A side that answered otherwise than the self-check said (errors, a 2xx to the attack) measured something else.
     const wrong = [g.errors > 0 ? 'gateway' : '', n.errors > 0 ? 'nginx' : ''].filter(s => s !== '')
-    const ratio = g.rps / n.rps
+    const ratio = rpsRatio(results, `${gatewaySide(conf.label)}, ${t.name}`, `${nginxSide(conf.label)}, ${t.name}`)
     const cpu = (n.saturatedMicros ?? Number.NaN) / (g.saturatedMicros ?? Number.NaN)
     const verdict = wrong.length > 0 ? `no ratio: unexpected answers from ${wrong.join(' and ')} (see above)` : ratio >= BUDGET_RATIO ? 'met' : 'NOT MET'
     process.stdout.write(`  ${t.name.padEnd(16)} ${w(g.rps.toFixed(0), 13)} ${w(n.rps.toFixed(0), 14)} ${w(wrong.length > 0 ? '—' : ratio.toFixed(2), 6)} ` +

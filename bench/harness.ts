@@ -87,11 +87,15 @@ export interface LoadOptions {
 export interface Row {
   rps: number
   rpsRange: [number, number]
+  /** Saturated req/s of each round, in round order (for paired ratios). */
+  rpsRounds: number[]
   /** Server CPU µs per request when saturated. */
   saturatedMicros?: number
   /** Server CPU µs per request at the fixed rate: median and range over the rounds. */
   pacedMicros?: number
   pacedRange?: [number, number]
+  /** Server CPU µs per request at the fixed rate, of each round, in round order. */
+  pacedRounds?: number[]
   /** Median achieved rate of the paced runs. */
   achieved?: number
   errors: number
@@ -199,7 +203,7 @@ export async function throughput (scenarios: Scenario[], opts: LoadOptions = {})
   const load = chooseLoad()
   const sat = new Map<string, { rps: number[], micros: number[], errors: number }>(scenarios.map(s => [s.name, { rps: [], micros: [], errors: 0 }]))
   for (let round = 0; round < o.rounds; round++) {
-    for (const s of scenarios) {
+    for (const s of inRoundOrder(scenarios, round)) {
       const m = await measured(s, load, o, async port => await load.saturate(port, requestOf(s), o.connections, o.durationSec))
       const acc = sat.get(s.name) as { rps: number[], micros: number[], errors: number }
       acc.rps.push(m.run.rps)
@@ -212,7 +216,7 @@ export async function throughput (scenarios: Scenario[], opts: LoadOptions = {})
   const rate = Math.max(100, Math.round(slowest * o.rateShare / 100) * 100)
   const pace = new Map<string, { micros: number[], achieved: number[], errors: number }>(paced.map(s => [s.name, { micros: [], achieved: [], errors: 0 }]))
   for (let round = 0; round < o.rounds; round++) {
-    for (const s of paced) {
+    for (const s of inRoundOrder(paced, round)) {
       const m = await measured(s, load, o, async port => await load.paced(port, requestOf(s), rate, o.durationSec))
       const acc = pace.get(s.name) as { micros: number[], achieved: number[], errors: number }
       acc.micros.push(m.micros)
@@ -227,10 +231,11 @@ export async function throughput (scenarios: Scenario[], opts: LoadOptions = {})
     rows.set(s.name, {
       rps: median(a.rps),
       rpsRange: [Math.min(...a.rps), Math.max(...a.rps)],
+      rpsRounds: a.rps,
       saturatedMicros: median(a.micros),
       ...(p === undefined
         ? {}
-        : { pacedMicros: median(p.micros), pacedRange: [Math.min(...p.micros), Math.max(...p.micros)], achieved: median(p.achieved) }),
+        : { pacedMicros: median(p.micros), pacedRange: [Math.min(...p.micros), Math.max(...p.micros)], pacedRounds: p.micros, achieved: median(p.achieved) }),
       errors: a.errors + (p?.errors ?? 0)
     })
   }
@@ -244,26 +249,50 @@ export function median (xs: number[]): number {
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2
 }
 
-function added (results: Results, name: string, base: string): number | undefined {
-  const a = results.rows.get(name)?.pacedMicros
-  const b = results.rows.get(base)?.pacedMicros
-  return a === undefined || b === undefined ? undefined : a - b
+/** Odd rounds run the scenarios in reverse, so that a drift over a round falls on both sides of a pair alike. */
+function inRoundOrder<T> (scenarios: T[], round: number): T[] {
+  return round % 2 === 0 ? scenarios : [...scenarios].reverse()
+}
+
+/** The median of `f` over the rounds of two series measured in the same rounds. */
+function paired (a: number[], b: number[], f: (x: number, y: number) => number): number {
+  return median(a.map((x, i) => f(x, b[i])))
+}
+
+/** Server CPU µs per request `name` adds over `base` at the fixed rate: the median of the rounds' differences. */
+export function addedMicros (results: Results, name: string, base: string): number | undefined {
+  const a = results.rows.get(name)?.pacedRounds
+  const b = results.rows.get(base)?.pacedRounds
+  return a === undefined || b === undefined ? undefined : paired(a, b, (x, y) => x - y)
+}
+
+/** Saturated req/s of `name` as a share of `of`'s: the median of the rounds' ratios. */
+export function rpsRatio (results: Results, name: string, of: string): number {
+  const a = results.rows.get(name)?.rpsRounds
+  const b = results.rows.get(of)?.rpsRounds
+  return a === undefined || b === undefined ? Number.NaN : paired(a, b, (x, y) => x / y)
+}
+
+
+/** µs with their sign: `+6.1`, `-2.3`. */
+function signed (micros: number): string {
+  return `${micros >= 0 ? '+' : ''}${micros.toFixed(1)}`
 }
 
 /** The verdicts of a row's budget, e.g. `+6.1 ≤ 8 µs met; 0.81 ≥ 0.75 met`. */
 function verdicts (results: Results, name: string, base: string, budget: Budget): string {
   const out: string[] = []
   const verdict = (ok: boolean): string => ok ? 'met' : 'NOT MET'
-  const plus = added(results, name, base)
-  if (budget.addedMicros !== undefined && plus !== undefined) out.push(`+${plus.toFixed(1)} ≤ ${budget.addedMicros} µs ${verdict(plus <= budget.addedMicros)}`)
+  const plus = addedMicros(results, name, base)
+  if (budget.addedMicros !== undefined && plus !== undefined) out.push(`${signed(plus)} ≤ ${budget.addedMicros} µs ${verdict(plus <= budget.addedMicros)}`)
   if (budget.ratio !== undefined) {
     const of = budget.ratio.of ?? base
-    const r = (results.rows.get(name)?.rps ?? 0) / (results.rows.get(of)?.rps ?? Number.NaN)
+    const r = rpsRatio(results, name, of)
     out.push(`${r.toFixed(2)} ≥ ${budget.ratio.min.toFixed(2)} x ${of} ${verdict(r >= budget.ratio.min)}`)
   }
   if (budget.shareOfAdded !== undefined && plus !== undefined) {
-    const other = added(results, budget.shareOfAdded.of, base)
-    if (other !== undefined) out.push(`+${plus.toFixed(1)} ≤ ${budget.shareOfAdded.max} x +${other.toFixed(1)} µs (${budget.shareOfAdded.of}) ${verdict(plus <= budget.shareOfAdded.max * other)}`)
+    const other = addedMicros(results, budget.shareOfAdded.of, base)
+    if (other !== undefined) out.push(`${signed(plus)} ≤ ${budget.shareOfAdded.max} x ${signed(other)} µs (${budget.shareOfAdded.of}) ${verdict(plus <= budget.shareOfAdded.max * other)}`)
   }
   return out.join('; ')
 }
@@ -280,18 +309,20 @@ export function printRatios (title: string, results: Results, base: string, opts
   process.stdout.write(`\n${title}\n`)
   process.stdout.write(`  load: ${results.load.label}\n`)
   process.stdout.write(`  saturated: ${o.connections} connections, ${o.durationSec} s; fixed rate: ${results.rate} req/s ` +
-    `(${o.rateShare} of the slowest scenario's saturated rate), ${o.durationSec} s; median of ${o.rounds} interleaved round(s) each\n`)
+    `(${o.rateShare} of the slowest scenario's saturated rate), ${o.durationSec} s; median of ${o.rounds} interleaved round(s) each` +
+    (o.rounds > 1 ? '; "x base" and "added" are medians of the rounds\' own ratios and differences' : '') + '\n')
   process.stdout.write(`  ${'scenario'.padEnd(46)} ${w('req/s', 8)} ${w('x base', 6)} ${w('µs/req', 7)} ${w('(min–max)', 13)} ${w('added', 7)} ${w('at req/s', 8)} ${w('sat µs', 6)}\n`)
   for (const [name, row] of results.rows) {
-    const ratio = b === undefined || b.rps === 0 ? '' : (row.rps / b.rps).toFixed(2)
+    const ratio = b === undefined || b.rps === 0 ? '' : rpsRatio(results, name, base).toFixed(2)
     const paced = row.pacedMicros === undefined ? '' : row.pacedMicros.toFixed(1)
     const range = row.pacedRange === undefined ? '' : `${row.pacedRange[0].toFixed(1)}–${row.pacedRange[1].toFixed(1)}`
-    const plus = name === base ? '' : added(results, name, base)?.toFixed(1) ?? ''
+    const more = name === base ? undefined : addedMicros(results, name, base)
+    const plus = more === undefined ? '' : signed(more)
     // A server that fell behind the rate was saturated for part of the run: its µs are not comparable.
     const behind = row.achieved !== undefined && row.achieved < 0.95 * results.rate
     const achieved = row.achieved === undefined ? '' : `${row.achieved.toFixed(0)}${behind ? '!' : ''}`
     const sat = row.saturatedMicros === undefined || Number.isNaN(row.saturatedMicros) ? '' : row.saturatedMicros.toFixed(1)
-    process.stdout.write(`  ${name.padEnd(46)} ${w(row.rps.toFixed(0), 8)} ${w(ratio, 6)} ${w(paced, 7)} ${w(range, 13)} ${w(plus === '' ? '' : `+${plus}`, 7)} ${w(achieved, 8)} ${w(sat, 6)}\n`)
+    process.stdout.write(`  ${name.padEnd(46)} ${w(row.rps.toFixed(0), 8)} ${w(ratio, 6)} ${w(paced, 7)} ${w(range, 13)} ${w(plus, 7)} ${w(achieved, 8)} ${w(sat, 6)}\n`)
   }
   if ([...results.rows.values()].some(r => r.achieved !== undefined && r.achieved < 0.95 * results.rate)) {
     process.stdout.write(`  !: below 95% of the fixed rate (saturated for part of the run, its µs not comparable): lower BENCH_RATE_SHARE\n`)
