@@ -26,13 +26,16 @@ import type { PluginKey } from '../lib/lifecycle/context.js'
  *   node dist/bench/gateway-lifecycle.js --rounds 31
  *   node dist/bench/gateway-lifecycle.js --base .ab/base --rounds 31
  *   node dist/bench/gateway-lifecycle.js --base .ab/base --only forensic,access,heartbeat
+ *
+ * `--logger` runs every variant with the logger of `npm start` (`logger: { level: 'warn' }`).
  */
 const { values } = parseArgs({
   options: {
     base: { type: 'string' },
     requests: { type: 'string', default: '3000' },
     rounds: { type: 'string', default: '31' },
-    only: { type: 'string', default: 'heartbeat' }
+    only: { type: 'string', default: 'heartbeat' },
+    logger: { type: 'boolean', default: false }
   }
 })
 const REQUESTS = Number(values.requests)
@@ -85,8 +88,9 @@ try {
   if (values.base !== undefined) tags.unshift(['base ', resolve(values.base)])
   const withName = only.join('+')
   for (const [tag, dist] of tags) {
-    servers[`${tag}no waf`] = await startServer(dist, gatewayArgs(upstream.url, collector.url))
-    servers[`${tag}${withName}`] = await startServer(dist, gatewayArgs(upstream.url, collector.url, only))
+    const logger = values.logger ? { logger: true } : {}
+    servers[`${tag}no waf`] = await startServer(dist, { ...gatewayArgs(upstream.url, collector.url), ...logger })
+    servers[`${tag}${withName}`] = await startServer(dist, { ...gatewayArgs(upstream.url, collector.url, only), ...logger })
   }
   const names = Object.keys(servers)
   for (const name of names) await run(servers[name], 5000)
@@ -94,7 +98,7 @@ try {
   const readings = await interleavedRounds(names, ROUNDS, async name => await run(servers[name], REQUESTS))
   const cpu = fieldOf(readings, 'cpu')
   const heap = fieldOf(readings, 'allocated')
-  process.stdout.write(`gateway lifecycle: GET ${GATEWAY_PATH}, one at a time, ${ROUNDS} interleaved rounds of ${REQUESTS}, ` +
+  process.stdout.write(`gateway lifecycle: GET ${GATEWAY_PATH}${values.logger ? ', logger at warn' : ''}, one at a time, ${ROUNDS} interleaved rounds of ${REQUESTS}, ` +
     `load average ${load.map(l => l.toFixed(2)).join(' ')} -> ${loadavg().map(l => l.toFixed(2)).join(' ')}\n`)
   const added = (tag: string, r: number): number => cpu[`${tag}${withName}`][r] - cpu[`${tag}no waf`][r]
   const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`

@@ -17,6 +17,7 @@ import type { TrustProxy } from './config-edge.js'
 import type { CertificateStore } from './tls.js'
 import { closeGracefullyOnHttp2 } from './http2-close.js'
 import { applyClientTimeouts } from './timeouts.js'
+import { deferredChildLogger } from './request-logger.js'
 
 /**
  * The WAF gateway: the waf plugins in front of a Forwarder (undici's dispatch). Request bodies are kept as
@@ -152,6 +153,8 @@ export async function buildGateway (config: GatewayConfig, opts: GatewayOptions)
     ...wafServerOptions(),
     ...serverOptions(config, opts.certificates),
     logger: opts.logger === false ? false : { level: 'warn' },
+    // Each request's child logger (its reqId) made only when the request writes a line.
+    ...(opts.logger === false ? {} : { childLoggerFactory: deferredChildLogger }),
     trustProxy: trustProxyOption(config.edge.trustProxy),
     bodyLimit: limits.max,
     // Loading and building a rule set is the gateway's start: the CRS takes ~0.7 s on an idle

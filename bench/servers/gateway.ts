@@ -13,9 +13,11 @@ import type { PluginKey } from '../../lib/lifecycle/context.js'
  * limit the load never reaches and a window longer than the benchmark, so that every request is
  * counted and none is refused. `ruleFiles` are the gateway's `rules.files` (the CRS row loads the
  * SecLang file nginx's ModSecurity loads, bench/crs-conf.ts), with the default rules off;
- * `attackChannel` sends the attack log elsewhere (a file, for the CRS self-check).
+ * `attackChannel` sends the attack log elsewhere (a file, for the CRS self-check). `logger: true`
+ * runs it with the logger `npm start` runs it with (Fastify's own lines at `warn`, on stdout);
+ * the benchmark's rows run without one.
  */
-export async function build (args: { upstream: string, collector: string, waf: boolean, only?: PluginKey[], rateLimit?: string, ruleFiles?: string[], attackChannel?: string }): Promise<FastifyInstance> {
+export async function build (args: { upstream: string, collector: string, waf: boolean, only?: PluginKey[], rateLimit?: string, ruleFiles?: string[], attackChannel?: string, logger?: boolean }): Promise<FastifyInstance> {
   const limited = args.rateLimit === undefined
     ? { WAF_RATE_LIMIT_MAX: '0' }
     : { WAF_RATE_LIMIT_MAX: '1000000000', WAF_RATE_LIMIT_WINDOW: '86400000', ...(args.rateLimit === 'memory' ? {} : { WAF_RATE_LIMIT_REDIS: args.rateLimit }) }
@@ -30,5 +32,5 @@ export async function build (args: { upstream: string, collector: string, waf: b
   if (args.ruleFiles !== undefined) config.rules = { ...config.rules, files: args.ruleFiles, defaultRules: false }
   const only = args.only
   if (only !== undefined) for (const key of PLUGIN_KEYS) config.plugins[key] = only.includes(key)
-  return await buildGateway(config, { defaultUpstream: args.upstream, logger: false, waf: args.waf })
+  return await buildGateway(config, { defaultUpstream: args.upstream, logger: args.logger === true, waf: args.waf })
 }
