@@ -8,7 +8,9 @@ import { requestHeadersJson, responseHeadersJson } from './headers-json.js'
  * The access record's fields (DESIGN.md "Wire formats: access", Kong tcp-log style), in the order
  * they are written: each field's JSON name, where its value comes from, its kind (how it is held
  * and escaped, record-table.ts), when it is left out, and whether it usually repeats from one
- * record to the next (a few methods, modes, statuses: the line reuses their JSON). The object
+ * record to the next (a method, a mode, a client's headers, a response's size: the repeating fields
+ * that follow one another in a group are one run, whose text the line reuses while all its
+ * values stay the same; a field that changes with every request breaks the run). The object
  * form and the JSON line are both compiled from this table (access-record.ts). `worker` and
  * `node` are the producer's.
  */
@@ -18,34 +20,34 @@ export function accessFields (worker: number, node: string): ReadonlyArray<Field
     { name: 'id', kind: 'string', get: s => s.ctx.id },
     { name: 'started_at', kind: 'epoch-ms', get: s => s.ctx.startedAt },
     { name: 'host', kind: 'text', get: s => s.ctx.domain, repeats: true },
-    { name: 'client_ip', kind: 'string', get: s => s.clientIp },
+    { name: 'client_ip', kind: 'string', get: s => s.clientIp, repeats: true },
     { name: 'client_port', kind: 'number', get: s => s.clientPort },
     {
       name: 'request',
       fields: [
         { name: 'method', kind: 'string', get: s => s.req.method ?? '', repeats: true },
-        { name: 'uri', kind: 'text', get: s => s.req.url ?? '' },
-        { name: 'path', kind: 'text', get: s => pathOf(s.req.url ?? '') },
-        { name: 'args', kind: 'text', get: s => argsPart(s.req.url ?? '') },
+        { name: 'uri', kind: 'text', get: s => s.req.url ?? '', repeats: true },
+        { name: 'path', kind: 'text', get: s => pathOf(s.req.url ?? ''), repeats: true },
+        { name: 'args', kind: 'text', get: s => argsPart(s.req.url ?? ''), repeats: true },
         { name: 'http_version', kind: 'string', get: s => s.req.httpVersion, repeats: true },
-        { name: 'headers', object: s => requestHeaders(s.req.headers, s.redact), json: s => requestHeadersJson(s.req.headers, s.redact) },
-        { name: 'size', kind: 'number', get: s => s.ctx.bytesIn }
+        { name: 'headers', object: s => requestHeaders(s.req.headers, s.redact), json: s => requestHeadersJson(s.req.headers, s.redact), repeats: true },
+        { name: 'size', kind: 'number', get: s => s.ctx.bytesIn, repeats: true }
       ]
     },
     {
       name: 'response',
       fields: [
         { name: 'status', kind: 'number', get: s => s.status, repeats: true },
-        { name: 'headers', object: s => responseHeaders(headerBlock(s), s.redact), json: s => responseHeadersJson(headerBlock(s), s.redact, s.ctx.id) },
-        { name: 'size', kind: 'number', get: s => s.ctx.bytesOut }
+        { name: 'headers', object: s => responseHeaders(headerBlock(s), s.redact), json: s => responseHeadersJson(headerBlock(s), s.redact, s.ctx.id), repeats: true },
+        { name: 'size', kind: 'number', get: s => s.ctx.bytesOut, repeats: true }
       ]
     },
     {
       name: 'upstream',
       nullWhen: s => s.ctx.upstream === undefined,
       fields: [
-        { name: 'addr', kind: 'string', get: s => s.ctx.upstream?.addr },
-        { name: 'status', kind: 'number', get: s => s.ctx.upstream?.status },
+        { name: 'addr', kind: 'string', get: s => s.ctx.upstream?.addr, repeats: true },
+        { name: 'status', kind: 'number', get: s => s.ctx.upstream?.status, repeats: true },
         { name: 'response_time', kind: 'ms', get: s => s.ctx.upstream?.durationMs }
       ]
     },

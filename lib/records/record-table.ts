@@ -29,8 +29,10 @@ export interface ValueField<S> {
   /** Left out of the record (object and line) when the value is `undefined`. */
   readonly optional?: true
   /**
-   * Usually the same as in the previous record (a method, a mode): the line keeps the value's
-   * JSON, joined to the text before it, and reuses it while the value stays the same.
+   * Usually the same as in the previous record (a method, a mode, a status). The repeating
+   * fields that follow one another in one group form a run: the line keeps the run's text (its
+   * keys and values' JSON, one piece) and reuses it while every value of the run stays the same.
+   * Not for a `boolean` (its two texts are already one piece each).
    */
   readonly repeats?: true
 }
@@ -46,6 +48,8 @@ export interface CustomField<S> {
   readonly name: string
   readonly object: (src: S) => unknown
   readonly json: (src: S) => string
+  /** As a value field's `repeats`: the JSON is compared with the previous record's. */
+  readonly repeats?: true
 }
 
 /** A nested object; `nullWhen` makes it `null`. */
@@ -68,6 +72,7 @@ const BOOLEAN = 6
 const CUSTOM = 7
 const OPTIONAL = 8
 const NULLABLE = 9
+const RUN = 10
 
 /**
  * One step of the JSON program: the constant text before it, then its value. Every op has the
@@ -77,7 +82,9 @@ const NULLABLE = 9
  * - BOOLEAN: `ifTrue`/`ifFalse` are `true`/`false` with the text after them (the next op's is empty);
  * - OPTIONAL: `ifTrue` is the text before a present value (`,"error":`);
  * - NULLABLE: `skip` is the count of the group's ops, passed over when the group is `null`;
- * - a field that `repeats`: `lastIn` is its last value, `lastOut` the op's text and its JSON.
+ * - RUN: the fields that `repeat`, one after another in one group (`members`, each an op of its
+ *   own with its text and kind); `lastIn` holds their values in the last record written, and
+ *   `lastOut` that record's text of the run, made flat on its first reuse (`flatOut`).
  */
 interface Op<S> {
   text: string
@@ -86,9 +93,16 @@ interface Op<S> {
   ifTrue: string
   ifFalse: string
   skip: number
-  readonly repeats: boolean
-  lastIn: unknown
+  readonly members: Array<Op<S>>
+  readonly lastIn: unknown[]
+  /** Whether `lastIn` and `lastOut` hold a record's run (none before the first). */
+  filled: boolean
   lastOut: string
+  flatOut: boolean
+}
+
+function newOp<S> (text: string, kind: number, get: (src: S) => unknown): Op<S> {
+  return { text, kind, get, ifTrue: '', ifFalse: '', skip: 0, members: [], lastIn: [], filled: false, lastOut: '', flatOut: false }
 }
 
 const NONE = (): undefined => undefined
@@ -127,8 +141,11 @@ function constantJson (v: string | number | boolean): string {
 class Compiler<S> {
   readonly ops: Array<Op<S>> = []
   private pending = ''
+  /** The last op is a RUN that the next repeating field of the same group joins. */
+  private runOpen = false
 
   group (fields: ReadonlyArray<Field<S>>): void {
+    this.runOpen = false
     this.pending += '{'
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i]
@@ -137,7 +154,7 @@ class Compiler<S> {
         this.pending += key + constantJson(f.constant)
       } else if (isCustom(f)) {
         this.pending += key
-        this.push(CUSTOM, f.json, false)
+        this.push(CUSTOM, f.json, f.repeats === true)
       } else if (isGroup(f)) {
         this.pending += key
         if (f.nullWhen === undefined) {
@@ -155,19 +172,30 @@ class Compiler<S> {
         if (i === 0 || f.kind !== 'string') throw new TypeError(`record table: optional field "${f.name}" must be a string after another field`)
         this.push(OPTIONAL, f.get, false).ifTrue = key
       } else {
+        if (f.kind === 'boolean' && f.repeats === true) throw new TypeError(`record table: boolean field "${f.name}" cannot repeat`)
         this.pending += key + (quoted(f.kind) ? '"' : '')
         this.push(KIND_OPS[f.kind], f.get, f.repeats === true)
         if (quoted(f.kind)) this.pending = '"'
       }
     }
     this.pending += '}'
+    this.runOpen = false
   }
 
   private push (kind: number, get: (src: S) => unknown, repeats: boolean): Op<S> {
     this.joinToBoolean()
-    const op: Op<S> = { text: this.pending, kind, get, ifTrue: '', ifFalse: '', skip: 0, repeats, lastIn: undefined, lastOut: '' }
-    this.ops.push(op)
+    const op = newOp(this.pending, kind, get)
     this.pending = ''
+    if (!repeats) {
+      this.ops.push(op)
+      this.runOpen = false
+      return op
+    }
+    if (!this.runOpen) {
+      this.ops.push(newOp<S>('', RUN, NONE))
+      this.runOpen = true
+    }
+    this.ops[this.ops.length - 1].members.push(op)
     return op
   }
 
@@ -196,8 +224,40 @@ function valueJson (kind: number, v: unknown): string {
     case BYTE_TEXT: return jsonTextInner(v as string)
     case NUMBER: return numberJson(v as number)
     case EPOCH_MS: return epochMsJson(v as number)
-    default: return msJson(v as number)
+    case MS: return msJson(v as number)
+    default: return v as string
   }
+}
+
+/**
+ * A RUN's text in this record: the last record's when every value is the same (`Object.is`;
+ * each value's JSON is a function of the value alone, so the same values give the same text),
+ * else made again from the values, which are kept for the next record.
+ */
+function runJson<S> (run: Op<S>, src: S): string {
+  const members = run.members
+  const last = run.lastIn
+  let same = run.filled
+  for (let k = 0; k < members.length; k++) {
+    const v = members[k].get(src)
+    if (!Object.is(v, last[k])) {
+      last[k] = v
+      same = false
+    }
+  }
+  if (same) {
+    if (!run.flatOut) {
+      flat(run.lastOut)
+      run.flatOut = true
+    }
+    return run.lastOut
+  }
+  let out = ''
+  for (let k = 0; k < members.length; k++) out += members[k].text + valueJson(members[k].kind, last[k])
+  run.lastOut = out
+  run.flatOut = false
+  run.filled = true
+  return out
 }
 
 /** A step of the object builder, of one shape as the JSON ops are; its kind is an op kind (how the value is held). */
@@ -288,18 +348,10 @@ class RecordProgram<S, R> implements CompiledRecord<S, R> {
     let lastTextJson = ''
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]
-      if (op.repeats) {
-        const v = op.get(src)
-        if (v !== op.lastIn) {
-          op.lastOut = flat(op.text + valueJson(op.kind, v))
-          op.lastIn = v
-        }
-        out += op.lastOut
-        continue
-      }
       out += op.text
       switch (op.kind) {
         case TEXT: break
+        case RUN: out += runJson(op, src); break
         case STRING: out += jsonInner(op.get(src) as string); break
         case BYTE_TEXT: {
           const v = op.get(src) as string

@@ -224,28 +224,36 @@ const hostileSource = fc.record({
   node: anyText
 })
 
+type HostileSource = typeof hostileSource extends fc.Arbitrary<infer T> ? T : never
+
+/** The record source a hostile draw stands for. */
+function hostileToSource (a: HostileSource): RecordSource {
+  const block = a.response === undefined ? null : 'HTTP/1.1 200 OK\r\n' + a.response.map(([k, v]) => k + ': ' + v + '\r\n').join('') + '\r\n'
+  const src = fakeSource({
+    headers: a.headers,
+    httpVersion: a.httpVersion,
+    responseBlock: block,
+    redact: a.redact,
+    requestMs: a.numbers[0],
+    status: a.numbers[1],
+    ctx: {
+      id: a.texts[0], startedAt: a.numbers[2], domain: a.texts[1], bytesIn: a.numbers[3], bytesOut: a.numbers[4], wafMs: a.numbers[5],
+      upstream: a.upstream, bot: a.bot, cc: a.cc, action: a.texts[2] as 'pass', policy: { mode: a.texts[3] as 'block', rules: true },
+      attacks: Array.from({ length: a.attacks }, () => ({ ruleId: '1', msg: 'm', detectType: 'sqli', severity: 'critical', tags: [], location: 'ARGS:q', payload: 'x', action: 'log' as const }))
+    }
+  })
+  src.req.method = a.method
+  src.req.url = a.url
+  src.clientIp = a.texts[4]
+  if (!a.hasResponse) src.res = undefined
+  if (a.error !== undefined) src.error = a.error
+  return src
+}
+
 t.test('the compiled object and its compiled JSON line are DESIGN.md\'s record, on hostile requests', async t => {
   let runs = 0
   const r = fc.check(fc.property(hostileSource, a => {
-    const block = a.response === undefined ? null : 'HTTP/1.1 200 OK\r\n' + a.response.map(([k, v]) => k + ': ' + v + '\r\n').join('') + '\r\n'
-    const src = fakeSource({
-      headers: a.headers,
-      httpVersion: a.httpVersion,
-      responseBlock: block,
-      redact: a.redact,
-      requestMs: a.numbers[0],
-      status: a.numbers[1],
-      ctx: {
-        id: a.texts[0], startedAt: a.numbers[2], domain: a.texts[1], bytesIn: a.numbers[3], bytesOut: a.numbers[4], wafMs: a.numbers[5],
-        upstream: a.upstream, bot: a.bot, cc: a.cc, action: a.texts[2] as 'pass', policy: { mode: a.texts[3] as 'block', rules: true },
-        attacks: Array.from({ length: a.attacks }, () => ({ ruleId: '1', msg: 'm', detectType: 'sqli', severity: 'critical', tags: [], location: 'ARGS:q', payload: 'x', action: 'log' as const }))
-      }
-    })
-    src.req.method = a.method
-    src.req.url = a.url
-    src.clientIp = a.texts[4]
-    if (!a.hasResponse) src.res = undefined
-    if (a.error !== undefined) src.error = a.error
+    const src = hostileToSource(a)
     const expected = jsonLine(referenceRecord(src, a.worker, a.node))
     const producer = accessProducer(a.worker, a.node)
     const object = producer.build(src)
@@ -283,4 +291,29 @@ t.test('the response header JSON kept from the previous block is never another b
   t.match(p.json?.(a), /"set-cookie":"REDACTED","x":"1"/)
   t.match(p.json?.(b), /"set-cookie":"s=1","x":"1"/)
   t.match(p.json?.(c), /"set-cookie":"REDACTED","x":"2"/)
+})
+
+t.test('records that repeat some of the previous one\'s fields: every line is DESIGN.md\'s record', async t => {
+  // Each step keeps the previous source's draw but for a few keys, so the line's runs of
+  // repeating fields (host and client, the request, the response, the upstream, the waf part)
+  // are reused whole, rebuilt for one changed value, or rebuilt throughout.
+  const keys = ['method', 'url', 'httpVersion', 'headers', 'response', 'hasResponse', 'numbers', 'texts', 'upstream', 'bot', 'cc', 'attacks', 'error', 'redact'] as const
+  let lines = 0
+  const r = fc.check(fc.property(fc.array(fc.tuple(hostileSource, fc.subarray([...keys], { maxLength: 3 })), { minLength: 2, maxLength: 12 }), steps => {
+    const { worker, node } = steps[0][0]
+    const producer = accessProducer(worker, node)
+    let cur = steps[0][0]
+    for (const [next, changed] of steps) {
+      const merged = { ...cur }
+      for (const k of changed) (merged as Record<string, unknown>)[k] = next[k]
+      cur = merged
+      const src = hostileToSource(cur)
+      const expected = jsonLine(referenceRecord(src, worker, node))
+      const line = producer.json?.(src)
+      if (line !== expected) throw new Error(`line differs:\n${expected}\n${String(line)}`)
+      lines++
+    }
+  }), { numRuns: 300 })
+  t.notOk(r.failed, r.failed ? `${String(r.errorInstance)}\non ${JSON.stringify(r.counterexample)}` : 'no counterexample')
+  t.ok(lines > 1000, `${lines} lines in sequences, each the hand-written record's JSON`)
 })
