@@ -155,3 +155,60 @@ t.test('a GET or HEAD without a body under the default rules needs no phase 2, a
   t.equal(check.pending, true, 'a phase-2 rule on the headers: phase 2 still to run for a GET')
   t.equal(check.bodyPhase(ctx, { method: 'GET', headers: probe.headers, body: undefined }, true)?.status, 403, 'and it denies')
 })
+
+t.test('a request of any method that has no body skips phase 2 under rules whose phase 2 reads only bodies; a body, or another phase-2 rule, still gets it', async t => {
+  // Decided at the body phase, when the framework has parsed what it had: no body kept, none
+  // parsed (an app's hook may have set one), no raw form. Each case is compared with
+  // engine.check, which always runs phase 2; the engine's phase calls say whether it ran.
+  const { engine } = await buildEngine({ mode: 'block' })
+  const phases: number[] = []
+  const phase = engine.phase.bind(engine)
+  engine.phase = (tx, p) => { phases.push(p); phase(tx, p) }
+  const bare = ['Host', 'shop.example']
+  const sqli = '/q?x=' + encodeURIComponent("1' union select 2")
+  const xss = '<script>alert(document.cookie)</script>'
+  const cases: Array<[string, IncomingMessage, unknown, boolean]> = []
+  for (const method of ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']) {
+    cases.push([`a ${method} without a body`, incoming(method, '/products?id=42&sort=price', bare), undefined, false])
+    cases.push([`a ${method} with Content-Length: 0`, incoming(method, '/c', [...bare, 'Content-Length', '0']), undefined, false])
+    cases.push([`a ${method} with an attack in its query and no body`, incoming(method, sqli, bare), undefined, false])
+    cases.push([`a ${method} whose body a hook set (an XSS in it)`, incoming(method, '/c', bare), { text: xss }, true])
+  }
+  for (const [name, req, body, phase2] of cases) {
+    const ctx = createContext(req)
+    const check = new RequestCheck(engine, req, ctx, false, false)
+    t.equal(check.pending, true, `${name}: phase 2 is decided at the body phase`)
+    phases.length = 0
+    if (check.deny === null) check.bodyPhase(ctx, { method: req.method as string, headers: req.headers, body }, true)
+    t.equal(phases.includes(2), phase2 && check.deny === null, `${name}: phase 2 ${phase2 ? 'ran' : 'skipped'}`)
+    if (check.deny === null) t.equal(check.pending, false, `${name}: and is not pending any more`)
+    const expected = engine.check({ ...inputFromIncoming(req, ctx.clientIp), ...(body === undefined ? {} : { body: { json: body } }) }, { mode: 'block' })
+    t.same(ctx.attacks, expected.attacks, `${name}: the attack entries`)
+    t.equal(ctx.action, expected.action, `${name}: the action (${expected.action})`)
+    t.equal(ctx.bot, expected.bot, `${name}: the bot flag`)
+  }
+  t.ok(cases.some(([, , body]) => body !== undefined), 'a body set by a hook is denied (above), not skipped')
+
+  // The framework answered first (parsed false): the bytes kept are the body, or there are none.
+  const kept = incoming('POST', '/c', bare, 'text=' + encodeURIComponent(xss))
+  const keptCtx = createContext(kept)
+  const keptCheck = new RequestCheck(engine, kept, keptCtx, false, false)
+  await drain(keptCheck.watchBody(Readable.from([Buffer.from('text=' + encodeURIComponent(xss))]), 'POST', kept.headers))
+  phases.length = 0
+  keptCheck.bodyPhase(keptCtx, { method: 'POST', headers: kept.headers, body: undefined }, false)
+  t.same(phases, [2], 'the bytes kept of a body the framework did not parse: phase 2 runs on them')
+  t.equal(keptCtx.action, 'deny', 'and finds the XSS (recorded: the framework answered first)')
+
+  // A rule set with a phase-2 rule that reads more than the body: a bodyless POST still gets phase 2.
+  const dir = mkdtempSync(join(tmpdir(), 'waf-request-check-bodyless-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const conf = join(dir, 'phase2.conf')
+  writeFileSync(conf, 'SecRuleEngine On\nSecRule REQUEST_HEADERS:X-Probe "@streq yes" "id:900011,phase:2,deny,log,msg:\'probe\'"\n')
+  const withPhase2 = await buildEngine({ mode: 'block', rules: conf, defaultRules: false })
+  for (const method of ['POST', 'OPTIONS']) {
+    const probe = incoming(method, '/', [...bare, 'X-Probe', 'yes'])
+    const ctx = createContext(probe)
+    const check = new RequestCheck(withPhase2.engine, probe, ctx, false, false)
+    t.equal(check.bodyPhase(ctx, { method, headers: probe.headers, body: undefined }, true)?.status, 403, `a phase-2 rule on the headers: a ${method} without a body is still denied in phase 2`)
+  }
+})
