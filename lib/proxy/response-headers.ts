@@ -1,11 +1,13 @@
 import { RESPONSE_DROPPED, connectionOptions } from './hop-by-hop.js'
+import { fieldNameOf } from './header-names.js'
 
 /** Response header fields by lowercase name; a repeated field as an array of its values, in order. */
 export type ResponseHeaders = Record<string, string | string[]>
 
 /**
  * An upstream's response head as undici's dispatch gives it (name, value, name, value … as
- * bytes) turned into the fields to send the client in one pass: names lower-cased, values read as
+ * bytes) turned into the fields to send the client in one pass: names lower-cased (the common ones
+ * as constants, `header-names.ts`), values read as
  * latin1 (byte for byte, as undici and Node's HTTP writer read them), repeated fields gathered
  * into arrays, and the hop-by-hop fields (`lib/proxy/hop-by-hop.ts`), with those the upstream's
  * `Connection` names, left out.
@@ -15,7 +17,7 @@ export function responseHeadersOf (raw: Buffer[]): ResponseHeaders {
   const names = new Array<string>(n >> 1)
   let listed: readonly string[] | undefined
   for (let i = 0; i < n; i += 2) {
-    const name = raw[i].toString('latin1').toLowerCase()
+    const name = fieldNameOf(raw[i])
     names[i >> 1] = name
     if (name === 'connection') {
       const options = connectionOptions(raw[i + 1].toString('latin1'))
