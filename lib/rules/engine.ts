@@ -131,6 +131,7 @@ export class RuleEngine {
     const tx = new Transaction(input, this.limits, cautiousMode(mode, this.settings.mode?.value))
     tx.matchedFrom = this.maxPayload
     tx.resultCache = this.resultCache
+    tx.req.forms = this.resultCache?.forms
     if (this.exclusions.length > 0) {
       const path = tx.req.url.path
       for (const e of this.exclusions) {

@@ -1,6 +1,8 @@
 import { flattenJson, parseCookies, parsePairs, percentDecode, splitUrl } from './input.js'
 import type { BodyInput, Pair, RequestInput, UrlParts } from './input.js'
 import { utf8ToBytes } from './regex.js'
+import { entryOf } from './form-memo.js'
+import type { FormMemo } from './form-memo.js'
 import { VarEntry } from './variables.js'
 
 /** How much of a request is inspected. A cut is recorded (and logged), never silent. */
@@ -34,6 +36,8 @@ export class RequestData {
   readonly url: UrlParts
   readonly cuts: Cut[] = []
   body: BodyInput | undefined = undefined
+  /** Urlencoded pairs remembered across requests (the result cache's), or undefined. */
+  forms: FormMemo | undefined = undefined
   private argsSeen = 0
   private get_: VarEntry[] | undefined
   private post_: VarEntry[] | undefined
@@ -61,7 +65,7 @@ export class RequestData {
       pairs = pairs.slice(0, room)
     }
     this.argsSeen += pairs.length
-    return pairs.map(p => new VarEntry(p.key, p.key, this.cutValue(p.value, collection, p.key)))
+    return pairs.map(p => entryOf(p, this.cutValue(p.value, collection, p.key)))
   }
 
   argsGet (): VarEntry[] {
@@ -78,7 +82,10 @@ export class RequestData {
       const body = this.body
       const pairs: Pair[] = []
       let complete = true
-      if (body?.form !== undefined) parsePairs(body.form, pairs)
+      if (body?.form !== undefined) {
+        if (this.forms !== undefined) this.forms.parse(body.form, pairs)
+        else parsePairs(body.form, pairs)
+      }
       else if (body?.fields !== undefined) pairs.push(...body.fields)
       else if (body?.json !== undefined) complete = flattenJson(body.json, pairs, this.limits.args + 1)
       if (!complete) this.cuts.push({ kind: 'args', location: 'ARGS_POST', size: pairs.length })

@@ -18,6 +18,8 @@
  */
 
 import { DetectionMemo } from './detection-memo.js'
+import { FormMemo } from './form-memo.js'
+import type { FormMemoStats } from './form-memo.js'
 import { ownCopy } from './own-copy.js'
 import type { DetectionMemoStats, MemoAccount } from './detection-memo.js'
 
@@ -30,8 +32,8 @@ export const MAX_PIECE_CHARS = 4096
 /** A verdict of "none of the set's patterns": shared, so it costs no memory of its own. */
 export const NOTHING: readonly number[] = Object.freeze([])
 
-/** What the cache holds and did, for the status endpoint and the metrics (with libinjection's remembered verdicts, ./detection-memo.ts). */
-export interface ResultCacheStats extends DetectionMemoStats {
+/** What the cache holds and did, for the status endpoint and the metrics (with libinjection's remembered verdicts, ./detection-memo.ts, and the form pairs, ./form-memo.ts). */
+export interface ResultCacheStats extends DetectionMemoStats, FormMemoStats {
   /** Pieces held. */
   entries: number
   /** Keys seen once, held until seen again (see ResultCache.piece). */
@@ -116,6 +118,8 @@ export class ScanPiece {
 export class ResultCache implements MemoAccount {
   /** libinjection's verdicts per value, in an eighth of the limit, counted in the cache's bytes. */
   readonly detections: DetectionMemo
+  /** Urlencoded form pairs, decoded, in a sixteenth of the limit, counted in the cache's bytes. */
+  readonly forms: FormMemo
   private readonly pieces = new Map<string, ScanPiece>()
   /** Keys seen once (see piece), each with the sighting (transaction) that saw it. */
   private readonly seen = new Map<string, number>()
@@ -135,6 +139,7 @@ export class ResultCache implements MemoAccount {
   /** `limit`: bytes (0 or more; resultCacheBytes, validated by the caller). */
   constructor (readonly limit: number) {
     this.detections = new DetectionMemo(limit >> 3, this)
+    this.forms = new FormMemo(limit >> 4, this)
   }
 
   /**
@@ -235,10 +240,10 @@ export class ResultCache implements MemoAccount {
   }
 
   stats (): ResultCacheStats {
-    return { entries: this.pieces.size, seenOnce: this.seen.size, verdicts: this.verdicts, bytes: this.held, limit: this.limit, hits: this.hits, misses: this.misses, evictions: this.evictions, literalSkips: this.skips, ...this.detections.stats() }
+    return { entries: this.pieces.size, seenOnce: this.seen.size, verdicts: this.verdicts, bytes: this.held, limit: this.limit, hits: this.hits, misses: this.misses, evictions: this.evictions, literalSkips: this.skips, ...this.detections.stats(), ...this.forms.stats() }
   }
 
-  /** Bytes the detection memo holds more (pieces are evicted past the limit) or no longer. */
+  /** Bytes the memos (detections, form pairs) hold more (pieces are evicted past the limit) or no longer. */
   hold (bytes: number): void {
     this.grow(bytes)
   }

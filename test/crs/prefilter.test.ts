@@ -142,5 +142,6 @@ if (!existsSync(join(crsDir, 'tests')) || !existsSync(join(crsDir, 'rules'))) {
     t.ok(filled.literalSkips > 1000, 'sets skipped by their literal factors are among the compared scans')
     t.ok(warm.detectionHits - filled.detectionHits > 10 * (warm.detectionMisses - filled.detectionMisses), 'libinjection\'s verdicts are served by the memo on the warm pass')
     t.ok(small.detectionHits > 0, 'the tiny cache\'s memo serves some too')
+    t.ok(warm.formPairHits - filled.formPairHits > 100, `the go-ftw forms' pairs are served by the form memo on the warm pass (${warm.formPairHits - filled.formPairHits})`)
   })
 }

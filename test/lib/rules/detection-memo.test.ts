@@ -1,30 +1,11 @@
 import t from 'tap'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { compileRule, RuleEngine, RuleSetBuilder } from '../../../lib/rules/index.js'
 import type { RequestInput } from '../../../lib/rules/index.js'
 import { DetectionMemo, MAX_MEMO_CHARS } from '../../../lib/rules/detection-memo.js'
-import type { MemoAccount } from '../../../lib/rules/detection-memo.js'
 import { detectSQLiInByteString, detectXSSInByteString } from '../../../lib/rules/libinjection/index.js'
 import { ResultCache } from '../../../lib/rules/result-cache.js'
+import { Counter, heldAgainstHeap } from './memo-account.js'
 import { CORPUS, corpusDir, encodeValue, payloads, payloadsPresent } from './corpus.js'
-
-setFlagsFromString('--expose-gc')
-const gc = runInNewContext('gc') as () => void
-
-/** Counts what a memo holds, and the most it held. */
-class Counter implements MemoAccount {
-  held = 0
-  most = 0
-  hold (bytes: number): void {
-    this.held += bytes
-    this.most = Math.max(this.most, this.held)
-  }
-
-  release (bytes: number): void {
-    this.held -= bytes
-  }
-}
 
 /** Values libinjection flags and values it does not: the payload corpus when present, else a few of each. */
 function values (): string[] {
@@ -105,20 +86,14 @@ t.test('bytes counted honestly, and keys never keep the request\'s body alive', 
   const account = new Counter()
   const memo = new DetectionMemo(1 << 30, account)
   const bodies = 10000
-  gc()
-  const before = process.memoryUsage().heapUsed
-  for (let i = 0; i < bodies; i++) {
-    // A value as the form parser gives it: a slice of a larger body (8 KB each here).
-    const body = `f=${String(i).padStart(8, '0')}`.padEnd(8 * 1024, '&g=some ordinary text')
-    memo.sqli(body.slice(2, 60))
-    memo.xss(body.slice(2, 61))
-  }
-  gc()
-  const grown = process.memoryUsage().heapUsed - before
-  t.comment(`heap grew ${grown} bytes; the memo counts ${account.held} for ${memo.stats().detections} verdicts`)
-  t.ok(grown < bodies * 1024, 'the 80 MB of bodies are not kept')
-  t.ok(account.held >= 0.8 * grown, 'not under-counted')
-  t.ok(account.held <= 1.5 * grown, 'not wildly over-counted')
+  heldAgainstHeap(t, account, () => {
+    for (let i = 0; i < bodies; i++) {
+      // A value as the form parser gives it: a slice of a larger body (8 KB each here).
+      const body = `f=${String(i).padStart(8, '0')}`.padEnd(8 * 1024, '&g=some ordinary text')
+      memo.sqli(body.slice(2, 60))
+      memo.xss(body.slice(2, 61))
+    }
+  }, () => `${memo.stats().detections} verdicts`, bodies * 1024, 1.5)
 })
 
 t.test('in the engine: the same matches, captures and logdata with the memo (result cache) as without; counted in the cache\'s stats', async t => {

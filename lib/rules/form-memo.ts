@@ -1,0 +1,103 @@
+import { byteStringBytes, Generations, isByteString } from './generations.js'
+import type { MemoAccount } from './generations.js'
+import { percentDecode } from './input.js'
+import { ownCopy } from './own-copy.js'
+import type { Pair } from './input.js'
+import { entryMask, VarEntry } from './variables.js'
+
+/**
+ * The pairs of urlencoded forms remembered across requests (ARGS_POST). A form sends the same
+ * fields on every request, most with the same values (only a token or an id changes), and a
+ * pair's decoded key and value are a pure function of its text between two `&`. So the text
+ * `name=value` is looked up, and a pair seen before comes back decoded, its value's trigger
+ * bits (./chain.ts) computed once: no percent-decoding, and the same key and value strings on
+ * every request, whose hashes V8 keeps (the result cache and the detection memo then look them
+ * up without hashing them again). Each request still gets entries of its own (their
+ * transformation caches stay per request).
+ *
+ * Part of the result cache (./result-cache.ts): on with it, its bytes counted in the cache's
+ * and bounded by a share of its limit, in two generations (./generations.ts). Pairs longer than
+ * MAX_PAIR_CHARS, or holding text beyond U+00FF, are decoded every time and never remembered.
+ */
+
+/** What the memo holds and did, for the result cache's stats. */
+export interface FormMemoStats {
+  /** Form pairs held (both generations). */
+  formPairs: number
+  /** Pairs served from the memo (decoding saved). */
+  formPairHits: number
+  /** Pairs decoded (and remembered, when they qualify). */
+  formPairMisses: number
+}
+
+/** A pair's text longer than this (in characters) is decoded every time. */
+export const MAX_PAIR_CHARS = 4096
+
+/*
+ * A remembered pair: its entry (a VarEntry of three strings, key and lkey the same, and four
+ * fields: a header of three slots and seven fields), its key's and value's flat strings.
+ */
+const ENTRY_OBJECT = 24 + 7 * 8
+
+function pairBytes (e: VarEntry): number {
+  return ENTRY_OBJECT + byteStringBytes(e.key.length) + byteStringBytes(e.value.length)
+}
+
+export class FormMemo {
+  private readonly pairs: Generations<VarEntry>
+  private hits = 0
+  private misses = 0
+
+  /** `share`: the bytes the memo may hold (0: remembers nothing). */
+  constructor (share: number, account: MemoAccount) {
+    this.pairs = new Generations<VarEntry>(Math.floor(share / 2), account, pairBytes)
+  }
+
+  /**
+   * Splits `a=1&b=2` into decoded entries, as parsePairs (./input.ts) into pairs: the same keys
+   * and values in the same order (test/lib/rules/form-memo.test.ts compares them).
+   */
+  parse (text: string, out: Pair[]): void {
+    if (text.length === 0) return
+    let start = 0
+    while (start <= text.length) {
+      let end = text.indexOf('&', start)
+      if (end === -1) end = text.length
+      if (end > start) out.push(this.pair(text.slice(start, end)))
+      start = end + 1
+    }
+  }
+
+  /** One pair's decoded entry (a template: the caller gives each request an entry of its own). */
+  private pair (raw: string): VarEntry {
+    const known = this.pairs.get(raw)
+    if (known !== undefined) {
+      this.hits++
+      return known
+    }
+    this.misses++
+    const eq = raw.indexOf('=')
+    const key = percentDecode(eq === -1 ? raw : raw.slice(0, eq), true)
+    const value = eq === -1 ? '' : percentDecode(raw.slice(eq + 1), true)
+    if (raw.length > MAX_PAIR_CHARS || !isByteString(raw)) return new VarEntry(key, key, value)
+    const ownKey = ownCopy(key, true)
+    const e = new VarEntry(ownKey, ownKey, ownCopy(value, true))
+    entryMask(e)
+    this.pairs.put(raw, e)
+    return e
+  }
+
+  stats (): FormMemoStats {
+    return { formPairs: this.pairs.size, formPairHits: this.hits, formPairMisses: this.misses }
+  }
+}
+
+/** An entry of its own for a pair: a remembered one's trigger bits come along, computed once. */
+export function entryOf (p: Pair, value: string): VarEntry {
+  const e = new VarEntry(p.key, p.key, value)
+  if (p instanceof VarEntry && value === p.value) {
+    e.mask = entryMask(p)
+    e.maskOf = p.maskOf
+  }
+  return e
+}
