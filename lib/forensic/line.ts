@@ -2,6 +2,7 @@ import { forensicEscape } from './escape.js'
 import { asciiLower, sameName } from './headers.js'
 import type { HeaderNameSet } from './headers.js'
 import { REDACTED } from '../redaction.js'
+import { flat } from '../records/flat.js'
 
 /**
  * The two lines of mod_log_forensic:
@@ -38,17 +39,53 @@ export function formatRequestPlusLine (id: string, method: string, target: strin
   return withHeaders('+' + id + '|' + forensicEscape(method) + ' ' + forensicEscape(target) + ' HTTP/' + forensicEscape(version), rawHeaders, redact)
 }
 
+/**
+ * The headers' part of the last line written: a copy of its header list, its redaction set (a
+ * `HeaderNameSet` never changes) and its text, made flat on its first reuse. A client's requests
+ * mostly repeat the previous one's headers to the byte, and comparing them costs a fraction of
+ * escaping and joining them again; the text is a function of the list and the set alone.
+ */
+const lastHeaders: string[] = []
+let lastRedact: HeaderNameSet | undefined
+let lastText = ''
+let lastFlat = true
+
 function withHeaders (head: string, rawHeaders: readonly string[], redact: HeaderNameSet | undefined): string {
   const n = rawHeaders.length - (rawHeaders.length & 1)
-  if (hasDuplicateNames(rawHeaders, n)) return formatMerged(head, rawHeaders, n, redact)
-  let line = head
+  if (redact === lastRedact && sameHeaders(rawHeaders, lastHeaders, n)) {
+    if (!lastFlat) {
+      flat(lastText)
+      lastFlat = true
+    }
+    return head + lastText
+  }
+  const text = hasDuplicateNames(rawHeaders, n) ? formatMerged(rawHeaders, n, redact) : formatHeaders(rawHeaders, n, redact)
+  // A copy, into an array of this module's: the list is the caller's, and a later change to it
+  // must not change what is compared.
+  for (let i = 0; i < n; i++) lastHeaders[i] = rawHeaders[i]
+  lastHeaders.length = n
+  lastRedact = redact
+  lastText = text
+  lastFlat = false
+  return head + text
+}
+
+/** Whether the first `n` entries of `raw` are `last`, entry by entry. */
+function sameHeaders (raw: readonly string[], last: readonly string[], n: number): boolean {
+  if (n !== last.length) return false
+  for (let i = 0; i < n; i++) if (raw[i] !== last[i]) return false
+  return true
+}
+
+function formatHeaders (rawHeaders: readonly string[], n: number, redact: HeaderNameSet | undefined): string {
+  let text = ''
   const redacting = redact !== undefined && redact.size > 0
   for (let i = 0; i < n; i += 2) {
     const name = rawHeaders[i]
-    line += '|' + forensicEscape(name) + ':' +
+    text += '|' + forensicEscape(name) + ':' +
       (redacting && (redact as HeaderNameSet).has(name) ? REDACTED : forensicEscape(rawHeaders[i + 1]))
   }
-  return line
+  return text
 }
 
 export function formatMinusLine (id: string): string {
@@ -76,7 +113,7 @@ function hasDuplicateNames (raw: readonly string[], n: number): boolean {
   return false
 }
 
-function formatMerged (head: string, raw: readonly string[], n: number, redact: HeaderNameSet | undefined): string {
+function formatMerged (raw: readonly string[], n: number, redact: HeaderNameSet | undefined): string {
   const names: string[] = []
   const values: string[] = []
   const slot = new Map<string, number>()
@@ -91,13 +128,13 @@ function formatMerged (head: string, raw: readonly string[], n: number, redact: 
       values[at] += ', ' + raw[i + 1]
     }
   }
-  let line = head
+  let text = ''
   for (let k = 0; k < names.length; k++) {
     const name = names[k]
-    line += '|' + forensicEscape(name) + ':' +
+    text += '|' + forensicEscape(name) + ':' +
       (redact !== undefined && redact.has(name) ? REDACTED : forensicEscape(values[k]))
   }
-  return line
+  return text
 }
 
 /**
