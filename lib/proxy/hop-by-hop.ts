@@ -41,7 +41,7 @@ export function connectionOptions (value: string | string[] | number | undefined
  * (X-Forwarded-*, the request id) are slow to add to reply-from's object spread (header-copy.ts;
  * bench/profile.ts showed 8 µs per request in applyForwardedHeaders before).
  */
-function without (headers: HeaderMap, fixed: ReadonlySet<string>): HeaderMap {
+function without (headers: HeaderMap, fixed: DropSet): HeaderMap {
   // Names are matched in any case: reply-from lower-cases request headers, but an upstream's
   // response headers are passed as undici gives them.
   const names = Object.keys(headers)
@@ -55,16 +55,39 @@ function without (headers: HeaderMap, fixed: ReadonlySet<string>): HeaderMap {
     const k = names[i]
     // HTTP/2 pseudo-header fields (`:method`, `:path` …) belong to their stream, like hop-by-hop ones.
     if (k.charCodeAt(0) === 58 /* : */) continue
+    // Lower-casing keeps the length of any name it makes ASCII (the Kelvin sign, U+212A, becomes
+    // `k`): a name of no dropped or listed field's length is none of them, and needs no new
+    // lower-case string.
+    if (!fixed.lengths[k.length] && (listed === undefined || !hasLength(listed, k.length))) {
+      out[k] = headers[k]
+      continue
+    }
     const name = k.toLowerCase()
-    if (fixed.has(name) || (listed !== undefined && listed.includes(name))) continue
+    if (fixed.names.has(name) || (listed !== undefined && listed.includes(name))) continue
     out[k] = headers[k]
   }
   return out
 }
 
-const REQUEST_DROPPED: ReadonlySet<string> = new Set([...ALWAYS, ...REQUEST_ONLY])
+function hasLength (names: readonly string[], length: number): boolean {
+  for (let i = 0; i < names.length; i++) if (names[i].length === length) return true
+  return false
+}
+
+/** Field names to drop, and which lengths they have. */
+interface DropSet { names: ReadonlySet<string>, lengths: readonly boolean[] }
+
+function dropSet (names: readonly string[]): DropSet {
+  const lengths: boolean[] = []
+  for (const n of names) lengths[n.length] = true
+  for (let i = 0; i < lengths.length; i++) lengths[i] = lengths[i] === true
+  return { names: new Set(names), lengths }
+}
+
+const REQUEST_DROPPED: DropSet = dropSet([...ALWAYS, ...REQUEST_ONLY])
 /** The fields never passed on from an upstream's response (besides those its `Connection` names). */
 export const RESPONSE_DROPPED: ReadonlySet<string> = new Set(ALWAYS)
+const RESPONSE_DROP_SET: DropSet = dropSet(ALWAYS)
 
 /** The request headers to send upstream, without hop-by-hop fields: a new object (see `without`). */
 export function dropRequestHopByHop<H extends HeaderMap> (headers: H): H {
@@ -73,5 +96,5 @@ export function dropRequestHopByHop<H extends HeaderMap> (headers: H): H {
 
 /** The upstream's response headers to send the client, without hop-by-hop fields: a new object (see `without`). */
 export function dropResponseHopByHop<H extends HeaderMap> (headers: H): H {
-  return without(headers, RESPONSE_DROPPED) as H
+  return without(headers, RESPONSE_DROP_SET) as H
 }
