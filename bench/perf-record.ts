@@ -56,6 +56,9 @@ function nodeArgs (): string[] {
   return extra === undefined || extra === '' ? [] : extra.split(/\s+/)
 }
 
+// Piped to `head`, the output's reader goes away mid-report: the rest is dropped, and the
+// servers are still closed below (an EPIPE left unhandled would end the process first).
+process.stdout.on('error', (err: NodeJS.ErrnoException) => { if (err.code !== 'EPIPE') throw err })
 const upstream = await startUpstream()
 const collector = await startCollector()
 const dir = mkdtempSync(join(tmpdir(), 'waf-bench-perf-'))
