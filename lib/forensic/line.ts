@@ -63,7 +63,8 @@ function withHeaders (head: string, rawHeaders: readonly string[], redact: Heade
   // A copy, into an array of this module's: the list is the caller's, and a later change to it
   // must not change what is compared.
   for (let i = 0; i < n; i++) lastHeaders[i] = rawHeaders[i]
-  lastHeaders.length = n
+  // Setting an array's length is a call into the runtime: only when it changes.
+  if (lastHeaders.length !== n) lastHeaders.length = n
   lastRedact = redact
   lastText = text
   lastFlat = false

@@ -49,12 +49,18 @@ function arrayJson (v: readonly string[], text: boolean): string {
   return out + ']'
 }
 
-/** Request headers (byte strings, written as their text), or an already-text `HeaderMap`. */
-function headersJson (headers: HeaderMap | IncomingHttpHeaders, redact: ReadonlySet<string> | undefined, text: boolean): string {
+type HeaderValue = string | readonly string[] | undefined
+
+/**
+ * The first `n` names and values of a header map, as enumerated: request headers (byte strings,
+ * written as their text), or an already-text `HeaderMap`.
+ */
+function headersJson (names: readonly string[], values: readonly HeaderValue[], n: number, redact: ReadonlySet<string> | undefined, text: boolean): string {
   let out = ''
   let prev = -1
-  for (const k in headers) {
-    const v = headers[k]
+  for (let i = 0; i < n; i++) {
+    const k = names[i]
+    const v = values[i]
     if (v === undefined) continue
     if (redact !== undefined && redact.has(k)) {
       out += keys.piece(k, prev, true) + REDACTED
@@ -111,9 +117,64 @@ function lowerName (block: string, start: number, end: number): string {
 const names: string[] = []
 const scratchLine: HeaderLine = { start: 0, colon: -1, value: 0, end: 0 }
 
+/**
+ * The last request headers written: their names and values as enumerated (a copy, array values
+ * copied too: the object is the caller's), the redaction set, and their JSON, made flat on its
+ * first reuse. A client's requests mostly repeat the previous one's headers to the byte, and
+ * comparing them costs a fraction of writing them; the JSON is made from the copy, so what is
+ * compared is what was written.
+ */
+const lastNames: string[] = []
+const lastValues: HeaderValue[] = []
+let lastRequestRedact: ReadonlySet<string> | undefined
+let lastRequestJson = '{}'
+let lastRequestFlat = true
+
 /** The JSON of `requestHeaders(headers, redact)`. */
 export function requestHeadersJson (headers: IncomingHttpHeaders, redact: ReadonlySet<string>): string {
-  return headersJson(headers, redact, true)
+  if (redact === lastRequestRedact && sameAsLast(headers)) {
+    if (!lastRequestFlat) {
+      flat(lastRequestJson)
+      lastRequestFlat = true
+    }
+    return lastRequestJson
+  }
+  let n = 0
+  for (const k in headers) {
+    const v = headers[k]
+    lastNames[n] = k
+    lastValues[n] = Array.isArray(v) ? v.slice() : v
+    n++
+  }
+  // Setting an array's length is a call into the runtime: only when it changes.
+  if (lastNames.length !== n) {
+    lastNames.length = n
+    lastValues.length = n
+  }
+  const json = headersJson(lastNames, lastValues, n, redact, true)
+  lastRequestRedact = redact
+  lastRequestJson = json
+  lastRequestFlat = false
+  return json
+}
+
+/** Whether `headers` enumerates the names and values kept from the last request headers written. */
+function sameAsLast (headers: IncomingHttpHeaders): boolean {
+  let n = 0
+  for (const k in headers) {
+    if (n === lastNames.length || k !== lastNames[n]) return false
+    const v = headers[k]
+    const w = lastValues[n]
+    if (v !== w && !(Array.isArray(v) && Array.isArray(w) && sameList(v, w))) return false
+    n++
+  }
+  return n === lastNames.length
+}
+
+function sameList (a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 /**
@@ -183,7 +244,9 @@ function sameAround (a: string, b: string, at: number, n: number): boolean {
 /** The JSON of the object form, for blocks it orders or merges differently; no id reuse for them. */
 function objectPath (block: string, redact: ReadonlySet<string>): string {
   idAt = -1
-  return headersJson(responseHeaders(block, redact), undefined, false)
+  const map = responseHeaders(block, redact)
+  const mapNames = Object.keys(map)
+  return headersJson(mapNames, mapNames.map(k => map[k]), mapNames.length, undefined, false)
 }
 
 /**

@@ -1,7 +1,8 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { responseHeadersJson } from '../../../lib/records/headers-json.js'
-import { responseHeaders } from '../../../lib/records/record-parts.js'
+import { requestHeadersJson, responseHeadersJson } from '../../../lib/records/headers-json.js'
+import { requestHeaders, responseHeaders } from '../../../lib/records/record-parts.js'
+import { jsonLine } from '../../../lib/log/writers/json.js'
 
 /**
  * The response header JSON reused from the previous block around a new request id (a gateway's
@@ -92,4 +93,46 @@ t.test('random sequences of blocks that differ from the previous one in and arou
     }
     return true
   }), { numRuns: 3000 })
+})
+
+t.test('request headers like the last ones written get the JSON of their own object form', async t => {
+  // The JSON of the last request headers is kept with a copy of their names and values: each
+  // step repeats the previous headers as a fresh object, changes a value, adds or drops a name,
+  // changes the previous object (or its array value) in place after its JSON was written, or
+  // switches between redaction sets (two of them with the same names).
+  const name = fc.constantFrom('host', 'user-agent', 'cookie', 'authorization', 'x-a', '0', '__proto__')
+  const value = fc.oneof(fc.constantFrom('shop.example', 'curl/8', 'a=1', '\xc3\xa9', '\xff', '"\\', '\u2028', ''), fc.array(fc.constantFrom('a', 'b', '\xe2\x80\xa8'), { minLength: 1, maxLength: 3 }))
+  const redacts: Array<ReadonlySet<string>> = [none, new Set(['cookie', 'authorization']), new Set(['x-a']), new Set(['cookie', 'authorization'])]
+  const step = fc.record({
+    kind: fc.constantFrom('same', 'set', 'drop', 'new', 'mutate', 'mutate-array'),
+    headers: fc.dictionary(name, value, { maxKeys: 5 }),
+    name,
+    value,
+    redact: fc.oneof(fc.constant(-1), fc.nat(redacts.length - 1))
+  })
+  const copy = (h: Record<string, string | string[]>): Record<string, string | string[]> => {
+    const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>
+    for (const k in h) { const v = h[k]; out[k] = Array.isArray(v) ? [...v] : (' ' + v).slice(1) }
+    return out
+  }
+  let lines = 0
+  const r = fc.check(fc.property(fc.array(step, { minLength: 2, maxLength: 25 }), steps => {
+    let h: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>
+    let redact = none
+    for (const s of steps) {
+      if (s.kind === 'same') h = copy(h)
+      else if (s.kind === 'set') { h = copy(h); h[s.name] = s.value }
+      else if (s.kind === 'drop') { h = copy(h); delete h[s.name] }
+      else if (s.kind === 'mutate') h[s.name] = s.value
+      else if (s.kind === 'mutate-array') { for (const k in h) { const v = h[k]; if (Array.isArray(v)) v[0] = v[0] + 'x' } }
+      else h = copy(s.headers)
+      if (s.redact !== -1) redact = redacts[s.redact]
+      const want = jsonLine(requestHeaders(h, redact))
+      const got = requestHeadersJson(h, redact)
+      if (got !== want) throw new Error(`differ:\n${want}\n${got}`)
+      lines++
+    }
+  }), { numRuns: 500 })
+  t.notOk(r.failed, r.failed ? `${String(r.errorInstance)}\non ${JSON.stringify(r.counterexample)}` : 'no counterexample')
+  t.ok(lines > 3000, `${lines} header maps, each the JSON of its object form`)
 })
