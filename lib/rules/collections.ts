@@ -146,7 +146,7 @@ request('REQUEST_COOKIES', tx => tx.req.cookies())
 request('REQUEST_COOKIES_NAMES', tx => names(tx.req.cookies()), { namesOf: 'REQUEST_COOKIES' })
 // ModSecurity's XML processor parses the body and leaves REQUEST_BODY empty (the XML collection
 // reads the body itself).
-request('REQUEST_BODY', tx => bodyProcessor(tx.req) === 'XML' ? [] : one(tx.req.rawBody()), { body: true, single: true })
+request('REQUEST_BODY', tx => bodyProcessor(tx.req) === 'XML' ? [] : tx.req.rawBodyEntries(), { body: true, single: true })
 // fastify-waflog's own variable, not ModSecurity's: the raw body of a text/plain request, which no
 // body processor turns into ARGS, so that rules written for ARGS can read it without also reading
 // (twice) the raw text of every form, JSON or multipart body, as REQUEST_BODY would.

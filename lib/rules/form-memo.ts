@@ -3,6 +3,7 @@ import type { MemoAccount } from './generations.js'
 import { percentDecode } from './input.js'
 import { ownCopy } from './own-copy.js'
 import type { Pair } from './input.js'
+import { charMask, maskVersion } from './chain.js'
 import { entryMask, VarEntry } from './variables.js'
 
 /**
@@ -34,42 +35,69 @@ export interface FormMemoStats {
 export const MAX_PAIR_CHARS = 4096
 
 /*
- * A remembered pair: its entry (a VarEntry of three strings, key and lkey the same, and four
- * fields: a header of three slots and seven fields), its key's and value's flat strings.
+ * A remembered pair: its record (a header of three slots and three fields), its entry (a
+ * VarEntry of three strings, key and lkey the same, and four fields: a header of three slots
+ * and seven fields), its key's and value's flat strings.
  */
+const RECORD_OBJECT = 24 + 3 * 8
 const ENTRY_OBJECT = 24 + 7 * 8
 
-function pairBytes (e: VarEntry): number {
-  return ENTRY_OBJECT + byteStringBytes(e.key.length) + byteStringBytes(e.value.length)
+/** A pair remembered: its decoded entry (a template), and the trigger bits of its text as received. */
+class RememberedPair {
+  constructor (readonly entry: VarEntry, public rawMask: number, public rawMaskOf: number) {}
+}
+
+function pairBytes (r: RememberedPair): number {
+  return RECORD_OBJECT + ENTRY_OBJECT + byteStringBytes(r.entry.key.length) + byteStringBytes(r.entry.value.length)
 }
 
 export class FormMemo {
-  private readonly pairs: Generations<VarEntry>
+  private readonly pairs: Generations<RememberedPair>
   private hits = 0
   private misses = 0
 
   /** `share`: the bytes the memo may hold (0: remembers nothing). */
   constructor (share: number, account: MemoAccount) {
-    this.pairs = new Generations<VarEntry>(Math.floor(share / 2), account, pairBytes)
+    this.pairs = new Generations<RememberedPair>(Math.floor(share / 2), account, pairBytes)
   }
 
   /**
    * Splits `a=1&b=2` into decoded entries, as parsePairs (./input.ts) into pairs: the same keys
-   * and values in the same order (test/lib/rules/form-memo.test.ts compares them).
+   * and values in the same order (test/lib/rules/form-memo.test.ts compares them). Returns the
+   * trigger bits of the whole text (./chain.ts), as charMask would give them, when every pair
+   * was remembered with them (the bits of a text are those of its pieces and of its `&`s
+   * together), else -1: REQUEST_BODY of a form then needs no pass over its characters.
    */
-  parse (text: string, out: Pair[]): void {
-    if (text.length === 0) return
+  parse (text: string, out: Pair[]): number {
+    if (text.length === 0) return 0
+    const version = maskVersion()
+    let mask = text.indexOf('&') === -1 ? 0 : charMask('&')
     let start = 0
     while (start <= text.length) {
       let end = text.indexOf('&', start)
       if (end === -1) end = text.length
-      if (end > start) out.push(this.pair(text.slice(start, end)))
+      if (end > start) {
+        const raw = text.slice(start, end)
+        const r = this.pair(raw)
+        if (r instanceof VarEntry) {
+          out.push(r)
+          mask = -1
+        } else {
+          out.push(r.entry)
+          if (r.rawMaskOf !== version) {
+            r.rawMask = charMask(raw)
+            r.rawMaskOf = version
+          }
+          if (mask !== -1) mask |= r.rawMask
+        }
+      }
       start = end + 1
     }
+    return mask
   }
 
-  /** One pair's decoded entry (a template: the caller gives each request an entry of its own). */
-  private pair (raw: string): VarEntry {
+  /** One pair, remembered (its entry a template: the caller gives each request an entry of its own), or decoded alone. */
+  private pair (raw: string): RememberedPair | VarEntry {
     const known = this.pairs.get(raw)
     if (known !== undefined) {
       this.hits++
@@ -83,8 +111,9 @@ export class FormMemo {
     const ownKey = ownCopy(key, true)
     const e = new VarEntry(ownKey, ownKey, ownCopy(value, true))
     entryMask(e)
-    this.pairs.put(raw, e)
-    return e
+    const r = new RememberedPair(e, charMask(raw), maskVersion())
+    this.pairs.put(raw, r)
+    return r
   }
 
   stats (): FormMemoStats {

@@ -1,6 +1,7 @@
 import { flattenJson, parseCookies, parsePairs, percentDecode, splitUrl } from './input.js'
 import type { BodyInput, Pair, RequestInput, UrlParts } from './input.js'
 import { utf8ToBytes } from './regex.js'
+import { maskVersion } from './chain.js'
 import { entryOf } from './form-memo.js'
 import type { FormMemo } from './form-memo.js'
 import { VarEntry } from './variables.js'
@@ -38,6 +39,9 @@ export class RequestData {
   body: BodyInput | undefined = undefined
   /** Urlencoded pairs remembered across requests (the result cache's), or undefined. */
   forms: FormMemo | undefined = undefined
+  /** The trigger bits of the form's text from its remembered pairs (FormMemo.parse), and their version; -1 when unknown. */
+  private formMask = -1
+  private formMaskOf = -1
   private argsSeen = 0
   private get_: VarEntry[] | undefined
   private post_: VarEntry[] | undefined
@@ -83,8 +87,10 @@ export class RequestData {
       const pairs: Pair[] = []
       let complete = true
       if (body?.form !== undefined) {
-        if (this.forms !== undefined) this.forms.parse(body.form, pairs)
-        else parsePairs(body.form, pairs)
+        if (this.forms !== undefined) {
+          this.formMask = this.forms.parse(body.form, pairs)
+          this.formMaskOf = maskVersion()
+        } else parsePairs(body.form, pairs)
       }
       else if (body?.fields !== undefined) pairs.push(...body.fields)
       else if (body?.json !== undefined) complete = flattenJson(body.json, pairs, this.limits.args + 1)
@@ -102,6 +108,7 @@ export class RequestData {
   setBody (body: BodyInput | undefined): void {
     this.body = body
     this.post_ = undefined
+    this.formMask = -1
     const raw = body?.raw ?? body?.form
     if (raw !== undefined && raw.length > this.limits.bodyBytes && !this.bodyCut) {
       this.bodyCut = true
@@ -130,6 +137,18 @@ export class RequestData {
       raw = raw.slice(0, this.limits.bodyBytes)
     }
     return raw
+  }
+
+  /** REQUEST_BODY's entries: the raw body, its trigger bits from the form's pairs when they are known and it is the form's whole text. */
+  rawBodyEntries (): VarEntry[] {
+    const raw = this.rawBody()
+    if (raw === undefined) return []
+    const e = new VarEntry('', '', raw)
+    if (this.formMask !== -1 && this.formMaskOf === maskVersion() && raw === this.body?.form) {
+      e.mask = this.formMask
+      e.maskOf = this.formMaskOf
+    }
+    return [e]
   }
 
   headers (): VarEntry[] {

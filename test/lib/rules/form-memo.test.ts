@@ -2,6 +2,7 @@ import t from 'tap'
 import { compileRule, RuleEngine, RuleSetBuilder } from '../../../lib/rules/index.js'
 import type { RequestInput } from '../../../lib/rules/index.js'
 import { FormMemo, MAX_PAIR_CHARS } from '../../../lib/rules/form-memo.js'
+import { charMask } from '../../../lib/rules/chain.js'
 import { parsePairs } from '../../../lib/rules/input.js'
 import type { Pair } from '../../../lib/rules/input.js'
 import { Counter, heldAgainstHeap } from './memo-account.js'
@@ -48,9 +49,22 @@ function forms (count: number, seed: number): string[] {
   return out
 }
 
+/** The engine of the last test; built once here first, so that its chains' trigger classes (./chain.ts) exist for every test. */
+const build = (resultCacheBytes?: number): RuleEngine => {
+  const b = new RuleSetBuilder()
+  b.add(compileRule({ id: 1, phase: 2, targets: ['ARGS_POST'], transforms: ['urlDecodeUni', 'lowercase'], multiMatch: true, operator: { name: 'rx', argument: '(?:select|<script|\\ba\\b)' }, capture: true, logdata: 'got %{TX.0} in %{MATCHED_VAR_NAME}', setvars: [{ name: 'tx.score', op: '+', value: '5' }] }))
+  b.add(compileRule({ id: 2, phase: 2, targets: ['ARGS_NAMES', 'ARGS'], transforms: ['htmlEntityDecode'], operator: { name: 'detectXSS' }, logdata: 'xss %{MATCHED_VAR}' }))
+  b.add(compileRule({ id: 3, phase: 2, targets: ['ARGS_POST'], transforms: ['urlDecodeUni'], operator: { name: 'detectSQLi' }, capture: true, logdata: 'sqli %{TX.0}' }))
+  b.add(compileRule({ id: 4, phase: 2, targets: ['ARGS_POST'], transforms: ['length'], operator: { name: 'gt', argument: '40' }, logdata: 'long %{MATCHED_VAR_NAME}' }))
+  b.add(compileRule({ id: 5, phase: 2, targets: ['REQUEST_BODY'], transforms: ['htmlEntityDecode', 'lowercase'], operator: { name: 'rx', argument: '<script|\\x27 or ' }, capture: true, logdata: 'body %{TX.0}' }))
+  b.add(compileRule({ id: 6, phase: 2, targets: ['REQUEST_BODY'], transforms: ['urlDecodeUni'], operator: { name: 'detectSQLi' }, logdata: 'body sqli' }))
+  return new RuleEngine(b.build(), { mode: 'detect', limits: { valueBytes: 64 }, ...(resultCacheBytes === undefined ? {} : { resultCacheBytes }) })
+}
+build(0)
+
 const decoded = (ps: Pair[]): Array<[string, string]> => ps.map(p => [p.key, p.value])
 
-t.test('the memo parses as parsePairs does, cold, warm and while it drops generations; its bytes stay within its share', async t => {
+t.test('the memo parses as parsePairs does and gives the text\'s trigger bits, cold, warm and while it drops generations; its bytes stay within its share', async t => {
   const list = forms(1500, 17)
   // parsePairs' view of each form, twice over: the memo meets every form cold, then warm.
   const wants = list.map(form => {
@@ -61,14 +75,17 @@ t.test('the memo parses as parsePairs does, cold, warm and while it drops genera
   for (const share of [1 << 24, 8 * 1024]) {
     const account = new Counter()
     const memo = new FormMemo(share, account)
+    let masks = 0
     const differ = [...list, ...list].filter((form, i) => {
       const got: Pair[] = []
-      memo.parse(form, got)
-      return JSON.stringify(decoded(got)) !== wants[i % list.length]
+      const mask = memo.parse(form, got)
+      if (mask !== -1) masks++
+      return JSON.stringify(decoded(got)) !== wants[i % list.length] || (mask !== -1 && mask !== charMask(form))
     })
     const s = memo.stats()
-    t.same(differ, [], `share ${share}: every form's pairs are parsePairs' (${list.length} forms, twice)`)
+    t.same(differ, [], `share ${share}: every form's pairs are parsePairs', its trigger bits charMask's (${list.length} forms, twice)`)
     t.ok(account.most <= share, `share ${share}: at most ${account.most} bytes held`)
+    t.ok(masks > list.length / 2, `share ${share}: the text's trigger bits came from the pairs for ${masks} forms (each as charMask gives them)`)
     if (share > 1 << 20) t.ok(s.formPairHits > s.formPairMisses * 0.9, `share ${share}: the second pass served (${s.formPairHits} hits, ${s.formPairMisses} misses, ${s.formPairs} held)`)
     else t.ok(s.formPairs < 100, `share ${share}: few held (${s.formPairs})`)
   }
@@ -94,14 +111,6 @@ t.test('never remembered: pairs over MAX_PAIR_CHARS, text beyond U+00FF; a share
 })
 
 t.test('in the engine: the same matches, values, logdata and cuts with the memo (result cache) as without; counted in the cache\'s stats', async t => {
-  const build = (resultCacheBytes?: number): RuleEngine => {
-    const b = new RuleSetBuilder()
-    b.add(compileRule({ id: 1, phase: 2, targets: ['ARGS_POST'], transforms: ['urlDecodeUni', 'lowercase'], multiMatch: true, operator: { name: 'rx', argument: '(?:select|<script|\\ba\\b)' }, capture: true, logdata: 'got %{TX.0} in %{MATCHED_VAR_NAME}', setvars: [{ name: 'tx.score', op: '+', value: '5' }] }))
-    b.add(compileRule({ id: 2, phase: 2, targets: ['ARGS_NAMES', 'ARGS'], transforms: ['htmlEntityDecode'], operator: { name: 'detectXSS' }, logdata: 'xss %{MATCHED_VAR}' }))
-    b.add(compileRule({ id: 3, phase: 2, targets: ['ARGS_POST'], transforms: ['urlDecodeUni'], operator: { name: 'detectSQLi' }, capture: true, logdata: 'sqli %{TX.0}' }))
-    b.add(compileRule({ id: 4, phase: 2, targets: ['ARGS_POST'], transforms: ['length'], operator: { name: 'gt', argument: '40' }, logdata: 'long %{MATCHED_VAR_NAME}' }))
-    return new RuleEngine(b.build(), { mode: 'detect', limits: { valueBytes: 64 }, ...(resultCacheBytes === undefined ? {} : { resultCacheBytes }) })
-  }
   const on = build(1 << 26)
   const tiny = build(4096)
   const off = build(0)
@@ -125,6 +134,7 @@ t.test('in the engine: the same matches, values, logdata and cuts with the memo 
   }
   t.same(differ, [], `${list.length} forms twice: the same outcome`)
   t.ok(matched > list.length / 4, `the comparison includes matches (${matched})`)
+  for (let i = 0; i < 2; i++) t.match(outcome(on, 'a=1&lt;script&gt;x=2'), /5@REQUEST_BODY.*body <script/, 'an entity across pairs is decoded in REQUEST_BODY, pairs remembered or not (the `&`s are in its trigger bits)')
   t.match(outcome(on, 'a=%2541'), /1@ARGS_POST:a.*\[a\]/, 'a decoded %41 is decoded again by urlDecodeUni when remembered (its trigger bits are right)')
   t.match(outcome(on, `a=${'y'.repeat(70)}`), /"kind":"value","location":"ARGS_POST:a","size":70/, 'a remembered value is cut and the cut recorded on every request')
   const s = on.resultCache!.stats()

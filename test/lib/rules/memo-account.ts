@@ -33,7 +33,7 @@ export function heldAgainstHeap (t: Test, account: Counter, fill: () => void, wh
   gc()
   const grown = process.memoryUsage().heapUsed - before
   t.comment(`heap grew ${grown} bytes; the memo counts ${account.held} for ${what()}`)
-  t.ok(grown < most, `the ${(most / 2 ** 20).toFixed(0)} MB of bodies are not kept`)
+  t.ok(grown < most, `the heap grew less than ${(most / 2 ** 20).toFixed(0)} MB: the bodies are not kept`)
   t.ok(account.held >= 0.8 * grown, 'not under-counted')
   t.ok(account.held <= over * grown, 'not wildly over-counted')
 }
