@@ -20,7 +20,7 @@
 import { DetectionMemo } from './detection-memo.js'
 import { FormMemo } from './form-memo.js'
 import type { FormMemoStats } from './form-memo.js'
-import { ownCopy } from './own-copy.js'
+import { isByteString, ownCopy } from './own-copy.js'
 import type { DetectionMemoStats, MemoAccount } from './detection-memo.js'
 
 /** The default limit, in bytes, of one engine's (one worker's) cache. */
@@ -67,12 +67,12 @@ const STRING_HEADER = 16 + 32
 const MAP_ENTRY = 2 * (3 * 8 + 4)
 const PIECE_OBJECT = 24 + 9 * 8
 const ARRAY_HEADER = 32 + 16
+/** A part id's slots in the last pieces (ResultCache.lastPiece): a pointer and a number, 8 bytes each. */
+const LAST_SLOT = 16
 /** Verdict slots (a set id and its verdict) a piece's array starts with. */
 const FIRST_SLOTS = 8
 
-const BEYOND_LATIN1 = /[^\x00-\xff]/
-
-function stringBytes (s: string, wide = BEYOND_LATIN1.test(s)): number {
+function stringBytes (s: string, wide = !isByteString(s)): number {
   const chars = wide ? 2 * s.length : s.length
   return STRING_HEADER + ((chars + 7) & ~7)
 }
@@ -121,6 +121,12 @@ export class ResultCache implements MemoAccount {
   /** Urlencoded form pairs, decoded, in a sixteenth of the limit, counted in the cache's bytes. */
   readonly forms: FormMemo
   private readonly pieces = new Map<string, ScanPiece>()
+  /**
+   * By part id (./scan-memo.ts): the piece the part's values had last, and how many values made
+   * it (see lastPiece). Pieces only, all of them counted; an evicted one is dropped from here.
+   */
+  private readonly last: Array<ScanPiece | undefined> = []
+  private readonly lastCount: number[] = []
   /** Keys seen once (see piece), each with the sighting (transaction) that saw it. */
   private readonly seen = new Map<string, number>()
   private seenBytes = 0
@@ -155,19 +161,14 @@ export class ResultCache implements MemoAccount {
     const pieces = this.pieces
     let p = pieces.get(key)
     if (p !== undefined) {
-      // Used again once in the older half: moved to the young end, so eviction finds it last.
-      if (this.clock - p.stamp > pieces.size >> 1) {
-        this.unlink(p)
-        this.append(p)
-        p.stamp = this.clock++
-      }
+      this.used(p)
       return p
     }
     // Keys are held as copies of their own (own-copy.ts): a value sliced from a body must not keep it.
     const sight = sightingKey(key)
     const saw = this.seen.get(sight)
     if (saw === undefined) {
-      const wide = BEYOND_LATIN1.test(sight)
+      const wide = !isByteString(sight)
       const bytes = stringBytes(sight, wide) + MAP_ENTRY
       if (this.seenBytes + bytes > this.limit >> 3) {
         this.held -= this.seenBytes
@@ -183,16 +184,56 @@ export class ResultCache implements MemoAccount {
     }
     if (sighting !== undefined && saw === sighting) return undefined
     this.seen.delete(sight)
-    const sightBytes = stringBytes(sight) + MAP_ENTRY
+    const wide = !isByteString(key)
+    // A short key is its own sighting key: its width is known.
+    const sightBytes = (sight === key ? stringBytes(sight, wide) : stringBytes(sight)) + MAP_ENTRY
     this.held -= sightBytes
     this.seenBytes -= sightBytes
-    const wide = BEYOND_LATIN1.test(key)
     const own = ownCopy(key, !wide)
     p = new ScanPiece(own, stringBytes(key, wide) + MAP_ENTRY + PIECE_OBJECT + ARRAY_HEADER + 8 * FIRST_SLOTS, this.clock++)
     pieces.set(own, p)
     this.append(p)
     this.grow(p.bytes)
     return p
+  }
+
+  /**
+   * The piece part `part` had last (setLast), while the cache holds it, and how many values it
+   * was joined from: a browser sends the same headers and cookies on every request, and
+   * comparing its values with the key (scan-memo.ts) costs less than joining, flattening and
+   * hashing them again. A piece found so is used again (reuse) as piece() would.
+   */
+  lastPiece (part: number): ScanPiece | undefined {
+    const p = this.last[part]
+    if (p === undefined || p.live) return p
+    this.last[part] = undefined
+    return undefined
+  }
+
+  lastCountOf (part: number): number {
+    return this.lastCount[part]
+  }
+
+  /** Part `part`'s values, `count` of them with none holding its separator, joined make the key of `p`. */
+  setLast (part: number, p: ScanPiece, count: number): void {
+    // Two slots a part id, counted as the array grows (part ids are few: one per collection, keys and separator the rule sets read).
+    if (part >= this.last.length) this.held += LAST_SLOT * (part + 1 - this.last.length)
+    this.last[part] = p
+    this.lastCount[part] = count
+  }
+
+  /** A piece found by lastPiece is used again. */
+  reuse (p: ScanPiece): void {
+    this.used(p)
+  }
+
+  /** Used again once in the older half: moved to the young end, so eviction finds it last. */
+  private used (p: ScanPiece): void {
+    if (this.clock - p.stamp > this.pieces.size >> 1) {
+      this.unlink(p)
+      this.append(p)
+      p.stamp = this.clock++
+    }
   }
 
   /** The set's verdict on the piece (its pattern indexes that may match), or undefined. */
@@ -284,6 +325,9 @@ export class ResultCache implements MemoAccount {
       this.verdicts -= p.used >> 1
       this.evictions++
     }
+    // An evicted piece is not kept alive as a part's last one.
+    const last = this.last
+    for (let i = 0; i < last.length; i++) if (last[i]?.live === false) last[i] = undefined
   }
 }
 

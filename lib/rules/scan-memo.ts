@@ -97,6 +97,13 @@ export function partValues (part: TextPart, entries: readonly VarEntry[], cache:
     for (let k = 0; k < entries.length; k++) if (keys.has(entries[k].lkey)) some.push(entries[k])
     values = some
   }
+  const count = values.length
+  // The part's last piece, when its values are the same (most headers and cookies, request after request).
+  const last = count === 0 ? undefined : cache.lastPiece(part.id)
+  if (last !== undefined && (last.used > 0 || count < 2) && cache.lastCountOf(part.id) === count && joinedIs(last.key, values, sep)) {
+    cache.reuse(last)
+    return new PartValues(entries, values, last.key, last, undefined, undefined)
+  }
   let text = ''
   let clean = true
   for (let k = 0; k < values.length; k++) {
@@ -104,9 +111,9 @@ export function partValues (part: TextPart, entries: readonly VarEntry[], cache:
     text = k === 0 ? v : text + sep + v
     if (clean && v.indexOf(sep) !== -1) clean = false
   }
-  const count = values.length
   if (count === 0) return new PartValues(entries, values, text, NO_VALUES, undefined, undefined)
   const whole = clean && text.length <= MAX_PIECE_CHARS ? cache.piece(text, sighting) : undefined
+  if (whole !== undefined) cache.setLast(part.id, whole, count)
   // A piece with verdicts serves the part; a new one gets them from its values.
   if (whole !== undefined && (whole.used > 0 || count < 2)) return new PartValues(entries, values, text, whole, undefined, undefined)
   if (count < 2) return new PartValues(entries, values, text, UNREMEMBERED, undefined, undefined)
@@ -116,4 +123,24 @@ export function partValues (part: TextPart, entries: readonly VarEntry[], cache:
     pieces.push(v.length > MAX_PIECE_CHARS || v.indexOf(sep) !== -1 ? UNREMEMBERED : cache.piece(v, sighting) ?? UNREMEMBERED)
   }
   return new PartValues(entries, values, text, BY_VALUE, pieces, whole)
+}
+
+/**
+ * Whether `key` is the values joined with the one-character separator. With as many values as
+ * the key was made from (clean, so it holds that many less one separators), equal means none of
+ * these values holds the separator either: the key's piece is theirs.
+ */
+function joinedIs (key: string, values: readonly VarEntry[], sep: string): boolean {
+  let length = values.length - 1
+  for (let k = 0; k < values.length; k++) length += values[k].value.length
+  if (length !== key.length) return false
+  const code = sep.charCodeAt(0)
+  let at = 0
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k].value
+    if (k > 0 && key.charCodeAt(at++) !== code) return false
+    if (!key.startsWith(v, at)) return false
+    at += v.length
+  }
+  return true
 }
