@@ -1,7 +1,7 @@
 import type { Ctl, Phase, TargetExclusion } from './model.js'
 import { keyMatches } from './key-match.js'
 import { toInt } from './operators/numeric.js'
-import { isMarker } from './exec.js'
+import { ALL_PARTS, isMarker } from './exec.js'
 import type { ExecRule, ExecTarget, PhaseTable, RunnableRules } from './exec.js'
 import { enterScanPhase, leaveScanPhase, PhaseScan } from './scan.js'
 import { Transaction } from './transaction.js'
@@ -122,10 +122,10 @@ function evaluateHead (tx: Transaction, x: ExecRule, scan: PhaseScan, set: Runna
   tx.clearMatchedVars()
   tx.scoreAcc = 0
   tx.firstSet = false
-  if (!evaluateLink(tx, x)) return false
+  if (!evaluateLink(tx, x, scan)) return false
   for (let link = x.chain; link !== undefined; link = link.chain) {
     if (link.group >= 0 && !scan.canMatch(link)) return false
-    if (!evaluateLink(tx, link)) return false
+    if (!evaluateLink(tx, link, scan)) return false
   }
   finish(tx, x, set, denyStatus)
   return true
@@ -164,7 +164,7 @@ function test (tx: Transaction, x: ExecRule, value: string): boolean {
  * Evaluates one rule (or chain link) over its targets: whether a value matched. The chain's first
  * match (its location, value and matched text) is kept in the transaction's `first*` fields.
  */
-function evaluateLink (tx: Transaction, x: ExecRule): boolean {
+function evaluateLink (tx: Transaction, x: ExecRule, scan: PhaseScan): boolean {
   const rule = x.rule
   tx.capture = rule.actions.capture
   if (x.targets.length === 0) {
@@ -175,8 +175,11 @@ function evaluateLink (tx: Transaction, x: ExecRule): boolean {
   let any = false
   const runtime = tx.removedTargets === undefined ? undefined : tx.runtimeExclusions(rule, x.collections)
   const targets = x.targets
+  // With a group: the parts its scan found the rule's patterns in (ExecRule.partBits, ./scan.ts).
+  const found = x.group >= 0 ? scan.partsHit(x) : ALL_PARTS
   for (let j = 0; j < targets.length; j++) {
     const t = targets[j]
+    if (found !== ALL_PARTS && (found & x.partBits[j]) === 0) continue
     if (t.lookup) {
       // One variable of TX: a map read.
       let e = (t.col.lookup as NonNullable<typeof t.col.lookup>)(tx, t.spec.key as string)

@@ -46,6 +46,12 @@ export interface ExecRule {
   /** The rule's slot in its phase's hit array (members are numbered across the phase's groups). */
   member: number
   /**
+   * With a group: per target, the bit of the group's part that holds its values (./scan.ts marks
+   * a member's hits part by part), so that a target whose part the scan found nothing in is not
+   * visited. Empty without a group.
+   */
+  partBits: readonly number[]
+  /**
    * Chain links the prefilter can rule out before the head runs: every link before them has
    * no effect of its own (no setvar, capture or hook), so a chain that cannot complete is
    * skipped without evaluating anything.
@@ -184,3 +190,14 @@ export interface RunnableRules {
 export function isMarker (item: ExecItem): item is { readonly marker: string } {
   return (item as { marker?: string }).marker !== undefined
 }
+
+/**
+ * The bit of slot `slot` of a text source's parts in a member's hits (./scan.ts): one bit per
+ * part, the 32nd shared by every part from it on (a bit set for one of them covers them all).
+ */
+export function partBit (slot: number): number {
+  return 1 << Math.min(slot, 31)
+}
+
+/** Every part's bit: hits that do not say which part (a scan without a result cache, a DFA out of memory). */
+export const ALL_PARTS = -1

@@ -36,6 +36,7 @@ function exec (rule: CompiledRule): ExecRule {
     stages: rule.actions.multiMatch ? chainStages(rule.transforms) : [],
     group: -1,
     member: -1,
+    partBits: [],
     early: [],
     floor: undefined
   }
@@ -80,7 +81,7 @@ function bodyTwin (x: ExecRule): ExecRule | undefined {
     return name === undefined ? [] : [{ spec: { ...e.spec, collection: name }, col: getCollection(name) as RegisteredCollection }]
   })
   const rule: CompiledRule = { ...x.rule, targets: targets.map(t => t.spec), exclusions: exclusions.map(e => e.spec) }
-  return { ...x, rule, targets, exclusions, collections: [...new Set(targets.map(t => t.col.name))], group: -1, member: -1, early: [] }
+  return { ...x, rule, targets, exclusions, collections: [...new Set(targets.map(t => t.col.name))], group: -1, member: -1, partBits: [], early: [] }
 }
 
 /** Macro references that read no request data: TX and the rule's own state. */

@@ -1,5 +1,6 @@
 import type { RegisteredCollection } from './collections.js'
 import { IDENTITY } from './chain.js'
+import { ALL_PARTS, partBit } from './exec.js'
 import type { ExecRule, Lane, PartChain, PrefilterGroup, PrefilterPlan, RawSource, TextPart, TextSource } from './exec.js'
 import type { TransformNode } from './model.js'
 import { buildSets, joinSeparator, setPattern } from './prefilter.js'
@@ -67,6 +68,7 @@ export class PrefilterPlanner {
     const partChains = new Interned<PartChain>()
     // Members are numbered across the phase's groups: one hit array serves them all (./scan.ts).
     let memberCount = 0
+    const placedMembers: ExecRule[] = []
     for (const g of this.merge ? mergeByChains(this.groups.values()) : this.groups.values()) {
       // The members' chains together: a member may also see another member's transformed values (an over-report, confirmed away).
       const chains = [...g.chains.values()].sort((a, b) => a.id - b.id)
@@ -84,14 +86,30 @@ export class PrefilterPlanner {
         if (!placed.has(memberCount + i)) return
         x.group = groups.length
         x.member = memberCount + i
+        placedMembers.push(x)
       })
       groups.push({ text, sets, members: g.members.length })
       memberCount += g.members.length
     }
     const { lanes, raws, positions } = layLanes(parts.list, rawParts.list)
     const { unions, pairUnions, setCount } = buildUnions(groups, texts.list, parts.list.length, partChains.list.length)
-    return { groups, texts: texts.list.map(t => inLaneOrder(t, positions)), raws, parts: parts.list, partChains: partChains.list, lanes, positions, unions, pairUnions, setCount, memberCount }
+    const ordered = texts.list.map(t => inLaneOrder(t, positions))
+    for (const x of placedMembers) x.partBits = targetPartBits(x, ordered[groups[x.group].text], parts.list)
+    return { groups, texts: ordered, raws, parts: parts.list, partChains: partChains.list, lanes, positions, unions, pairUnions, setCount, memberCount }
   }
+}
+
+/**
+ * Per target of a member, the bit of the part of its group's text that holds the target's values
+ * (its collection, whole or by keys: the group reads every key a member names): the scan marks a
+ * member's hits with the bits of the parts it found something in. ALL_PARTS for a target no part
+ * holds (none: every prefiltered target reads a request collection the group reads).
+ */
+function targetPartBits (x: ExecRule, text: TextSource, parts: readonly TextPart[]): number[] {
+  return x.targets.map(t => {
+    const slot = text.parts.findIndex(p => parts[p].col === t.col)
+    return slot === -1 ? ALL_PARTS : partBit(slot)
+  })
 }
 
 /** A list whose items are added once per key: the index of an equal item, or of the new one. */

@@ -1,4 +1,5 @@
 import type { RegisteredCollection } from './collections.js'
+import { ALL_PARTS, partBit } from './exec.js'
 import type { ExecRule, Lane, PartChain, PhaseTable, RawSource, TextSource } from './exec.js'
 import type { TransformNode } from './model.js'
 import type { PrefilterSet } from './prefilter.js'
@@ -25,8 +26,12 @@ interface LaneBytes {
 export class PhaseScan {
   /** Which groups were scanned (1), by group index. */
   private readonly scanned: Uint8Array
-  /** Which members can match (1), by member index: every group's members in one array. */
-  private readonly hits: Uint8Array
+  /**
+   * Which members can match, by member index (every group's members in one array): the bits of
+   * the parts their sets found something in (exec.ts partBit; ALL_PARTS when the scan cannot
+   * say which), 0 when none.
+   */
+  private readonly hits: Int32Array
   /** The changed values of each text source. */
   private readonly texts: Array<Buffer | undefined>
   /** The views of each raw source. */
@@ -45,8 +50,8 @@ export class PhaseScan {
   private readonly unionResults: Array<Map<string, UnionText> | null | undefined> = []
 
   constructor (private readonly tx: Transaction, private readonly table: PhaseTable) {
-    this.scanned = new Uint8Array(table.groups.length)
-    this.hits = new Uint8Array(table.memberCount)
+    this.scanned = pooledScanned(table.groups.length)
+    this.hits = pooledHits(table.memberCount)
     this.cache = tx.resultCache
     // The lanes' state is the scan's without a result cache; with one, the transaction's parts.
     const lanes = this.cache === undefined
@@ -61,6 +66,16 @@ export class PhaseScan {
   canMatch (x: ExecRule): boolean {
     if (this.scanned[x.group] === 0) this.scanGroup(x.group)
     return this.hits[x.member] !== 0
+  }
+
+  /**
+   * After canMatch said yes: the bits of the parts (exec.ts partBit) the member's patterns were
+   * found in. A target whose part's bit is not among them holds no value the member can match
+   * (ExecRule.partBits): its pattern matches a value only if it matches the value alone, and
+   * each part is scanned alone (raw, and through every chain of the group's members).
+   */
+  partsHit (x: ExecRule): number {
+    return this.hits[x.member]
   }
 
   /**
@@ -90,7 +105,7 @@ export class PhaseScan {
       } catch {
         // The set's DFA ran out of memory on this input: every member is a candidate and is
         // confirmed by its own operator, so nothing is missed.
-        for (const m of s.members) hits[m] = 1
+        for (const m of s.members) hits[m] = ALL_PARTS
       }
     }
   }
@@ -102,7 +117,7 @@ export class PhaseScan {
    * neighbours: a pattern that matches a value matches any text of whole values that holds it,
    * so a verdict may over-report and never misses.
    */
-  private scanRemembered (sets: readonly PrefilterSet[], src: TextSource, hits: Uint8Array, cache: ResultCache): void {
+  private scanRemembered (sets: readonly PrefilterSet[], src: TextSource, hits: Int32Array, cache: ResultCache): void {
     const parts = src.parts
     for (let j = 0; j < parts.length; j++) if (this.values[parts[j]] === undefined) this.values[parts[j]] = this.valuesOf(parts[j], cache)
     for (const s of sets) {
@@ -116,7 +131,8 @@ export class PhaseScan {
         if (piece !== UNREMEMBERED) {
           const found = cache.verdict(piece, s.id)
           if (found !== undefined) {
-            for (let k = 0; k < found.length; k++) hits[s.members[found[k]]] = 1
+            const bit = partBit(j)
+            for (let k = 0; k < found.length; k++) hits[s.members[found[k]]] |= bit
             continue
           }
         } else {
@@ -147,8 +163,9 @@ export class PhaseScan {
    * text is the value alone, so the verdict is as precise as any. A part whose whole piece was
    * just made gets the union of its values' verdicts as its own.
    */
-  private scanValues (s: PrefilterSet, src: TextSource, j: number, hits: Uint8Array, cache: ResultCache): void {
+  private scanValues (s: PrefilterSet, src: TextSource, j: number, hits: Int32Array, cache: ResultCache): void {
     const part = src.parts[j]
+    const bit = partBit(j)
     const pairs = src.partPairs[j]
     const pv = this.values[part] as PartValues
     const entries = pv.values
@@ -162,7 +179,7 @@ export class PhaseScan {
         const found = cache.verdict(piece, s.id)
         if (found !== undefined) {
           for (let k = 0; k < found.length; k++) {
-            hits[s.members[found[k]]] = 1
+            hits[s.members[found[k]]] |= bit
             union?.push(found[k])
           }
           continue
@@ -174,11 +191,11 @@ export class PhaseScan {
       MISSED_PIECES[missed++] = piece
     }
     try {
-      if (missed > FEW_VALUES) this.scanManyValues(s, this.table.parts[part].separator, pairs, missed, union, hits, cache)
-      else for (let k = 0; k < missed; k++) this.valueVerdict(s, this.valueFound(s, part, MISSED_VALUES[k], pairs), MISSED_PIECES[k], union, hits, cache)
+      if (missed > FEW_VALUES) this.scanManyValues(s, this.table.parts[part].separator, pairs, missed, union, hits, bit, cache)
+      else for (let k = 0; k < missed; k++) this.valueVerdict(s, this.valueFound(s, part, MISSED_VALUES[k], pairs), MISSED_PIECES[k], union, hits, bit, cache)
     } catch {
       // As in scanGroup: the DFA ran out of memory; every member is a candidate, nothing is remembered.
-      for (const m of s.members) hits[m] = 1
+      for (const m of s.members) hits[m] = ALL_PARTS
       return
     } finally {
       // Nothing of this request is kept alive by the scratch.
@@ -189,9 +206,9 @@ export class PhaseScan {
   }
 
   /** A value's verdict: its members marked, remembered, and added to its part's union. */
-  private valueVerdict (s: PrefilterSet, found: readonly number[], piece: ValuePiece, union: number[] | undefined, hits: Uint8Array, cache: ResultCache): void {
+  private valueVerdict (s: PrefilterSet, found: readonly number[], piece: ValuePiece, union: number[] | undefined, hits: Int32Array, bit: number, cache: ResultCache): void {
     for (let m = 0; m < found.length; m++) {
-      hits[s.members[found[m]]] = 1
+      hits[s.members[found[m]]] |= bit
       union?.push(found[m])
     }
     if (piece !== UNREMEMBERED) cache.remember(piece, s.id, found)
@@ -202,7 +219,7 @@ export class PhaseScan {
    * MISSED_VALUES): one test over all of them, raw and changed, whole values joined (most match
    * nothing), then value by value where it hit.
    */
-  private scanManyValues (s: PrefilterSet, sep: string, pairs: readonly number[], missed: number, union: number[] | undefined, hits: Uint8Array, cache: ResultCache): void {
+  private scanManyValues (s: PrefilterSet, sep: string, pairs: readonly number[], missed: number, union: number[] | undefined, hits: Int32Array, bit: number, cache: ResultCache): void {
     const values = MISSED_VALUES.slice(0, missed)
     const changed: string[] = []
     for (let k = 0; k < missed; k++) changed.push(this.valueChanged(values[k], pairs, sep))
@@ -219,7 +236,7 @@ export class PhaseScan {
         found = foundIn(s, toBytes(values[k].value), NOTHING)
         if (changed[k].length > 0) found = foundIn(s, toBytes(changed[k]), found)
       }
-      this.valueVerdict(s, found, MISSED_PIECES[k], union, hits, cache)
+      this.valueVerdict(s, found, MISSED_PIECES[k], union, hits, bit, cache)
     }
   }
 
@@ -234,17 +251,18 @@ export class PhaseScan {
   }
 
   /** One set over a part (slot `j` of `src.parts`) it has no verdict on: its verdict, remembered when the part is. */
-  private scanPart (s: PrefilterSet, src: TextSource, j: number, hits: Uint8Array, cache: ResultCache): void {
+  private scanPart (s: PrefilterSet, src: TextSource, j: number, hits: Int32Array, cache: ResultCache): void {
     const part = src.parts[j]
     let found: readonly number[]
     try {
       found = this.partFound(s, part, src.partPairs[j])
     } catch {
       // As in scanGroup: the DFA ran out of memory; every member is a candidate, nothing is remembered.
-      for (const m of s.members) hits[m] = 1
+      for (const m of s.members) hits[m] = ALL_PARTS
       return
     }
-    for (let m = 0; m < found.length; m++) hits[s.members[found[m]]] = 1
+    const bit = partBit(j)
+    for (let m = 0; m < found.length; m++) hits[s.members[found[m]]] |= bit
     const piece = (this.values[part] as PartValues).piece
     if (piece instanceof ScanPiece) cache.remember(piece, s.id, found)
   }
@@ -523,10 +541,11 @@ function holdsFactor (factors: readonly string[], lower: string, changed: string
   return false
 }
 
-function markFound (s: PrefilterSet, bytes: Buffer, hits: Uint8Array): void {
+/** Without a result cache the views join several parts: a member found is marked in every part. */
+function markFound (s: PrefilterSet, bytes: Buffer, hits: Int32Array): void {
   if (bytes.length === 0) return
   const found = s.set.match(bytes)
-  for (let k = 0; k < found.length; k++) hits[s.members[found[k]]] = 1
+  for (let k = 0; k < found.length; k++) hits[s.members[found[k]]] = ALL_PARTS
 }
 
 const EMPTY = Buffer.alloc(0)
@@ -559,6 +578,29 @@ function utf8Length (s: string): number {
 let scratch = Buffer.allocUnsafe(64 * 1024)
 let used = 0
 let depth = 0
+
+/**
+ * A phase's hit and scanned arrays, one of each per depth (a PhaseScan is made just before its
+ * phase enters, at the depth of the phases running, and dropped when it ends): a typed array of
+ * a few hundred slots is backed outside V8's heap, and making two per phase cost more than
+ * the rest of the PhaseScan (some µs a CRS request, 2 phases; zeroing one costs a tenth of a µs).
+ */
+const hitPool: Int32Array[] = []
+const scannedPool: Uint8Array[] = []
+
+function pooledHits (n: number): Int32Array {
+  let a = hitPool[depth]
+  if (a === undefined || a.length < n) hitPool[depth] = a = new Int32Array(n)
+  else a.fill(0, 0, n)
+  return a
+}
+
+function pooledScanned (n: number): Uint8Array {
+  let a = scannedPool[depth]
+  if (a === undefined || a.length < n) scannedPool[depth] = a = new Uint8Array(n)
+  else a.fill(0, 0, n)
+  return a
+}
 
 /** A phase starts using the scratch buffer (from its start unless another phase is running). */
 export function enterScanPhase (): void {

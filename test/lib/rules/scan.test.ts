@@ -1,14 +1,15 @@
 import t from 'tap'
 import { compileRule, RuleEngine, RuleSetBuilder } from '../../../lib/rules/index.js'
-import type { RequestInput } from '../../../lib/rules/index.js'
+import type { RequestInput, RuleSet } from '../../../lib/rules/index.js'
+import type { ExecRule } from '../../../lib/rules/exec.js'
 
 /**
- * The prefilter's scans with and without the result cache (lib/rules/scan.ts, scan-memo.ts).
- * Random requests whose values hold the rules' patterns in some collections (raw, encoded so
- * that only a rule's transformations reveal them, split across two values, with newlines) must
- * match the same rules at the same locations with the same scores (one point per matched value)
- * and logdata as every rule run on every value: without the result cache, with it filling,
- * warm, and tiny.
+ * The prefilter marks a member's hits part by part (lib/rules/scan.ts), and the evaluator skips
+ * the targets whose part the scan found nothing in (ExecRule.partBits). Random requests whose
+ * values hold the rules' patterns in some collections (raw, encoded so that only a rule's
+ * transformations reveal them, split across two values, with newlines) must match the same
+ * rules at the same locations with the same scores (one point per matched value) and logdata
+ * as every rule run on every value: without the result cache, with it filling, warm, and tiny.
  */
 
 function rules (): RuleSetBuilder {
@@ -57,7 +58,25 @@ function seeded (seed: number): () => number {
 const outcome = (e: RuleEngine, input: RequestInput): string =>
   e.check(input).matches.map(m => `${m.rule.id}@${m.location}+${m.score} ${m.logdata}`).join(' | ')
 
-t.test('random requests: the same matches as every rule on every value, cache off, on, warm and tiny', async t => {
+function member (set: RuleSet, phase: number, id: string): ExecRule {
+  const x = set.phases[phase]?.items.find(i => 'rule' in i && i.rule.id === id)
+  if (x === undefined || !('rule' in x)) throw new Error(`rule ${id} not in phase ${phase}`)
+  return x
+}
+
+t.test('each target of a prefiltered rule knows its part: targets of different collections get different bits', async t => {
+  const set = rules().build()
+  const x = member(set, 2, '1')
+  t.ok(x.group >= 0, 'rule 1 is prefiltered')
+  t.equal(x.partBits.length, x.targets.length, 'a bit per target')
+  t.equal(new Set(x.partBits).size, x.targets.length, 'five collections, five parts')
+  const chained = member(set, 2, '4')
+  t.ok(chained.chain !== undefined && chained.chain.group >= 0 && chained.chain.partBits.length === 2, 'a chain link has its own')
+  const plain = member(rules().build({ prefilter: false }), 2, '1')
+  t.same(plain.partBits, [], 'no group, no bits')
+})
+
+t.test('targets skipped by the parts the scan found nothing in: the same matches as every rule on every value', async t => {
   const b = rules()
   const prefiltered = b.build()
   const slow = new RuleEngine(b.build({ prefilter: false }), { mode: 'detect', resultCacheBytes: 0 })
@@ -82,7 +101,7 @@ t.test('random requests: the same matches as every rule on every value, cache of
   const matched = reference.filter(o => o !== '').length
   t.ok(matched > 300 && matched < 1500, `the corpus both matches and does not (${matched} of 1500 match)`)
   const multi = reference.filter(o => /\+[2-9]/.test(o)).length
-  t.ok(multi > 50, `rules match several values of one request (${multi} requests), so the scores count every matched value`)
+  t.ok(multi > 50, `rules match several values of one request (${multi} requests), so the scores count skipped targets`)
   const cache = engines[1][1].resultCache?.stats()
   t.ok(cache !== undefined && cache.hits > cache.misses, 'the warm pass is served by the cache')
 })
