@@ -184,6 +184,12 @@ export interface PhaseTable extends PrefilterPlan {
 export interface RunnableRules {
   readonly phases: ReadonlyArray<PhaseTable | undefined>
   readonly fullPhases: ReadonlyArray<PhaseTable | undefined>
+  /**
+   * Whether phase 2 runs nothing for a request without a body, whichever of its two tables the
+   * transaction runs: it reads only the body (or has no rule). Known at build, so that asking it
+   * (for every bodiless request) does not build `fullPhases`.
+   */
+  readonly phaseTwoReadsOnlyBodies: boolean
   readonly defaultActions: Readonly<Partial<Record<Phase, DefaultAction>>>
 }
 

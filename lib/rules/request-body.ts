@@ -13,23 +13,12 @@ export function hasBody (h: IncomingHttpHeaders): boolean {
 }
 
 /**
- * Whether phase 2 of this rule set runs nothing for a request without a body: it reads only the
- * body (or has no rule), so ./evaluate.ts runPhase returns before its first rule, whichever of
- * its two tables the transaction runs.
- */
-export function phaseTwoReadsOnlyBodies (rules: RunnableRules): boolean {
-  const pruned = rules.phases[2]
-  const full = rules.fullPhases[2]
-  return (pruned === undefined || pruned.bodyTwinsOnly) && (full === undefined || full.bodyTwinsOnly)
-}
-
-/**
  * Whether phase 2 can find nothing in this request, known as its head arrives: a method the
  * framework reads no body for, no body announced (so none is kept: phase 2 gets no body), and a
  * rule set whose phase 2 reads only the body. Then the plugin need not run it.
  */
 export function bodyPhaseIdle (rules: RunnableRules, method: string, headers: IncomingHttpHeaders): boolean {
-  return BODYLESS.has(method) && !hasBody(headers) && phaseTwoReadsOnlyBodies(rules)
+  return BODYLESS.has(method) && !hasBody(headers) && rules.phaseTwoReadsOnlyBodies
 }
 
 /**

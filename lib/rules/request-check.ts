@@ -7,7 +7,7 @@ import { BodyCapture, readBody, teeBody } from './body-capture.js'
 import type { RuleEngine } from './engine.js'
 import type { BodyInput, RequestInput } from './input.js'
 import { bodyInput, inputFromIncoming } from './node-input.js'
-import { BODYLESS, bodyPhaseIdle, hasBody, phaseTwoReadsOnlyBodies } from './request-body.js'
+import { BODYLESS, bodyPhaseIdle, hasBody } from './request-body.js'
 import { ResponseInspection } from './response-inspect.js'
 import { settleCheck } from './settle.js'
 import type { Interruption, Transaction } from './transaction.js'
@@ -111,7 +111,7 @@ export class RequestCheck {
     // whose phase 2 reads only bodies: the transaction keeps no body, phase 2 runs no rule, and
     // its limit check found nothing after phase 1 already (no cut was added since), so the
     // outcome is the one settled after phase 1.
-    if (body === undefined && phaseTwoReadsOnlyBodies(this.engine.ruleSet)) return undefined
+    if (body === undefined && this.engine.ruleSet.phaseTwoReadsOnlyBodies) return undefined
     // What settleCheck reads of the transaction (matches and cuts are only ever added to, so
     // equal counts mean equal lists; a ctl, a deny or the bot flag come with a match).
     const matches = tx.matches.length

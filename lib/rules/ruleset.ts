@@ -28,6 +28,7 @@ export class RuleSet implements RuleSetData, RunnableRules {
   /** How many rules `phases` leaves out. */
   readonly unreachable: number
   readonly byId: ReadonlyMap<string, CompiledRule>
+  readonly phaseTwoReadsOnlyBodies: boolean
   private readonly omit: ReadonlyArray<ReadonlySet<CompiledRule> | undefined>
   private full: ReadonlyArray<PhaseTable | undefined> | undefined
   private readonly prefilter: boolean
@@ -52,6 +53,11 @@ export class RuleSet implements RuleSetData, RunnableRules {
     this.omit = omit
     this.phases = PHASES.map(phase => (omit[phase] === undefined ? undefined : this.table(phase, omit[phase])) ?? this.table(phase))
     this.full = count === 0 ? this.phases : undefined
+    // From `plain`, which holds every rule as the full table does: reading `fullPhases` here would
+    // build its RE2 sets and unions on the first bodiless request (1 s at PL4 under the CRS, which
+    // held up every request that came with it).
+    const readsOnlyBodies = (table: PhaseTable | undefined): boolean => table === undefined || table.bodyTwinsOnly
+    this.phaseTwoReadsOnlyBodies = readsOnlyBodies(this.phases[2]) && readsOnlyBodies(plain[2])
   }
 
   /** Every rule: the tables of a transaction that did not start from the prelude (an exclusion touched it), built on first use. */

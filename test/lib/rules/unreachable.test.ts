@@ -3,6 +3,7 @@ import type { Test } from 'tap'
 import { compileRule, RuleEngine, RuleSetBuilder } from '../../../lib/rules/index.js'
 import type { EngineOptions, RequestInput, RuleSpec } from '../../../lib/rules/index.js'
 import { isMarker } from '../../../lib/rules/ruleset.js'
+import { bodyPhaseIdle } from '../../../lib/rules/request-body.js'
 import type { PhaseTable, RuleSet } from '../../../lib/rules/ruleset.js'
 
 /** Rules with ids from 1, a marker where `markers` says (before the rule of that index). */
@@ -103,4 +104,24 @@ t.test('a marker inside a skipped stretch keeps the rules after it', async t => 
   const inner = ruleSet(specs, { 6: 'INNER', 8: 'END' })
   t.same(ids(inner.phases[1]), ['1', '3', '4', '7', '9', '10'], 'rules after INNER (inside the skipped stretch) stay; 8 never matches')
   sameAsFull(t, inner, 'inner marker inside')
+})
+
+t.test('whether phase 2 reads only bodies is known at build, from every rule, and asking it builds no full table', async t => {
+  const builtFull = (set: RuleSet): boolean => (set as unknown as { full: unknown }).full !== undefined
+  const fromTables = (set: RuleSet): boolean => [set.phases[2], set.fullPhases[2]].every(table => table === undefined || table.bodyTwinsOnly)
+  const header: RuleSpec = { targets: ['REQUEST_HEADERS:x-level'], operator: { name: 'contains', argument: 'evil' }, phase: 2 }
+  const cases: Array<[string, RuleSpec[], boolean]> = [
+    ['no phase-2 rule', [], true],
+    ['a phase-2 rule on a header, behind the guard that always skips', [{ ...levels().specs[3], phase: 2, id: 10 }, { ...header, id: 11 }], false],
+    ['a phase-1 rule that also reads the body', [{ targets: ['ARGS'], operator: { name: 'contains', argument: 'x' }, id: 10 }], true]
+  ]
+  for (const [label, extra, expected] of cases) {
+    const { specs, markers } = levels(extra)
+    const set = ruleSet(specs, markers)
+    t.ok(set.unreachable > 0, `${label}: the full tables differ from the pruned ones`)
+    t.equal(bodyPhaseIdle(set, 'GET', {}), expected, `${label}: a bodiless GET`)
+    t.notOk(builtFull(set), `${label}: asking built no full table`)
+    t.equal(set.phaseTwoReadsOnlyBodies, expected, label)
+    t.equal(fromTables(set), expected, `${label}: as both tables say`)
+  }
 })
