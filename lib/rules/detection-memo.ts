@@ -1,6 +1,7 @@
 import { detectSQLiInByteString, detectXSSInByteString } from './libinjection/index.js'
-import { Generations, isByteString } from './generations.js'
+import { Generations } from './generations.js'
 import type { MemoAccount } from './generations.js'
+import { isByteString } from './own-copy.js'
 
 /**
  * libinjection's verdicts remembered per value, across requests (`@detectSQLi`, `@detectXSS`).
@@ -27,8 +28,6 @@ export interface DetectionMemoStats {
 
 /** A value longer than this (in characters), or holding a character beyond U+00FF, is never remembered. */
 export const MAX_MEMO_CHARS = 4096
-
-export type { MemoAccount } from './generations.js'
 
 /** A fingerprint is a short sequential string; null or a boolean take no room of their own. */
 const FINGERPRINT = 24

@@ -29,9 +29,6 @@ export function byteStringBytes (length: number): number {
   return KEY_HEADER + ((length + 7) & ~7)
 }
 
-/** Whether every character is U+0000 to U+00FF (a key's one-byte copy is then exact): ./own-copy.ts. */
-export { isByteString } from './own-copy.js'
-
 export class Generations<V> {
   private young = new Map<string, V>()
   private old = new Map<string, V>()

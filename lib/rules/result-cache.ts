@@ -21,7 +21,8 @@ import { DetectionMemo } from './detection-memo.js'
 import { FormMemo } from './form-memo.js'
 import type { FormMemoStats } from './form-memo.js'
 import { isByteString, ownCopy } from './own-copy.js'
-import type { DetectionMemoStats, MemoAccount } from './detection-memo.js'
+import type { DetectionMemoStats } from './detection-memo.js'
+import type { MemoAccount } from './generations.js'
 
 /** The default limit, in bytes, of one engine's (one worker's) cache. */
 export const DEFAULT_RESULT_CACHE_BYTES = 16 * 1024 * 1024
@@ -85,8 +86,9 @@ const WHOLE_SIGHTING_CHARS = 1024
  * last 24 characters. Most long keys change on every request (a form with its token, a body) and
  * are never seen again; holding each whole would mean copying it (own-copy.ts) and hashing the
  * copy, 6-7 µs for a 3.4 KB key. Short keys are held whole: a fingerprint made for every lookup
- * cost a CRS browser GET about 10 µs (its many short new texts), the copy of the few inserted less. Two long keys alike in their fingerprint count as one: at worst
- * a piece is made one sighting early, and a piece itself is keyed by its whole key.
+ * cost a CRS browser GET about 10 µs (its many short new texts), the copy of the few inserted
+ * less. Two long keys alike in their fingerprint count as one: at worst a piece is made one
+ * sighting early, and a piece itself is keyed by its whole key.
  */
 function sightingKey (key: string): string {
   return key.length <= WHOLE_SIGHTING_CHARS ? key : `${key.length}\u0000${key.slice(0, 24)}${key.slice(-24)}`
@@ -161,7 +163,7 @@ export class ResultCache implements MemoAccount {
     const pieces = this.pieces
     let p = pieces.get(key)
     if (p !== undefined) {
-      this.used(p)
+      this.reuse(p)
       return p
     }
     // Keys are held as copies of their own (own-copy.ts): a value sliced from a body must not keep it.
@@ -222,13 +224,11 @@ export class ResultCache implements MemoAccount {
     this.lastCount[part] = count
   }
 
-  /** A piece found by lastPiece is used again. */
+  /**
+   * A piece found (by piece or lastPiece) is used again: once in the older half, it moves to the
+   * young end, so eviction finds it last.
+   */
   reuse (p: ScanPiece): void {
-    this.used(p)
-  }
-
-  /** Used again once in the older half: moved to the young end, so eviction finds it last. */
-  private used (p: ScanPiece): void {
     if (this.clock - p.stamp > this.pieces.size >> 1) {
       this.unlink(p)
       this.append(p)
