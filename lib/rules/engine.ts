@@ -122,6 +122,10 @@ export class RuleEngine {
     this.maxPayload = opts.maxPayload ?? 256
     this.response = responseSettings(opts.response)
     this.exclusions = (opts.exclusions ?? []).map((e, i) => compileExclusion(e, i))
+    // A transaction an exclusion touches runs the tables with every rule (RuleSet.fullPhases),
+    // whose RE2 sets and unions take about 1 s to build under the CRS: built here, at load, so
+    // that the first such request (and every request that comes with it) does not wait for them.
+    if (this.exclusions.length > 0) void ruleSet.fullPhases
     validateResultCacheBytes(opts.resultCacheBytes, 'waf-rules')
     this.resultCache = opts.resultCache ?? resultCacheOf(opts.resultCacheBytes)
   }

@@ -125,3 +125,16 @@ t.test('whether phase 2 reads only bodies is known at build, from every rule, an
     t.equal(fromTables(set), expected, `${label}: as both tables say`)
   }
 })
+
+t.test('an engine with exclusions builds the tables with every rule at load, one without never', async t => {
+  const builtFull = (set: RuleSet): boolean => (set as unknown as { full: unknown }).full !== undefined
+  const { specs, markers } = levels()
+  const plain = ruleSet(specs, markers)
+  t.ok(plain.unreachable > 0, 'the full tables differ from the pruned ones')
+  const engine = new RuleEngine(plain)
+  engine.check(get('/?q=evil'))
+  t.notOk(builtFull(plain), 'no exclusion: requests run the pruned tables, the full ones are never built')
+  const excluded = ruleSet(specs, markers)
+  full(excluded)
+  t.ok(builtFull(excluded), 'an exclusion: built with the engine, before any request')
+})
