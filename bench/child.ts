@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify'
 import { Session } from 'node:inspector/promises'
 import { writeFileSync } from 'node:fs'
 import { AllocationMeter } from './alloc.js'
@@ -11,7 +10,13 @@ import { AllocationMeter } from './alloc.js'
  * without the start-up and the warm-up that `node --cpu-prof` would include.
  */
 const [modulePath, argsJson] = process.argv.slice(2)
-const mod = await import(new URL(modulePath, new URL('./', import.meta.url)).href) as { build: (args: Record<string, unknown>) => Promise<FastifyInstance> }
+/** What a scenario's `build` returns: a Fastify app, or a bare server with the same three members (servers/floor.ts). */
+interface BenchApp {
+  listen: (opts: { port: number, host: string }) => Promise<unknown>
+  server: { address: () => string | { port: number } | null }
+  close: () => Promise<unknown>
+}
+const mod = await import(new URL(modulePath, new URL('./', import.meta.url)).href) as { build: (args: Record<string, unknown>) => Promise<BenchApp> }
 let session: Session | undefined
 const heap = new AllocationMeter()
 try {

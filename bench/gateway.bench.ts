@@ -19,6 +19,7 @@ export const GATEWAY_PATH = '/products?id=42&sort=price'
 const PATH = GATEWAY_PATH
 const BASE = 'gateway, no waf plugins'
 const NGINX_ROW = 'nginx proxy, one worker, access_log on'
+const FLOOR_ROW = 'floor: node:http + undici dispatch alone'
 
 export async function startUpstream (): Promise<{ url: string, close: () => Promise<void> }> {
   const child = fork(fileURLToPath(new URL('./servers/upstream.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
@@ -56,6 +57,9 @@ export default async function (): Promise<void> {
       { name: 'gateway, rule check only', module: 'servers/gateway.js', args: gw(['rules']), budget: { addedMicros: 12 } },
       { name: 'gateway, full waf suite', module: 'servers/gateway.js', args: gw([...PLUGIN_KEYS]), budget: { addedMicros: 25, ratio: { min: 0.75 } } },
       { name: 'plain @fastify/reply-from proxy', module: 'servers/proxy.js', args: { upstream: upstream.url } },
+      // The floor under any Node gateway: node:http and undici's dispatch, nothing else. Always
+      // measured (BENCH_GATEWAY_ROWS keeps it), so each table splits the gap to nginx into Node's part and ours.
+      { name: FLOOR_ROW, module: 'servers/floor.js', args: { upstream: upstream.url } },
       // The CC limit's own cost, in memory and in Redis (one EVALSHA per request on loopback).
       { name: 'gateway, no waf plugins, rate limit in memory', module: 'servers/gateway.js', args: { ...gw(), rateLimit: 'memory' } }
     ]
@@ -74,10 +78,12 @@ export default async function (): Promise<void> {
     // and of the CRS comparison the requests whose row names match (e.g. 'CRS', 'browser GET').
     const rows = process.env.BENCH_GATEWAY_ROWS
     const picked = rows === undefined || rows === '' ? undefined : new RegExp(rows)
-    const chosen = picked === undefined ? scenarios : scenarios.filter(s => s.name === BASE || picked.test(s.name))
+    // The floor comes with any row picked, so that every table shows it; a pick of none (e.g. 'CRS') runs no table.
+    const matched = picked === undefined ? scenarios : scenarios.filter(s => s.name !== BASE && s.name !== FLOOR_ROW && picked.test(s.name))
+    const chosen = picked === undefined ? scenarios : matched.length === 0 ? [] : scenarios.filter(s => s.name === BASE || s.name === FLOOR_ROW || matched.includes(s))
     // A budget against a row left out has nothing to be judged by.
     for (const s of chosen) if (s.budget?.ratio?.of !== undefined && !chosen.some(c => c.name === s.budget?.ratio?.of)) delete s.budget
-    if (picked === undefined || chosen.length > 1) {
+    if (chosen.length > 1) {
       const results = await throughput(chosen)
       printRatios(`GET ${PATH} through each proxy (median of interleaved rounds)`, results, BASE, { budgets: true })
     }

@@ -18,6 +18,7 @@ import type { PluginKey } from '../lib/lifecycle/context.js'
  * through `--perf-basic-prof-only-functions`) and the system calls per request (`perf stat`).
  *
  *   node dist/bench/perf-record.js --none --rate 1500
+ *   node dist/bench/perf-record.js --floor --rate 1500                 # node:http + undici dispatch alone
  *   node dist/bench/perf-record.js --only forensic --only access --only heartbeat --rate 1500
  *   node dist/bench/perf-record.js --hello logging --rate 3000   # hello world: bare, pino, logging or full
  */
@@ -25,6 +26,7 @@ const { values } = parseArgs({
   options: {
     only: { type: 'string', multiple: true },
     none: { type: 'boolean', default: false },
+    floor: { type: 'boolean', default: false },
     hello: { type: 'string' },
     rate: { type: 'string', default: '1500' },
     seconds: { type: 'string', default: '4' },
@@ -64,7 +66,10 @@ const collector = await startCollector()
 const dir = mkdtempSync(join(tmpdir(), 'waf-bench-perf-'))
 try {
   const only = values.none ? undefined : (values.only as PluginKey[] | undefined) ?? ['forensic', 'rules', 'access', 'attack', 'heartbeat']
-  const [server, args] = hello === undefined ? ['servers/gateway.js', gatewayArgs(upstream.url, collector.url, only)] : HELLO[hello](collector.url)
+  // --floor: node:http + undici's dispatch and nothing else (servers/floor.ts), the gateway's floor.
+  const [server, args] = hello !== undefined
+    ? HELLO[hello](collector.url)
+    : values.floor ? ['servers/floor.js', { upstream: upstream.url }] : ['servers/gateway.js', gatewayArgs(upstream.url, collector.url, only)]
   const path = hello === undefined ? GATEWAY_PATH : '/'
   const child = fork(fileURLToPath(new URL('./child.js', import.meta.url)), [server, JSON.stringify(args)],
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--perf-basic-prof-only-functions', ...nodeArgs()] })
@@ -98,7 +103,7 @@ try {
     if (m[2] === 'k') kernel += us
     rows.push([us, `${m[2] === 'k' ? '[kernel] ' : ''}${m[3].replace(/file:\/\/\S*?\/dist\//, 'dist/')}`])
   }
-  const what = hello !== undefined ? `hello world ${hello}` : `gateway ${only === undefined ? 'with no waf plugins' : `with ${only.join('+')}`}`
+  const what = hello !== undefined ? `hello world ${hello}` : values.floor ? 'floor (node:http + undici dispatch alone)' : `gateway ${only === undefined ? 'with no waf plugins' : `with ${only.join('+')}`}`
   process.stdout.write(`${what}: ${run.rps.toFixed(0)} req/s achieved, ${run.total} requests, ` +
     `${total.toFixed(1)} µs CPU per request (perf cpu-clock), of which kernel ${kernel.toFixed(1)}\n  system calls per request:`)
   for (const line of statOut.split('\n')) {
