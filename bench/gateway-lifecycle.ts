@@ -28,6 +28,8 @@ import type { PluginKey } from '../lib/lifecycle/context.js'
  *   node dist/bench/gateway-lifecycle.js --base .ab/base --only forensic,access,heartbeat
  *
  * `--logger` runs every variant with the logger of `npm start` (`logger: { level: 'warn' }`).
+ * `--floor` adds the benchmark's floor (bench/servers/floor.ts: node:http and undici's dispatch
+ * alone) and prints what the no-waf gateway costs over it: Fastify's and the gateway's part.
  */
 const { values } = parseArgs({
   options: {
@@ -35,7 +37,8 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '3000' },
     rounds: { type: 'string', default: '31' },
     only: { type: 'string', default: 'heartbeat' },
-    logger: { type: 'boolean', default: false }
+    logger: { type: 'boolean', default: false },
+    floor: { type: 'boolean', default: false }
   }
 })
 const REQUESTS = Number(values.requests)
@@ -45,9 +48,9 @@ const only = values.only.split(',') as PluginKey[]
 
 interface Server { child: ChildProcess, port: number }
 
-async function startServer (dist: string, args: Record<string, unknown>): Promise<Server> {
+async function startServer (dist: string, args: Record<string, unknown>, module = 'gateway'): Promise<Server> {
   const childJs = resolve(dist, 'bench/child.js')
-  const server = pathToFileURL(resolve(dist, 'bench/servers/gateway.js')).href
+  const server = pathToFileURL(resolve(dist, `bench/servers/${module}.js`)).href
   const child = fork(childJs, [server, JSON.stringify(args)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { port?: number, error?: string }) => m.port !== undefined ? resolve(m.port) : reject(new Error(m.error)))
@@ -92,6 +95,7 @@ try {
     servers[`${tag}no waf`] = await startServer(dist, { ...gatewayArgs(upstream.url, collector.url), ...logger })
     servers[`${tag}${withName}`] = await startServer(dist, { ...gatewayArgs(upstream.url, collector.url, only), ...logger })
   }
+  if (values.floor) servers.floor = await startServer(tags[tags.length - 1][1], { upstream: upstream.url }, 'floor')
   const names = Object.keys(servers)
   for (const name of names) await run(servers[name], 5000)
   const load = loadavg()
@@ -107,6 +111,11 @@ try {
     process.stdout.write(`  ${(tag === '' ? 'this build' : tag.trim()).padEnd(10)} no waf ${median(cpu[`${tag}no waf`]).toFixed(2).padStart(7)}, ` +
       `${withName} ${median(cpu[`${tag}${withName}`]).toFixed(2).padStart(7)} µs CPU per request; added (median of the rounds' differences) ${signed(median(diffs))}; ` +
       `heap allocated per request ${median(heap[`${tag}no waf`]).toFixed(0)} and ${median(heap[`${tag}${withName}`]).toFixed(0)} bytes\n`)
+  }
+  if (values.floor) {
+    const over = (field: Record<string, number[]>): number => median(field['no waf'].map((x, r) => x - field.floor[r]))
+    process.stdout.write(`  floor      ${median(cpu.floor).toFixed(2).padStart(7)} µs CPU per request, heap allocated per request ${median(heap.floor).toFixed(0)} bytes; ` +
+      `no waf - floor (medians of the rounds' differences): ${signed(over(cpu))} µs, ${signed(over(heap))} bytes per request\n`)
   }
   if (tags.length === 2) {
     const addedDiff = cpu['no waf'].map((_, r) => added('', r) - added('base ', r))
