@@ -105,8 +105,8 @@ function runItems (tx: Transaction, set: RunnableRules, table: PhaseTable, scan:
     if (tx.interrupted !== undefined || tx.allowed !== undefined || (tx.mode as string) === 'off') break
     const a = rule.actions
     if (a.skipAfter !== undefined) {
-      const m = table.markers.get(a.skipAfter)
-      i = m !== undefined && m > i ? m + 1 : end
+      const to = table.jumps[i]
+      i = to === -1 ? end : to
       continue
     }
     i += 1 + a.skip

@@ -175,6 +175,12 @@ export interface PhaseTable extends PrefilterPlan {
   readonly items: readonly ExecItem[]
   /** Marker name → its index in `items`. */
   readonly markers: ReadonlyMap<string, number>
+  /**
+   * By index in `items`, for a rule with `skipAfter`: the index after its marker, or -1 when no
+   * marker of that name follows it (the jump ends the phase). Worked out at build: the CRS browser
+   * GET took about 1% of its samples in the `markers` lookups of its jumps (./evaluate.ts).
+   */
+  readonly jumps: Int32Array
 }
 
 /**

@@ -160,5 +160,19 @@ export function buildPhase (items: readonly RuleItem[], phase: Phase, prefilter:
   const bodyTwinsOnly = phase === 2 && out.every(x => isMarker(x) || (x.rule.phase === 1 && x.rule.alsoBody))
   let prelude = 0
   if (phase === 1) while (prelude < out.length && constantOutcome(out[prelude])) prelude++
-  return { bodyTwinsOnly, prelude, items: out, markers, ...plan }
+  return { bodyTwinsOnly, prelude, items: out, markers, jumps: jumpsOf(out, markers), ...plan }
+}
+
+/** PhaseTable.jumps: each skipAfter's landing (the item after its marker, when the marker comes later), -1 for the phase's end. */
+function jumpsOf (items: readonly ExecItem[], markers: ReadonlyMap<string, number>): Int32Array {
+  const jumps = new Int32Array(items.length)
+  for (let i = 0; i < items.length; i++) {
+    const x = items[i]
+    if (isMarker(x)) continue
+    const target = x.rule.actions.skipAfter
+    if (target === undefined) continue
+    const m = markers.get(target)
+    jumps[i] = m !== undefined && m > i ? m + 1 : -1
+  }
+  return jumps
 }
