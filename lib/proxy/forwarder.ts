@@ -131,8 +131,14 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   private statusCode = 0
   private headers: ResponseHeaders | null = null
   private resume: (() => void) | null = null
-  /** Body chunks read before the head was handed on; null once it was. */
-  private early: Buffer[] | null = null
+  /** Between the head's arrival and its handing on, body chunks are held in `first` and `more`. */
+  private holding = false
+  /**
+   * The first chunk held, and any after it: nearly every answer that comes whole is one chunk,
+   * and an array for it cost each request 166 bytes (gateway-lifecycle.js: 15,482 -> 15,316 per request).
+   */
+  private first: Buffer | null = null
+  private more: Buffer[] | null = null
   private complete = false
   private failure: Error | null = null
 
@@ -147,16 +153,17 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.statusCode = statusCode
     this.headers = responseHeadersOf(rawHeaders)
     this.resume = resume
-    this.early = []
+    this.holding = true
     queueMicrotask(() => { this.handOn() })
     return true
   }
 
   onData (chunk: Buffer): boolean {
-    const early = this.early
-    if (early !== null) {
+    if (this.holding) {
       // At most what one pass of the parser reads (the socket's buffer): no pause needed.
-      early.push(chunk)
+      if (this.first === null) this.first = chunk
+      else if (this.more === null) this.more = [chunk]
+      else this.more.push(chunk)
       return true
     }
     const body = this.body
@@ -164,7 +171,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onComplete (): void {
-    if (this.early !== null) {
+    if (this.holding) {
       this.complete = true
       return
     }
@@ -175,7 +182,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onError (err: Error): void {
-    if (this.early !== null) {
+    if (this.holding) {
       // After the head: its body errors once the head is handed on.
       this.failure = err
       return
@@ -190,11 +197,14 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   private handOn (): void {
-    const early = this.early as Buffer[]
-    this.early = null
+    this.holding = false
+    const first = this.first
+    const more = this.more
+    this.first = null
+    this.more = null
     const headers = this.headers as ResponseHeaders
     if (this.complete) {
-      const bytes = early.length === 1 ? early[0] : Buffer.concat(early)
+      const bytes = first === null ? Buffer.alloc(0) : more === null ? first : Buffer.concat([first, ...more])
       this.call.onResponse(new WholeResponse(this.statusCode, headers, bytes))
       return
     }
@@ -202,7 +212,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     body.resumeUpstream = this.resume
     body.abortUpstream = this.abort
     this.body = body
-    for (let i = 0; i < early.length; i++) body.push(early[i])
+    if (first !== null) body.push(first)
+    if (more !== null) for (let i = 0; i < more.length; i++) body.push(more[i])
     const streamed: StreamedResponse = { statusCode: this.statusCode, headers, bytes: null, body }
     this.call.onResponse(streamed)
     const failure = this.failure

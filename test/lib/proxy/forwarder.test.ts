@@ -142,3 +142,45 @@ t.test('a body that came whole with its head is handed on as bytes (and as a str
   const again = await call(f, { method: 'GET', path: '/whole', headers: { host: 'x' }, body: null })
   t.equal(again.bytes?.toString(), 'whole', 'the connection went on to the next request')
 })
+
+t.test('a chunked body read in one pass with its head, in any number of chunks, is handed on whole and in order', async t => {
+  // A raw upstream, so that the head and every chunk go in one write (one read, one parser pass):
+  // `/whole/<sizes>` ends the body in that write, `/open/<sizes>` sends its last chunk later.
+  const server = net.createServer(socket => {
+    let buffered = ''
+    socket.on('data', (d: Buffer) => {
+      buffered += d.toString('latin1')
+      let end: number
+      while ((end = buffered.indexOf('\r\n\r\n')) !== -1) {
+        const target = buffered.slice(0, end).split(' ')[1]
+        buffered = buffered.slice(end + 4)
+        const [, kind, list] = target.split('/')
+        const sizes = list === '' ? [] : list.split(',').map(Number)
+        const chunks = sizes.map((n, i) => String.fromCharCode(97 + i).repeat(n))
+        const framed = chunks.map(c => `${c.length.toString(16)}\r\n${c}\r\n`).join('')
+        const head = 'HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n'
+        if (kind === 'whole') socket.write(head + framed + '0\r\n\r\n')
+        else {
+          socket.write(head + framed)
+          setTimeout(() => socket.write('4\r\nlast\r\n0\r\n\r\n'), 20)
+        }
+      }
+    })
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(async () => { await new Promise(resolve => server.close(resolve)) })
+  const f = forwarder(t, `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`)
+  let seed = 7
+  const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n }
+  for (let k = 0; k < 40; k++) {
+    const sizes = Array.from({ length: rand(6) }, () => 1 + rand(300))
+    const expected = sizes.map((n, i) => String.fromCharCode(97 + i).repeat(n)).join('')
+    const whole = await call(f, { method: 'GET', path: `/whole/${sizes.join(',')}`, headers: { host: 'x' }, body: null })
+    t.equal(whole.bytes?.toString(), expected, `whole, chunks of ${sizes.join(',') || 'none'}`)
+    t.equal(await text(whole), expected)
+    const open = await call(f, { method: 'GET', path: `/open/${sizes.join(',')}`, headers: { host: 'x' }, body: null })
+    t.equal(open.bytes, null)
+    t.equal(await text(open), expected + 'last', `streamed, chunks of ${sizes.join(',') || 'none'} then one more`)
+  }
+})
