@@ -103,9 +103,7 @@ export class PhaseScan {
         markFound(s, extra, hits)
         for (let v = 0; v < views.length; v++) markFound(s, views[v], hits)
       } catch {
-        // The set's DFA ran out of memory on this input: every member is a candidate and is
-        // confirmed by its own operator, so nothing is missed.
-        for (const m of s.members) hits[m] = ALL_PARTS
+        everyMember(s, hits)
       }
     }
   }
@@ -194,8 +192,8 @@ export class PhaseScan {
       if (missed > FEW_VALUES) this.scanManyValues(s, this.table.parts[part].separator, pairs, missed, union, hits, bit, cache)
       else for (let k = 0; k < missed; k++) this.valueVerdict(s, this.valueFound(s, part, MISSED_VALUES[k], pairs), MISSED_PIECES[k], union, hits, bit, cache)
     } catch {
-      // As in scanGroup: the DFA ran out of memory; every member is a candidate, nothing is remembered.
-      for (const m of s.members) hits[m] = ALL_PARTS
+      // Nothing is remembered of a scan that did not finish.
+      everyMember(s, hits)
       return
     } finally {
       // Nothing of this request is kept alive by the scratch.
@@ -257,8 +255,8 @@ export class PhaseScan {
     try {
       found = this.partFound(s, part, src.partPairs[j])
     } catch {
-      // As in scanGroup: the DFA ran out of memory; every member is a candidate, nothing is remembered.
-      for (const m of s.members) hits[m] = ALL_PARTS
+      // Nothing is remembered of a scan that did not finish.
+      everyMember(s, hits)
       return
     }
     const bit = partBit(j)
@@ -539,6 +537,14 @@ function holdsFactor (factors: readonly string[], lower: string, changed: string
     if (lower.includes(factors[f]) || (more.length > 0 && more.includes(factors[f]))) return true
   }
   return false
+}
+
+/**
+ * A set's DFA ran out of memory on its input: every member is a candidate in every part, and is
+ * confirmed by its own operator, so nothing is missed.
+ */
+function everyMember (s: PrefilterSet, hits: Int32Array): void {
+  for (const m of s.members) hits[m] = ALL_PARTS
 }
 
 /** Without a result cache the views join several parts: a member found is marked in every part. */
