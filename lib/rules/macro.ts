@@ -5,7 +5,8 @@ const MACRO = /%\{([A-Za-z_][A-Za-z0-9_]*)(?:[.:]([^}]*))?\}/g
 /**
  * Compiles `text` with `%{COLLECTION.key}` / `%{VAR}` references into parts, once at load time.
  * Collection names are upper-cased; keys keep their case here and are looked up as each
- * collection wants (TX keys are case-insensitive).
+ * collection wants (TX keys are case-insensitive: by `lkey`, lower-cased here once instead of
+ * on every expansion).
  */
 export function compileMacro (text: string): Macro {
   const parts: Array<string | MacroRef> = []
@@ -13,7 +14,7 @@ export function compileMacro (text: string): Macro {
   MACRO.lastIndex = 0
   for (let m = MACRO.exec(text); m !== null; m = MACRO.exec(text)) {
     if (m.index > last) parts.push(text.slice(last, m.index))
-    parts.push({ collection: m[1].toUpperCase(), key: m[2] })
+    parts.push({ collection: m[1].toUpperCase(), key: m[2], lkey: m[2] === undefined ? undefined : m[2].toLowerCase() })
     last = m.index + m[0].length
   }
   if (last < text.length) parts.push(text.slice(last))

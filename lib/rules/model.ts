@@ -148,6 +148,8 @@ export type OperatorFactory = (argument: string, env: OperatorEnv) => Operator
 export interface MacroRef {
   collection: string
   key: string | undefined
+  /** The key lower-cased, made at load: TX and other caseless collections are read by it on every expansion. */
+  lkey: string | undefined
 }
 
 /** Text with macros, compiled: literal strings and references, concatenated on expansion. */

@@ -269,7 +269,7 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
   private readonly resolveRef = (ref: MacroRef): string => {
     const key = ref.key
     switch (ref.collection) {
-      case 'TX': return key === undefined ? '' : this.vars.get(key.toLowerCase())?.value ?? ''
+      case 'TX': return ref.lkey === undefined ? '' : this.vars.get(ref.lkey)?.value ?? ''
       case 'MATCHED_VAR': return this.matchedVar
       case 'MATCHED_VAR_NAME': return this.matchedVarName
       case 'RULE': return ruleField(this.rule, key)
@@ -278,7 +278,7 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
         if (col === undefined) return ''
         const entries = this.collection(col)
         if (key === undefined) return entries.length > 0 ? entries[0].value : ''
-        const k = col.caseless ? key.toLowerCase() : key
+        const k = col.caseless ? ref.lkey : key
         for (const e of entries) if (e.lkey === k) return e.value
         return ''
       }

@@ -70,6 +70,17 @@ t.test('chains: every link must match; MATCHED_VAR carries across', async t => {
   t.equal(m.location, 'REQUEST_METHOD', 'the location is the head\'s')
 })
 
+t.test('macro keys are read case-insensitively from TX and from caseless collections, case-sensitively from ARGS', async t => {
+  const e = engine([
+    { targets: [], disruptive: 'pass', log: false, setvars: ['tx.Limit=7', 'tx.seen=%{REQUEST_HEADERS.USER-AGENT}|%{ARGS.Q}|%{ARGS.q}'] },
+    { targets: ['ARGS:q'], operator: { name: 'streq', argument: '%{TX.LIMIT}' }, logdata: '%{tx.limit} %{Tx.LiMiT} %{TX.SEEN}', disruptive: 'pass' }
+  ])
+  const r = e.check(get('/?q=7&Q=upper'))
+  const m = r.matches.find(x => x.rule.id === '2')
+  t.equal(m?.logdata, '7 7 Mozilla/5.0|upper|7', 'TX and header keys in any case; ARGS keys as written')
+  t.notOk(ids(e, get('/?q=8'), 'detect').includes('2'), 'the operator\'s macro is TX.limit: 7, not 8')
+})
+
 t.test('setvar (=, +, -, unset), macros, TX targets and anomaly scores', async t => {
   const e = engine([
     { targets: [], disruptive: 'pass', log: false, setvars: ['tx.threshold=5', 'tx.base=%{REQUEST_HEADERS.host}'] },
