@@ -141,7 +141,7 @@ export function buildPhase (items: readonly RuleItem[], phase: Phase, prefilter:
     out.push(x)
     if (prefilter) {
       for (let link: ExecRule | undefined = x; link !== undefined; link = link.chain) {
-        planner.enroll(segment, link)
+        planner.enroll(segment, link, link === x)
         link.floor = floorOf(link.rule.operator)
       }
     }

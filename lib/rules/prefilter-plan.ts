@@ -43,13 +43,16 @@ export const SMALL_SET = 100
 export class PrefilterPlanner {
   /** Groups by `segment|separator|parts key`: the members of a stretch that read the same values share one scan. */
   private readonly groups = new Map<string, GroupDraft>()
+  /** The members that are a rule or a chain's head, not a later link: reaching one scans its group. */
+  private readonly heads = new Set<ExecRule>()
 
   constructor (private readonly merge: boolean) {}
 
-  /** Adds a rule or chain link of straight-line stretch `segment`, if the prefilter can rule it out. */
-  enroll (segment: number, x: ExecRule): void {
+  /** Adds a rule or chain link (`head`: a rule, or a chain's first rule) of straight-line stretch `segment`, if the prefilter can rule it out. */
+  enroll (segment: number, x: ExecRule, head: boolean): void {
     const separator = prefilterSeparator(x)
     if (separator === undefined) return
+    if (head) this.heads.add(x)
     const cols: PartCols = new Map()
     addTargets(cols, x)
     const gkey = `${segment}|${separator}|${partsOf(cols).key}`
@@ -69,6 +72,8 @@ export class PrefilterPlanner {
     // Members are numbered across the phase's groups: one hit array serves them all (./scan.ts).
     let memberCount = 0
     const placedMembers: ExecRule[] = []
+    // By group: whether a head joined one of its sets (the group is scanned whenever that rule is reached).
+    const headed: boolean[] = []
     for (const g of this.merge ? mergeByChains(this.groups.values()) : this.groups.values()) {
       // The members' chains together: a member may also see another member's transformed values (an over-report, confirmed away).
       const chains = [...g.chains.values()].sort((a, b) => a.id - b.id)
@@ -82,6 +87,7 @@ export class PrefilterPlanner {
       const sets = buildSets(g.members.map(x => setPattern(x.rule.operator.prefilter as string)), memberCount)
       // Members whose pattern could not join any set run without a prefilter.
       const placed = new Set(sets.flatMap(s => s.members))
+      headed.push(g.members.some((x, i) => placed.has(memberCount + i) && this.heads.has(x)))
       g.members.forEach((x, i) => {
         if (!placed.has(memberCount + i)) return
         x.group = groups.length
@@ -92,7 +98,7 @@ export class PrefilterPlanner {
       memberCount += g.members.length
     }
     const { lanes, raws, positions } = layLanes(parts.list, rawParts.list)
-    const { unions, pairUnions, setCount } = buildUnions(groups, texts.list, parts.list.length, partChains.list.length)
+    const { unions, pairUnions, setCount } = buildUnions(groups, texts.list, parts.list.length, partChains.list.length, headed)
     const ordered = texts.list.map(t => inLaneOrder(t, positions))
     for (const x of placedMembers) x.partBits = targetPartBits(x, ordered[groups[x.group].text], parts.list)
     return { groups, texts: ordered, raws, parts: parts.list, partChains: partChains.list, lanes, positions, unions, pairUnions, setCount, memberCount }

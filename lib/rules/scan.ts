@@ -331,7 +331,8 @@ export class PhaseScan {
   /**
    * A set's share of the result of a union over a text (NOTHING when none): the text is
    * scanned at most once per phase, for every set of the union, and not at all while each set
-   * that asks finds none of its literal factors in it. `at`: the union's place in
+   * that asks finds none of its literal factors in it (unless a set without factors will scan
+   * it anyway: PartUnion.scannedAnyway). `at`: the union's place in
    * unionResults (a part, or the phase's part count plus a part chain). Undefined without a
    * union, or when its DFA ran out of memory (then the sets scan alone, and report every
    * member as they do).
@@ -344,7 +345,7 @@ export class PhaseScan {
     let r = results.get(text)
     if (r === undefined) results.set(text, r = new UnionText())
     if (r.found === undefined) {
-      if (s.factors !== undefined && !holdsFactor(s.factors, r.lower ??= text.toLowerCase(), '')) {
+      if (s.factors !== undefined && !union.scannedAnyway && !holdsFactor(s.factors, r.lower ??= text.toLowerCase(), '')) {
         this.cache?.skipped()
         return NOTHING
       }

@@ -7,6 +7,8 @@ import { buildSets } from '../../../lib/rules/prefilter.js'
 import { buildUnions } from '../../../lib/rules/prefilter-union.js'
 import type { PartUnion } from '../../../lib/rules/prefilter-union.js'
 import { loadCrs } from '../../crs/crs-builder.js'
+import { compileRule, RuleEngine, RuleSetBuilder } from '../../../lib/rules/index.js'
+import type { RequestInput, RuleSpec } from '../../../lib/rules/index.js'
 import { CORPUS, corpusDir, payloads, payloadsPresent } from './corpus.js'
 
 /** One set's own verdict, sorted. */
@@ -26,7 +28,7 @@ t.test('a union reports for each set what the set reports alone; parts one set r
     { parts: [0, 1, 3], partPairs: [[1], [], []] },
     { parts: [1, 2], partPairs: [[], []] }
   ]
-  const { unions, pairUnions, setCount } = buildUnions(groups, texts, 4, 2)
+  const { unions, pairUnions, setCount } = buildUnions(groups, texts, 4, 2, groups.map(() => true))
   t.equal(setCount, 3)
   t.same([a[0].slot, b[0].slot, c[0].slot], [0, 1, 2], 'every set has its slot')
   t.ok(unions[0] !== undefined && unions[1] !== undefined, 'parts two sets read have a union')
@@ -99,5 +101,44 @@ t.test('every union of the CRS (PL1 and PL4, both phases) gives each of its sets
     }
     t.comment(`PL${paranoia}: ${checked.length} unions, ${compared} set verdicts compared`)
     t.same(wrong.slice(0, 20), [], `PL${paranoia}: every set's share of a union is its own verdict`)
+  }
+})
+
+t.test('a union a set without literal factors reads is scanned without looking for the others\' factors first (PartUnion.scannedAnyway): same matches, no literal skip; a later chain link alone does not count', async t => {
+  // Rule 1's set has the factor `foo`; rule 2's (`[0-9]{3}`) has none, and reads ARGS too: the two share ARGS' union.
+  const engine = (second: RuleSpec, cache: boolean): RuleEngine => {
+    const b = new RuleSetBuilder()
+    b.add(compileRule({ id: 1, phase: 2, targets: ['ARGS'], operator: { name: 'rx', argument: 'foo[0-9]+' }, capture: true, logdata: 'one %{TX.0} %{MATCHED_VAR_NAME}' }))
+    b.add(compileRule(second))
+    return new RuleEngine(b.build(), { mode: 'detect', ...(cache ? {} : { resultCacheBytes: 0 }) })
+  }
+  // Through a chain of its own (raw values and lower-cased, multiMatch), so that a rule set this small does not merge the two groups (SMALL_SET).
+  const unfiltered: RuleSpec = { id: 2, phase: 2, targets: ['ARGS', 'REQUEST_HEADERS'], transforms: ['lowercase'], multiMatch: true, operator: { name: 'rx', argument: '[0-9]{3}' }, logdata: 'two %{MATCHED_VAR_NAME}' }
+  const filtered: RuleSpec = { ...unfiltered, operator: { name: 'rx', argument: 'bar[0-9]{3}' } }
+  // The factor-less pattern only as a chain link after a head with an effect (a setvar, so the link is not looked at early) and no prefilter (`@eq`): its group is scanned only when the head matched.
+  const linked: RuleSpec = { id: 2, phase: 2, targets: ['REQUEST_HEADERS:X-Go'], operator: { name: 'eq', argument: '1' }, setvars: [{ name: 'tx.go', op: '=', value: '1' }], chain: { targets: ['ARGS', 'REQUEST_HEADERS'], transforms: ['lowercase'], multiMatch: true, operator: { name: 'rx', argument: '[0-9]{3}' } } }
+  const next = (() => {
+    let s = 99
+    return () => {
+      s ^= s << 13
+      s ^= s >>> 17
+      s ^= s << 5
+      return (s >>> 0) / 2 ** 32
+    }
+  })()
+  const words = ['foo', 'foo1', 'bar', 'bar123', '123', '12', 'x', 'hello world', 'FOO7', '']
+  const requests: RequestInput[] = Array.from({ length: 300 }, (_, i) => {
+    const q = Array.from({ length: 1 + Math.floor(next() * 4) }, (_, k) => `a${k}=${encodeURIComponent(words[Math.floor(next() * words.length)] + words[Math.floor(next() * words.length)])}`).join('&')
+    return { method: 'GET', url: `/p?${q}&n=${i % 7}`, headers: { 'x-go': next() < 0.5 ? '1' : '0' } }
+  })
+  const seen = (r: ReturnType<RuleEngine['check']>): string => JSON.stringify(r.matches.map(m => [m.rule.id, m.location, m.value, m.matched, m.logdata]))
+  for (const [name, second, skips] of [['unfiltered', unfiltered, false], ['filtered', filtered, true], ['linked', linked, true]] as const) {
+    const cached = engine(second, true)
+    const plain = engine(second, false)
+    const differ = requests.filter(r => seen(cached.check(r)) !== seen(plain.check(r)))
+    t.same(differ, [], `${name}: the same matches and logdata as without the cache`)
+    const s = cached.resultCache!.stats()
+    if (skips) t.ok(s.literalSkips > 0, `${name}: rule 1's set looks for its factor first (${s.literalSkips} skips)`)
+    else t.equal(s.literalSkips, 0, `${name}: rule 1's set reads its share of the union rule 2's set scans anyway`)
   }
 })
