@@ -35,16 +35,20 @@ export interface FormMemoStats {
 export const MAX_PAIR_CHARS = 4096
 
 /*
- * A remembered pair: its record (a header of three slots and three fields), its entry (a
+ * A remembered pair: its record (a header of three slots and four fields), its entry (a
  * VarEntry of three strings, key and lkey the same, and four fields: a header of three slots
- * and seven fields), its key's and value's flat strings.
+ * and seven fields), its key's and value's flat strings. Its text is the map's key, counted by
+ * ./generations.ts.
  */
-const RECORD_OBJECT = 24 + 3 * 8
+const RECORD_OBJECT = 24 + 4 * 8
 const ENTRY_OBJECT = 24 + 7 * 8
+/** The list of the last form's pairs: an array's header and backing store's, and a slot a pair. */
+const LIST_BYTES = 32 + 16
+const SLOT = 8
 
-/** A pair remembered: its decoded entry (a template), and the trigger bits of its text as received. */
+/** A pair remembered: its text as received (the map's key), its decoded entry (a template), and the trigger bits of its text. */
 class RememberedPair {
-  constructor (readonly entry: VarEntry, public rawMask: number, public rawMaskOf: number) {}
+  constructor (readonly raw: string, readonly entry: VarEntry, public rawMask: number, public rawMaskOf: number) {}
 }
 
 function pairBytes (r: RememberedPair): number {
@@ -53,12 +57,25 @@ function pairBytes (r: RememberedPair): number {
 
 export class FormMemo {
   private readonly pairs: Generations<RememberedPair>
+  /**
+   * The last form's pairs, by place (undefined where one was not remembered), while no
+   * generation was dropped since (lastDrops): a form sends the same pairs in the same order, so
+   * each pair's text is first compared in place with the pair at its place in the last form, a
+   * comparison of the body's characters instead of a slice hashed for a map lookup (the 4 KB
+   * form's 47 pairs in a loop: 8.6 → 2.5 µs).
+   */
+  private last: ReadonlyArray<RememberedPair | undefined> = []
+  private lastDrops = -1
+  private lastBytes = 0
+  private readonly lastMost: number
   private hits = 0
   private misses = 0
 
   /** `share`: the bytes the memo may hold (0: remembers nothing). */
-  constructor (share: number, account: MemoAccount) {
-    this.pairs = new Generations<RememberedPair>(Math.floor(share / 2), account, pairBytes)
+  constructor (share: number, private readonly account: MemoAccount) {
+    // An eighth of the share for the last form's list, the rest for the two generations.
+    this.lastMost = share >> 3
+    this.pairs = new Generations<RememberedPair>(Math.floor((share - this.lastMost) / 2), account, pairBytes, r => r.raw)
   }
 
   /**
@@ -71,21 +88,30 @@ export class FormMemo {
   parse (text: string, out: Pair[]): number {
     if (text.length === 0) return 0
     const version = maskVersion()
+    const drops = this.pairs.drops
+    const last = this.lastDrops === drops ? this.last : []
+    const seen: Array<RememberedPair | undefined> = []
     let mask = text.indexOf('&') === -1 ? 0 : charMask('&')
     let start = 0
     while (start <= text.length) {
       let end = text.indexOf('&', start)
       if (end === -1) end = text.length
       if (end > start) {
-        const raw = text.slice(start, end)
-        const r = this.pair(raw)
+        const before = last[seen.length]
+        let r: RememberedPair | VarEntry
+        if (before !== undefined && before.raw.length === end - start && text.slice(start, end) === before.raw) {
+          this.hits++
+          r = before
+        } else r = this.pair(text.slice(start, end))
         if (r instanceof VarEntry) {
+          seen.push(undefined)
           out.push(r)
           mask = -1
         } else {
+          seen.push(r)
           out.push(r.entry)
           if (r.rawMaskOf !== version) {
-            r.rawMask = charMask(raw)
+            r.rawMask = charMask(r.raw)
             r.rawMaskOf = version
           }
           if (mask !== -1) mask |= r.rawMask
@@ -93,7 +119,22 @@ export class FormMemo {
       }
       start = end + 1
     }
+    this.keepLast(this.pairs.drops === drops && seen.some(r => r !== undefined) ? seen : [])
     return mask
+  }
+
+  /** The pairs of this form for the next one (none when a generation was dropped meanwhile: some may be held nowhere else; none past the list's share). */
+  private keepLast (seen: Array<RememberedPair | undefined>): void {
+    let bytes = seen.length === 0 ? 0 : LIST_BYTES + SLOT * seen.length
+    if (bytes > this.lastMost) {
+      seen = []
+      bytes = 0
+    }
+    this.account.release(this.lastBytes)
+    this.account.hold(bytes)
+    this.last = seen
+    this.lastBytes = bytes
+    this.lastDrops = this.pairs.drops
   }
 
   /** One pair, remembered (its entry a template: the caller gives each request an entry of its own), or decoded alone. */
@@ -111,9 +152,9 @@ export class FormMemo {
     const ownKey = ownCopy(key, true)
     const e = new VarEntry(ownKey, ownKey, ownCopy(value, true))
     entryMask(e)
-    const r = new RememberedPair(e, charMask(raw), maskVersion())
-    this.pairs.put(raw, r)
-    return r
+    const r = new RememberedPair(ownCopy(raw, true), e, charMask(raw), maskVersion())
+    // Not held (a share too small for it): decoded, as the pairs never remembered.
+    return this.pairs.put(r.raw, r) ? r : e
   }
 
   stats (): FormMemoStats {

@@ -34,12 +34,22 @@ export class Generations<V> {
   private old = new Map<string, V>()
   private youngBytes = 0
   private oldBytes = 0
+  private dropped = 0
 
-  /** `extra`: the bytes of a value beyond its key and map entry. */
-  constructor (private readonly half: number, private readonly account: MemoAccount, private readonly extra: (v: V) => number) {}
+  /**
+   * `extra`: the bytes of a value beyond its key and map entry. `keyOf`: for values that carry
+   * a flat copy of their own key (./form-memo.ts), that copy, so that the key is held once.
+   */
+  constructor (private readonly half: number, private readonly account: MemoAccount, private readonly extra: (v: V) => number,
+    private readonly keyOf?: (v: V) => string) {}
 
   get size (): number {
     return this.young.size + this.old.size
+  }
+
+  /** How many times the old generation was dropped: a value got from here is still held (and counted) while this has not changed. */
+  get drops (): number {
+    return this.dropped
   }
 
   /** The value remembered for the key, or undefined. */
@@ -51,19 +61,21 @@ export class Generations<V> {
     return o
   }
 
-  /** Remembers a value for a byte-string key (nothing when it alone would pass `half`). */
-  put (key: string, v: V): void {
+  /** Remembers a value for a byte-string key (nothing when it alone would pass `half`); whether it did. */
+  put (key: string, v: V): boolean {
     const bytes = byteStringBytes(key.length) + ENTRY + this.extra(v)
-    if (bytes > this.half) return
+    if (bytes > this.half) return false
     if (this.youngBytes + bytes > this.half) {
       this.account.release(this.oldBytes)
+      this.dropped++
       this.old = this.young
       this.oldBytes = this.youngBytes
       this.young = new Map()
       this.youngBytes = 0
     }
-    this.young.set(ownCopy(key, true), v)
+    this.young.set(this.keyOf !== undefined ? this.keyOf(v) : ownCopy(key, true), v)
     this.youngBytes += bytes
     this.account.hold(bytes)
+    return true
   }
 }
