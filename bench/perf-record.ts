@@ -20,7 +20,7 @@ import type { PluginKey } from '../lib/lifecycle/context.js'
  *   node dist/bench/perf-record.js --none --rate 1500
  *   node dist/bench/perf-record.js --floor --rate 1500                 # node:http + undici dispatch alone
  *   node dist/bench/perf-record.js --only forensic --only access --only heartbeat --rate 1500
- *   node dist/bench/perf-record.js --hello logging --rate 3000   # hello world: bare, pino, logging or full
+ *   node dist/bench/perf-record.js --hello logging --rate 3000   # hello world: bare, pino, write, heartbeat, forensic, access, logging or full
  */
 const { values } = parseArgs({
   options: {
@@ -39,10 +39,18 @@ if (spawnSync('perf', ['--version'], { stdio: 'ignore' }).error !== undefined) {
 }
 const SYSCALLS = ['read', 'write', 'writev', 'epoll_pwait', 'futex']
 
-/** Hello world's servers (suite.bench.ts): bare Fastify, pino request logging, the logging suite, the full suite. */
+/**
+ * Hello world's servers (suite.bench.ts): bare Fastify, pino request logging, one plain 740 B
+ * collector write a request, each logger of the suite alone (its `only` rows), the logging suite,
+ * the full suite.
+ */
 const HELLO: Record<string, (collector: string) => [string, Record<string, unknown>]> = {
   bare: () => ['servers/hello.js', {}],
   pino: () => ['servers/hello.js', { logger: true }],
+  write: collector => ['servers/hello.js', { writeTo: collector, bytes: 740 }],
+  heartbeat: collector => ['servers/suite.js', { collector, only: ['heartbeat'] }],
+  forensic: collector => ['servers/suite.js', { collector, only: ['forensic'] }],
+  access: collector => ['servers/suite.js', { collector, only: ['access'] }],
   logging: collector => ['servers/suite.js', { collector }],
   full: collector => ['servers/suite.js', { collector, rules: true }]
 }
