@@ -146,10 +146,12 @@ export function unreachableRules (set: RunnableRules, items: readonly RuleItem[]
       }
       const target = it.rule.actions.skipAfter
       if (answer !== true || target === undefined) continue
-      const m = table.markers.get(target)
+      // Where the jump lands (PhaseTable.jumps: after its marker, or the phase's end), less the marker.
+      const to = table.jumps[i]
+      const stop = to === -1 ? list.length : to - 1
       // A marker inside is a jump target: the rules after it stay.
       const skipped: CompiledRule[] = []
-      for (let k = i + 1; k < (m !== undefined && m > i ? m : list.length); k++) {
+      for (let k = i + 1; k < stop; k++) {
         const s = list[k]
         if (isMarker(s)) break
         skipped.push(s.rule)
