@@ -5,6 +5,7 @@ import { isByteString, ownCopy } from './own-copy.js'
 import type { Pair } from './input.js'
 import { charMask, maskVersion } from './chain.js'
 import { entryMask, VarEntry } from './variables.js'
+import { urlDecodeUni } from './transformations/url-decode-uni.js'
 
 /**
  * The pairs of urlencoded forms remembered across requests (ARGS_POST). A form sends the same
@@ -35,24 +36,48 @@ export interface FormMemoStats {
 export const MAX_PAIR_CHARS = 4096
 
 /*
- * A remembered pair: its record (a header of three slots and four fields), its entry (a
+ * A remembered pair: its record (a header of three slots and five fields), its entry (a
  * VarEntry of three strings, key and lkey the same, and four fields: a header of three slots
  * and seven fields), its key's and value's flat strings. Its text is the map's key, counted by
  * ./generations.ts.
  */
-const RECORD_OBJECT = 24 + 4 * 8
+const RECORD_OBJECT = 24 + 5 * 8
 const ENTRY_OBJECT = 24 + 7 * 8
 /** The list of the last form's pairs: an array's header and backing store's, and a slot a pair. */
 const LIST_BYTES = 32 + 16
 const SLOT = 8
 
-/** A pair remembered: its text as received (the map's key), its decoded entry (a template), and the trigger bits of its text. */
+/**
+ * A pair remembered: its text as received (the map's key), its decoded entry (a template), its
+ * text through urlDecodeUni (the text itself when that leaves it as it was), and the trigger
+ * bits of its text.
+ */
 class RememberedPair {
-  constructor (readonly raw: string, readonly entry: VarEntry, public rawMask: number, public rawMaskOf: number) {}
+  constructor (readonly raw: string, readonly entry: VarEntry, readonly uni: string, public rawMask: number, public rawMaskOf: number) {}
 }
 
+/** One `&`-separated piece of a form, for formUrlDecodeUni: a remembered pair, or the piece's text (not remembered, or empty). */
+export type FormPiece = RememberedPair | string
+
 function pairBytes (r: RememberedPair): number {
-  return RECORD_OBJECT + ENTRY_OBJECT + byteStringBytes(r.entry.key.length) + byteStringBytes(r.entry.value.length)
+  const uni = r.uni === r.raw ? 0 : byteStringBytes(r.uni.length)
+  return RECORD_OBJECT + ENTRY_OBJECT + byteStringBytes(r.entry.key.length) + byteStringBytes(r.entry.value.length) + uni
+}
+
+/**
+ * urlDecodeUni of the whole form from its pieces: no escape spans a `&` (`&` is no hex digit
+ * and no `u`, and urlDecodeUni keeps an invalid or cut escape as it is, as it does at the end
+ * of a piece), and `+` is one character, so the body's decoding is its pieces' joined with `&`
+ * (test/lib/rules/form-memo.test.ts compares them over thousands of forms). A remembered pair
+ * brings its decoding along; the others are decoded here.
+ */
+export function formUrlDecodeUni (pieces: readonly FormPiece[]): string {
+  const out: string[] = new Array<string>(pieces.length)
+  for (let i = 0; i < pieces.length; i++) {
+    const p = pieces[i]
+    out[i] = typeof p === 'string' ? urlDecodeUni(p) : p.uni
+  }
+  return out.join('&')
 }
 
 export class FormMemo {
@@ -84,8 +109,10 @@ export class FormMemo {
    * trigger bits of the whole text (./chain.ts), as charMask would give them, when every pair
    * was remembered with them (the bits of a text are those of its pieces and of its `&`s
    * together), else -1: REQUEST_BODY of a form then needs no pass over its characters.
+   * `pieces`, when given, gets the form's pieces between `&`s, empty ones too, for
+   * formUrlDecodeUni.
    */
-  parse (text: string, out: Pair[]): number {
+  parse (text: string, out: Pair[], pieces?: FormPiece[]): number {
     if (text.length === 0) return 0
     const version = maskVersion()
     const drops = this.pairs.drops
@@ -96,7 +123,8 @@ export class FormMemo {
     while (start <= text.length) {
       let end = text.indexOf('&', start)
       if (end === -1) end = text.length
-      if (end > start) {
+      if (end === start) pieces?.push('')
+      else {
         const before = last[seen.length]
         let r: RememberedPair | VarEntry
         if (before !== undefined && before.raw.length === end - start && text.slice(start, end) === before.raw) {
@@ -106,9 +134,11 @@ export class FormMemo {
         if (r instanceof VarEntry) {
           seen.push(undefined)
           out.push(r)
+          pieces?.push(text.slice(start, end))
           mask = -1
         } else {
           seen.push(r)
+          pieces?.push(r)
           out.push(r.entry)
           if (r.rawMaskOf !== version) {
             r.rawMask = charMask(r.raw)
@@ -152,7 +182,9 @@ export class FormMemo {
     const ownKey = ownCopy(key, true)
     const e = new VarEntry(ownKey, ownKey, ownCopy(value, true))
     entryMask(e)
-    const r = new RememberedPair(ownCopy(raw, true), e, charMask(raw), maskVersion())
+    const own = ownCopy(raw, true)
+    const uni = urlDecodeUni(own)
+    const r = new RememberedPair(own, e, uni === own ? own : ownCopy(uni, true), charMask(raw), maskVersion())
     // Not held (a share too small for it): decoded, as the pairs never remembered.
     return this.pairs.put(r.raw, r) ? r : e
   }

@@ -1,9 +1,11 @@
 import { flattenJson, parseCookies, parsePairs, percentDecode, splitUrl } from './input.js'
 import type { BodyInput, Pair, RequestInput, UrlParts } from './input.js'
 import { utf8ToBytes } from './regex.js'
-import { maskVersion } from './chain.js'
-import { entryOf } from './form-memo.js'
-import type { FormMemo } from './form-memo.js'
+import { maskVersion, transformChain } from './chain.js'
+import { entryOf, formUrlDecodeUni } from './form-memo.js'
+import type { FormMemo, FormPiece } from './form-memo.js'
+import { urlDecodeUni } from './transformations/url-decode-uni.js'
+import type { TransformNode } from './model.js'
 import { VarEntry } from './variables.js'
 
 /** How much of a request is inspected. A cut is recorded (and logged), never silent. */
@@ -29,6 +31,12 @@ export interface Cut {
   size: number
 }
 
+/** The transformation trie's node of urlDecodeUni alone (the trie is the process's: one node for good). */
+let uniNode_: TransformNode | undefined
+function uniNode (): TransformNode {
+  return uniNode_ ??= transformChain(['urlDecodeUni'])
+}
+
 /**
  * The request parsed into the pieces collections are made of, lazily: a rule set that never
  * looks at cookies never parses them. Limits are applied here, and every cut is recorded.
@@ -42,6 +50,8 @@ export class RequestData {
   /** The trigger bits of the form's text from its remembered pairs (FormMemo.parse), and their version; -1 when unknown. */
   private formMask = -1
   private formMaskOf = -1
+  /** The form's pieces between `&`s as FormMemo.parse gave them (for REQUEST_BODY's urlDecodeUni), or undefined. */
+  private formPieces: FormPiece[] | undefined = undefined
   private argsSeen = 0
   private get_: VarEntry[] | undefined
   private post_: VarEntry[] | undefined
@@ -88,7 +98,8 @@ export class RequestData {
       let complete = true
       if (body?.form !== undefined) {
         if (this.forms !== undefined) {
-          this.formMask = this.forms.parse(body.form, pairs)
+          this.formPieces = []
+          this.formMask = this.forms.parse(body.form, pairs, this.formPieces)
           this.formMaskOf = maskVersion()
         } else parsePairs(body.form, pairs)
       }
@@ -109,6 +120,7 @@ export class RequestData {
     this.body = body
     this.post_ = undefined
     this.formMask = -1
+    this.formPieces = undefined
     const raw = body?.raw ?? body?.form
     if (raw !== undefined && raw.length > this.limits.bodyBytes && !this.bodyCut) {
       this.bodyCut = true
@@ -139,14 +151,27 @@ export class RequestData {
     return raw
   }
 
-  /** REQUEST_BODY's entries: the raw body, its trigger bits from the form's pairs when they are known and it is the form's whole text. */
+  /**
+   * REQUEST_BODY's entries: the raw body. When it is the form's whole text (not cut), its
+   * trigger bits come from the form's pairs when they are known, and its urlDecodeUni is put in
+   * its transformation cache joined from the pairs' (formUrlDecodeUni): the 4 KB form is not
+   * decoded again on every request.
+   */
   rawBodyEntries (): VarEntry[] {
     const raw = this.rawBody()
     if (raw === undefined) return []
     const e = new VarEntry('', '', raw)
-    if (this.formMask !== -1 && this.formMaskOf === maskVersion() && raw === this.body?.form) {
-      e.mask = this.formMask
-      e.maskOf = this.formMaskOf
+    if (raw === this.body?.form) {
+      if (this.formMask !== -1 && this.formMaskOf === maskVersion()) {
+        e.mask = this.formMask
+        e.maskOf = this.formMaskOf
+      }
+      const pieces = this.formPieces
+      const node = uniNode()
+      if (pieces !== undefined && node.fn === urlDecodeUni) {
+        e.tcIds = [node.id]
+        e.tcValues = [formUrlDecodeUni(pieces)]
+      }
     }
     return [e]
   }

@@ -1,7 +1,9 @@
 import t from 'tap'
 import { compileRule, RuleEngine, RuleSetBuilder } from '../../../lib/rules/index.js'
 import type { RequestInput } from '../../../lib/rules/index.js'
-import { FormMemo, MAX_PAIR_CHARS } from '../../../lib/rules/form-memo.js'
+import { FormMemo, formUrlDecodeUni, MAX_PAIR_CHARS } from '../../../lib/rules/form-memo.js'
+import type { FormPiece } from '../../../lib/rules/form-memo.js'
+import { urlDecodeUni } from '../../../lib/rules/transformations/url-decode-uni.js'
 import { charMask } from '../../../lib/rules/chain.js'
 import { parsePairs } from '../../../lib/rules/input.js'
 import type { Pair } from '../../../lib/rules/input.js'
@@ -50,7 +52,7 @@ function forms (count: number, seed: number): string[] {
 }
 
 /** The engine of the last test; built once here first, so that its chains' trigger classes (./chain.ts) exist for every test. */
-const build = (resultCacheBytes?: number): RuleEngine => {
+const build = (resultCacheBytes?: number, bodyBytes?: number): RuleEngine => {
   const b = new RuleSetBuilder()
   b.add(compileRule({ id: 1, phase: 2, targets: ['ARGS_POST'], transforms: ['urlDecodeUni', 'lowercase'], multiMatch: true, operator: { name: 'rx', argument: '(?:select|<script|\\ba\\b)' }, capture: true, logdata: 'got %{TX.0} in %{MATCHED_VAR_NAME}', setvars: [{ name: 'tx.score', op: '+', value: '5' }] }))
   b.add(compileRule({ id: 2, phase: 2, targets: ['ARGS_NAMES', 'ARGS'], transforms: ['htmlEntityDecode'], operator: { name: 'detectXSS' }, logdata: 'xss %{MATCHED_VAR}' }))
@@ -58,7 +60,8 @@ const build = (resultCacheBytes?: number): RuleEngine => {
   b.add(compileRule({ id: 4, phase: 2, targets: ['ARGS_POST'], transforms: ['length'], operator: { name: 'gt', argument: '40' }, logdata: 'long %{MATCHED_VAR_NAME}' }))
   b.add(compileRule({ id: 5, phase: 2, targets: ['REQUEST_BODY'], transforms: ['htmlEntityDecode', 'lowercase'], operator: { name: 'rx', argument: '<script|\\x27 or ' }, capture: true, logdata: 'body %{TX.0}' }))
   b.add(compileRule({ id: 6, phase: 2, targets: ['REQUEST_BODY'], transforms: ['urlDecodeUni'], operator: { name: 'detectSQLi' }, logdata: 'body sqli' }))
-  return new RuleEngine(b.build(), { mode: 'detect', limits: { valueBytes: 64 }, ...(resultCacheBytes === undefined ? {} : { resultCacheBytes }) })
+  b.add(compileRule({ id: 7, phase: 2, targets: ['REQUEST_BODY'], transforms: ['urlDecodeUni'], operator: { name: 'rx', argument: '(?s)^.*$' }, logdata: 'decoded body' }))
+  return new RuleEngine(b.build(), { mode: 'detect', limits: { valueBytes: 64, ...(bodyBytes === undefined ? {} : { bodyBytes }) }, ...(resultCacheBytes === undefined ? {} : { resultCacheBytes }) })
 }
 build(0)
 
@@ -88,6 +91,24 @@ t.test('the memo parses as parsePairs does and gives the text\'s trigger bits, c
     t.ok(masks > list.length / 2, `share ${share}: the text's trigger bits came from the pairs for ${masks} forms (each as charMask gives them)`)
     if (share > 1 << 20) t.ok(s.formPairHits > s.formPairMisses * 0.9, `share ${share}: the second pass served (${s.formPairHits} hits, ${s.formPairMisses} misses, ${s.formPairs} held)`)
     else t.ok(s.formPairs < 100, `share ${share}: few held (${s.formPairs})`)
+  }
+})
+
+t.test('the form\'s urlDecodeUni joined from its pieces is urlDecodeUni of the whole form: odd escapes at the `&`s, %u, %26, `+`, cold, warm and with a tiny share', async t => {
+  const odd = ['&', '&&', 'a%&41', '%u00&41', '%u004&1', '%2&6', '%&', '&%', '+&+', 'a=%u0041&b=%U00e9+%41', 'a=%uff07&%uFF1c', 'x=%26y&z=%2', 'k%3dv=1', '%%41&%', 'a=%u12', 'a=%u12g4&b=%41%']
+  const list = [...odd, ...forms(1500, 29), ...forms(500, 31).map(f => f.replace(/=/g, '=%u00').replace(/token/g, '%U0074oken'))]
+  for (const share of [1 << 24, 2 * 1024]) {
+    const memo = new FormMemo(share, new Counter())
+    const differ: string[] = []
+    let remembered = 0
+    for (const form of [...list, ...list]) {
+      const pieces: FormPiece[] = []
+      memo.parse(form, [], pieces)
+      if (pieces.some(p => typeof p !== 'string')) remembered++
+      if (formUrlDecodeUni(pieces) !== urlDecodeUni(form)) differ.push(form)
+    }
+    t.same(differ.slice(0, 5), [], `share ${share}: the join is urlDecodeUni of the form (${differ.length} of ${list.length * 2} differ)`)
+    t.ok(remembered > list.length / 2, `share ${share}: pairs remembered in ${remembered} forms`)
   }
 })
 
@@ -143,6 +164,8 @@ t.test('in the engine: the same matches, values, logdata and cuts with the memo 
   const on = build(1 << 26)
   const tiny = build(4096)
   const off = build(0)
+  const cutOn = build(1 << 26, 40)
+  const cutOff = build(0, 40)
   const list = forms(400, 5)
   const req = (form: string): RequestInput => ({ method: 'POST', url: '/f', rawHeaders: ['Host', 'a.example', 'Content-Type', 'application/x-www-form-urlencoded'], body: { form } })
   const outcome = (e: RuleEngine, form: string): string => {
@@ -159,6 +182,8 @@ t.test('in the engine: the same matches, values, logdata and cuts with the memo 
         const got = outcome(e, form)
         if (got !== want) differ.push(`${name} ${JSON.stringify(form)}: ${got} vs ${want}`)
       }
+      const cut = outcome(cutOn, form)
+      if (cut !== outcome(cutOff, form)) differ.push(`body cut ${JSON.stringify(form)}: ${cut}`)
     }
   }
   t.same(differ, [], `${list.length} forms twice: the same outcome`)
