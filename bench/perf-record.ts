@@ -21,6 +21,11 @@ import type { PluginKey } from '../lib/lifecycle/context.js'
  *   node dist/bench/perf-record.js --floor --rate 1500                 # node:http + undici dispatch alone
  *   node dist/bench/perf-record.js --only forensic --only access --only heartbeat --rate 1500
  *   node dist/bench/perf-record.js --hello logging --rate 3000   # hello world: bare, pino, write, heartbeat, forensic, access, logging or full
+ *   node dist/bench/perf-record.js --hello access --rate 3000 --warm 6   # 6 s at the rate before perf attaches
+ *
+ * `--warm` runs the paced load that long before recording: the warm-up at saturation (harness.ts)
+ * does not tier up all the code a paced run reaches, and TurboFan was still compiling for 3-6 s
+ * of a paced run after it (perf samples by second: 1-8 µs a request in the compiler, 0 after).
  */
 const { values } = parseArgs({
   options: {
@@ -30,7 +35,8 @@ const { values } = parseArgs({
     hello: { type: 'string' },
     rate: { type: 'string', default: '1500' },
     seconds: { type: 'string', default: '4' },
-    top: { type: 'string', default: '30' }
+    top: { type: 'string', default: '30' },
+    warm: { type: 'string', default: '0' }
   }
 })
 if (spawnSync('perf', ['--version'], { stdio: 'ignore' }).error !== undefined) {
@@ -38,6 +44,25 @@ if (spawnSync('perf', ['--version'], { stdio: 'ignore' }).error !== undefined) {
   process.exit(1)
 }
 const SYSCALLS = ['read', 'write', 'writev', 'epoll_pwait', 'futex']
+
+/**
+ * What ran a user-space symbol. The JIT map names JavaScript by its tier (`JS:*` TurboFan,
+ * `JS:+` Maglev, `JS:^` Sparkplug, `JS:~` interpreted), the interpreter's bytecodes are
+ * `Builtins_*Handler`; the inline caches' builtins are where code that is not specialized (or is
+ * megamorphic) loads and stores properties; the compiler and the GC are V8's own C++.
+ */
+function tierOf (sym: string): string {
+  if (sym.startsWith('JS:*')) return 'TurboFan'
+  if (sym.startsWith('JS:+')) return 'Maglev'
+  if (sym.startsWith('JS:^')) return 'Sparkplug'
+  if (sym.startsWith('JS:~') || /^Builtins_\w*Handler/.test(sym)) return 'interpreter'
+  if (/^Builtins_(Keyed)?(Load|Store|Has|Define)\w*IC/.test(sym)) return 'IC builtins'
+  if (sym.startsWith('Builtins_')) return 'other builtins'
+  if (/v8::internal::(compiler|maglev|baseline)::/.test(sym)) return 'compiler'
+  if (/v8::internal::(Heap|Scavenge|MarkCompact|Sweeper|Marking|Evacuat|ConcurrentMarking|MinorMarkCompact)/.test(sym)) return 'GC'
+  if (sym.startsWith('v8::')) return 'other V8'
+  return 'other native'
+}
 
 /**
  * Hello world's servers (suite.bench.ts): bare Fastify, pino request logging, one plain 740 B
@@ -86,6 +111,8 @@ try {
   })
   const load = chooseLoad()
   await warmUp(port, { name: server, path }, load, { ...benchOptions(), connections: 50 })
+  const warm = Number(values.warm)
+  if (warm > 0) await load.paced(port, { path, method: 'GET', headers: {} }, Number(values.rate), warm)
   const data = join(dir, 'perf.data')
   const pid = String(child.pid)
   const record = spawn('perf', ['record', '-q', '-e', 'cpu-clock', '-F', '2999', '-o', data, '-p', pid], { stdio: 'ignore' })
@@ -104,11 +131,14 @@ try {
   const total = Number(/Event count \(approx\.\): (\d+)/.exec(report)?.[1] ?? 0) / 1000 / run.total
   let kernel = 0
   const rows: Array<[number, string]> = []
+  const tiers = new Map<string, number>()
   for (const line of report.split('\n')) {
     const m = /^\s+([\d.]+)%\s+\[(.)\]\s+(.*?)\s*$/.exec(line)
     if (m === null) continue
     const us = Number(m[1]) / 100 * total
     if (m[2] === 'k') kernel += us
+    const tier = m[2] === 'k' ? 'kernel' : tierOf(m[3])
+    tiers.set(tier, (tiers.get(tier) ?? 0) + us)
     rows.push([us, `${m[2] === 'k' ? '[kernel] ' : ''}${m[3].replace(/file:\/\/\S*?\/dist\//, 'dist/')}`])
   }
   const what = hello !== undefined ? `hello world ${hello}` : values.floor ? 'floor (node:http + undici dispatch alone)' : `gateway ${only === undefined ? 'with no waf plugins' : `with ${only.join('+')}`}`
@@ -130,6 +160,8 @@ try {
     else helpers += Number(m[1]) / 100 * total
   }
   process.stdout.write(`\n  by thread (µs per request): main ${main.toFixed(1)}, helper threads ${helpers.toFixed(1)}`)
+  process.stdout.write('\n  by tier (µs per request):')
+  for (const [tier, us] of [...tiers].sort((a, b) => b[1] - a[1])) process.stdout.write(` ${tier} ${us.toFixed(1)};`)
   process.stdout.write('\n\nby symbol (self, µs per request)\n')
   for (const [us, name] of rows.sort((a, b) => b[0] - a[0]).slice(0, Number(values.top))) process.stdout.write(`  ${us.toFixed(2).padStart(7)}  ${name}\n`)
 } finally {
