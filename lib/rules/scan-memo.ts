@@ -40,10 +40,10 @@ export class TxScanMemo {
   readonly parts: Array<PartValues | undefined> = []
 }
 
+const NO_ENTRIES: readonly VarEntry[] = Object.freeze([])
+
 /** One part's values in one transaction, as the result cache sees them. */
 export class PartValues {
-  /** The values joined with the part's separator, lower-cased (for literal factors), on first use. */
-  lower: string | undefined = undefined
   /** The trigger bits of every value together (./chain.ts), on first use (-1). */
   mask = -1
   /** Chain ids and the part's values each changed, each after the separator ('' when none), on first use. */
@@ -73,6 +73,8 @@ export class PartValues {
   }
 
   keepChanged (chainId: number, text: string): void {
+    // NO_VALUES_PART is shared by every transaction: nothing is kept on it (nothing to change either).
+    if (this.values.length === 0) return
     if (this.chainIds === undefined) {
       this.chainIds = [chainId]
       this.chainTexts = [text]
@@ -84,6 +86,13 @@ export class PartValues {
 }
 
 /**
+ * Every part without values, in every transaction: a clean GET has several (no arguments, no
+ * cookies), and a PartValues is 96 bytes. Its `entries` are nobody's, so TxScanMemo never takes
+ * it for a collection's (./scan.ts valuesOf asks again, and gets it again without allocating).
+ */
+export const NO_VALUES_PART = new PartValues(NO_ENTRIES, NO_ENTRIES, '', NO_VALUES, undefined, undefined)
+
+/**
  * A part's values in a transaction, and its piece: a part of several values that the cache
  * cannot serve whole (seen for the first time, too long, or a value holds the separator) is
  * remembered value by value instead (BY_VALUE).
@@ -91,13 +100,9 @@ export class PartValues {
 export function partValues (part: TextPart, entries: readonly VarEntry[], cache: ResultCache, sighting: number): PartValues {
   const keys = part.keys
   const sep = part.separator
-  let values: readonly VarEntry[] = entries
-  if (keys !== undefined) {
-    const some: VarEntry[] = []
-    for (let k = 0; k < entries.length; k++) if (keys.has(entries[k].lkey)) some.push(entries[k])
-    values = some
-  }
+  const values = keys === undefined ? entries : selected(entries, keys)
   const count = values.length
+  if (count === 0) return NO_VALUES_PART
   // The part's last piece, when its values are the same (most headers and cookies, request after request).
   const last = count === 0 ? undefined : cache.lastPiece(part.id)
   if (last !== undefined && (last.used > 0 || count < 2) && cache.lastCountOf(part.id) === count && joinedIs(last.key, values, sep)) {
@@ -111,7 +116,6 @@ export function partValues (part: TextPart, entries: readonly VarEntry[], cache:
     text = k === 0 ? v : text + sep + v
     if (clean && v.indexOf(sep) !== -1) clean = false
   }
-  if (count === 0) return new PartValues(entries, values, text, NO_VALUES, undefined, undefined)
   const whole = clean && text.length <= MAX_PIECE_CHARS ? cache.piece(text, sighting) : undefined
   if (whole !== undefined) cache.setLast(part.id, whole, count)
   // A piece with verdicts serves the part; a new one gets them from its values.
@@ -123,6 +127,21 @@ export function partValues (part: TextPart, entries: readonly VarEntry[], cache:
     pieces.push(v.length > MAX_PIECE_CHARS || v.indexOf(sep) !== -1 ? UNREMEMBERED : cache.piece(v, sighting) ?? UNREMEMBERED)
   }
   return new PartValues(entries, values, text, BY_VALUE, pieces, whole)
+}
+
+/**
+ * The entries whose keys a part selects, in their order: the entries themselves when it selects
+ * all, no new array when it selects none, else an array of exactly their number (a `push` from
+ * empty reserves 17 slots: 152 bytes for the one header most keyed parts find).
+ */
+function selected (entries: readonly VarEntry[], keys: ReadonlySet<string>): readonly VarEntry[] {
+  let n = 0
+  for (let k = 0; k < entries.length; k++) if (keys.has(entries[k].lkey)) n++
+  if (n === entries.length) return entries
+  if (n === 0) return NO_ENTRIES
+  const some = new Array<VarEntry>(n)
+  for (let k = 0, i = 0; i < n; k++) if (keys.has(entries[k].lkey)) some[i++] = entries[k]
+  return some
 }
 
 /**
