@@ -22,6 +22,7 @@ import type { PluginKey } from '../lib/lifecycle/context.js'
  *   node dist/bench/perf-record.js --only forensic --only access --only heartbeat --rate 1500
  *   node dist/bench/perf-record.js --hello logging --rate 3000   # hello world: bare, pino, write, heartbeat, forensic, access, logging or full
  *   node dist/bench/perf-record.js --hello access --rate 3000 --warm 6   # 6 s at the rate before perf attaches
+ *   node dist/bench/perf-record.js --hello access --rate 3000 --flush-limit 65536   # every channel's flushLimit (suite rows)
  *
  * `--warm` runs the paced load that long before recording: the warm-up at saturation (harness.ts)
  * does not tier up all the code a paced run reaches, and TurboFan was still compiling for 3-6 s
@@ -36,7 +37,8 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '1500' },
     seconds: { type: 'string', default: '4' },
     top: { type: 'string', default: '30' },
-    warm: { type: 'string', default: '0' }
+    warm: { type: 'string', default: '0' },
+    'flush-limit': { type: 'string' }
   }
 })
 if (spawnSync('perf', ['--version'], { stdio: 'ignore' }).error !== undefined) {
@@ -69,15 +71,16 @@ function tierOf (sym: string): string {
  * collector write a request, each logger of the suite alone (its `only` rows), the logging suite,
  * the full suite.
  */
+const flushLimit = values['flush-limit'] === undefined ? {} : { flushLimit: Number(values['flush-limit']) }
 const HELLO: Record<string, (collector: string) => [string, Record<string, unknown>]> = {
   bare: () => ['servers/hello.js', {}],
   pino: () => ['servers/hello.js', { logger: true }],
   write: collector => ['servers/hello.js', { writeTo: collector, bytes: 740 }],
-  heartbeat: collector => ['servers/suite.js', { collector, only: ['heartbeat'] }],
-  forensic: collector => ['servers/suite.js', { collector, only: ['forensic'] }],
-  access: collector => ['servers/suite.js', { collector, only: ['access'] }],
-  logging: collector => ['servers/suite.js', { collector }],
-  full: collector => ['servers/suite.js', { collector, rules: true }]
+  heartbeat: collector => ['servers/suite.js', { collector, only: ['heartbeat'], ...flushLimit }],
+  forensic: collector => ['servers/suite.js', { collector, only: ['forensic'], ...flushLimit }],
+  access: collector => ['servers/suite.js', { collector, only: ['access'], ...flushLimit }],
+  logging: collector => ['servers/suite.js', { collector, ...flushLimit }],
+  full: collector => ['servers/suite.js', { collector, rules: true, ...flushLimit }]
 }
 const hello = values.hello
 if (hello !== undefined && HELLO[hello] === undefined) {

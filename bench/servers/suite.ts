@@ -10,11 +10,13 @@ type Logger = 'forensic' | 'access' | 'heartbeat'
  * default rules and the attack log. `only` keeps the named loggers of the logging suite and leaves
  * the others out (the split of its cost, plugin by plugin). `batched: true` writes the forensic
  * lines in batches like the other channels, instead of one write each event-loop turn (the
- * umbrella's default).
+ * umbrella's default). `flushLimit` sets that option of every channel (default the transport's),
+ * to measure what the number of collector writes costs.
  */
-export async function build (args: { collector: string, rules?: boolean, batched?: boolean, only?: Logger[] }): Promise<FastifyInstance> {
+export async function build (args: { collector: string, rules?: boolean, batched?: boolean, only?: Logger[], flushLimit?: number }): Promise<FastifyInstance> {
   const app = Fastify({ ...wafServerOptions() })
-  const url = args.collector
+  const flushLimit = args.flushLimit
+  const url = flushLimit === undefined ? args.collector : { url: args.collector, flushLimit }
   const kept = (name: Logger): boolean => args.only === undefined || args.only.includes(name)
   await app.register(waf, {
     transport: { channels: { forensic: url, access: url, attack: url, heart: url } },
