@@ -49,10 +49,62 @@ t.test('the phase-1 prelude gives what running its rules on every request gives'
       t.ok(seen.some(l => l.includes('"methods GET/HEAD at TX:methods"')), 'captures and macros as the rules made them')
     }
   }
-  // A request's own setvars never reach the next one: the prelude's TX is copied, not shared.
+  // A request's own setvars never reach the next one: the prelude's TX is shared, never written.
   const e = new RuleEngine(set, { mode: 'detect' })
   t.match(outcome(e, get('/?q=evil')).join('\n'), /score 5 of 5/)
   t.notMatch(outcome(e, get('/?q=fine')).join('\n'), /score/)
+})
+
+t.test('TX over the prelude: writes, unsets and the whole collection as without a prelude', async t => {
+  // Request-driven writes over the prelude's TX (Transaction.base): a value changed in place,
+  // the same value again, a new variable, an unset (and a set after it, which must come last),
+  // an increment; then the whole TX read in order into tx.order, and TX:/^s/.
+  const ops: Record<string, string[]> = {
+    over: ['tx.paranoia=7'],
+    same: ['tx.threshold=5'],
+    fresh: ['tx.fresh=%{tx.threshold}'],
+    unset: ['!tx.methods'],
+    again: ['tx.methods=POST'],
+    inc: ['tx.score=+3']
+  }
+  let seed = 7
+  const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n }
+  const names = Object.keys(ops)
+  const written: RuleSpec[] = []
+  for (let round = 0; round < 3; round++) {
+    const order = [...names].sort(() => rand(3) - 1)
+    for (const op of order) written.push({ targets: ['ARGS:op'], operator: { name: 'contains', argument: `${op}${round}` }, setvars: ops[op] })
+  }
+  const set = ruleSet([
+    ...INIT,
+    ...written,
+    { targets: ['TX'], operator: { name: 'unconditionalMatch', argument: '' }, setvars: ['tx.order=%{tx.order}|%{MATCHED_VAR_NAME}=%{MATCHED_VAR}'] },
+    { targets: ['TX:/^s/'], operator: { name: 'rx', argument: '.' }, msg: '%{MATCHED_VAR_NAME}' },
+    { targets: ['TX:order'], operator: { name: 'unconditionalMatch', argument: '' }, msg: '%{tx.order}' }
+  ])
+  t.equal(set.phases[1]?.prelude, 4)
+  const fast = new RuleEngine(set, { mode: 'detect' })
+  const slow = withoutPrelude(set, { mode: 'detect' })
+  let unsetThenSet = 0
+  let inPlace = 0
+  for (let i = 0; i < 300; i++) {
+    const picked: string[] = []
+    for (let round = 0; round < 3; round++) for (const op of names) if (rand(3) === 0) picked.push(`${op}${round}`)
+    const url = `/?op=${picked.join('-')}`
+    const seen = outcome(fast, get(url))
+    t.same(seen, outcome(slow, get(url)), url)
+    const order = seen[seen.length - 1]
+    const at = order.indexOf('TX:methods=POST')
+    if (at !== -1) {
+      if (at > order.indexOf('TX:copy=')) unsetThenSet++
+      else inPlace++
+    }
+  }
+  t.ok(unsetThenSet > 10, `requests where a prelude variable was unset, then set again and came last: ${unsetThenSet}`)
+  t.ok(inPlace > 10, `requests where a prelude variable was set again in its place: ${inPlace}`)
+  // The prelude's TX is shared, never written: a request's writes do not reach the next one.
+  t.same(outcome(fast, get('/?op=over0-unset1')), outcome(slow, get('/?op=over0-unset1')))
+  t.same(outcome(fast, get('/?op=')), outcome(slow, get('/?op=')))
 })
 
 t.test('a prelude rule that denies, allows or flags a bot ends the prelude before it', async t => {
