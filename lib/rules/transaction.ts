@@ -113,9 +113,10 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
    * reads MATCHED_VARS (few do), not for every match.
    */
   matchedCount = 0
-  private readonly mvNames: string[] = []
-  private readonly mvValues: string[] = []
-  private readonly mvEntries: VarEntry[] = []
+  // Made on the first match (the first read of MATCHED_VARS): a clean request makes none (96 bytes).
+  private mvNames: string[] | undefined = undefined
+  private mvValues: string[] | undefined = undefined
+  private mvEntries: VarEntry[] | undefined = undefined
 
   /** Started from the phase-1 prelude: the rule set's tables without unreachable rules apply (./unreachable.ts). */
   fromPrelude = false
@@ -184,7 +185,7 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
     this.matchedCount = 0
     // Setting an array's length is a call into V8's runtime even when it changes nothing: most
     // rules never made an entry.
-    if (this.mvEntries.length !== 0) this.mvEntries.length = 0
+    if (this.mvEntries !== undefined && this.mvEntries.length !== 0) this.mvEntries.length = 0
   }
 
   /** One more matched value of the current rule: MATCHED_VAR, MATCHED_VAR_NAME and MATCHED_VARS. */
@@ -192,15 +193,18 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
     this.matchedVar = value
     this.matchedVarName = name
     const n = this.matchedCount
-    this.mvNames[n] = name
-    this.mvValues[n] = value
+    ;(this.mvNames ??= [])[n] = name
+    ;(this.mvValues ??= [])[n] = value
     this.matchedCount = n + 1
   }
 
   /** MATCHED_VARS as entries (key = the variable's name, value = the matched value), made on first read. */
   matchedEntries (): readonly VarEntry[] {
-    const out = this.mvEntries
-    for (let i = out.length; i < this.matchedCount; i++) out.push(new VarEntry(this.mvNames[i], this.mvNames[i].toLowerCase(), this.mvValues[i]))
+    const out = this.mvEntries ??= []
+    if (out.length === this.matchedCount) return out
+    const names = this.mvNames as string[]
+    const values = this.mvValues as string[]
+    for (let i = out.length; i < this.matchedCount; i++) out.push(new VarEntry(names[i], names[i].toLowerCase(), values[i]))
     return out
   }
 
@@ -219,7 +223,7 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
     this.txVersion++
     for (let i = 0; i < from.matches.length; i++) this.matches.push(copyMatch(from.matches[i]))
     this.clearMatchedVars()
-    for (let i = 0; i < from.matchedCount; i++) this.addMatchedVar(from.mvNames[i], from.mvValues[i])
+    for (let i = 0; i < from.matchedCount; i++) this.addMatchedVar((from.mvNames as string[])[i], (from.mvValues as string[])[i])
     this.matchedVar = from.matchedVar
     this.matchedVarName = from.matchedVarName
     this.rule = from.rule
@@ -310,10 +314,13 @@ export class Transaction implements MatchContext, HookTransaction, CollectionRea
   }
 
   expand (macro: Macro): string {
-    return expandMacro(macro, this.resolveRef)
+    return expandMacro(macro, this.resolveRef ??= ref => this.resolve(ref))
   }
 
-  private readonly resolveRef = (ref: MacroRef): string => {
+  /** resolve bound to this transaction, made on the first macro expanded: a clean request expands none (a closure and its context, about 90 bytes). */
+  private resolveRef: ((ref: MacroRef) => string) | undefined = undefined
+
+  private resolve (ref: MacroRef): string {
     const key = ref.key
     switch (ref.collection) {
       case 'TX': return ref.lkey === undefined ? '' : this.tx(ref.lkey)?.value ?? ''

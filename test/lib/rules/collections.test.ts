@@ -118,3 +118,40 @@ t.test('every registered collection has the same fields in the same order (one h
   t.same([...shapes], ['name,caseless,dynamic,body,single,namesOf,build,lookup,index'], 'built-in, SecLang, response and added collections alike')
   t.ok(collectionNames().length > 40)
 })
+
+t.test('headers from rawHeaders, at random: every pair in order, as received, lower-cased keys, long values cut and recorded', async t => {
+  let s = 41
+  const rand = (): number => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff
+    return s / 0x80000000
+  }
+  const names = ['Host', 'host', 'HOST', 'User-Agent', 'Cookie', 'X-Dup', 'x-dup', 'Accept', 'A']
+  const limits = { ...DEFAULT_LIMITS, valueBytes: 12 }
+  const differ: string[] = []
+  for (let n = 0; n < 500; n++) {
+    const raw: string[] = []
+    const pairs = Math.floor(rand() * 8)
+    for (let i = 0; i < pairs; i++) raw.push(names[Math.floor(rand() * names.length)], 'v'.repeat(Math.floor(rand() * 20)) + String(i))
+    // A list of odd length (no value for the last name): the name alone is no header.
+    if (rand() < 0.2) raw.push('Dangling')
+    const tx = new Transaction({ method: 'GET', url: '/', rawHeaders: raw }, limits, 'block')
+    const got = tx.collection(getCollection('REQUEST_HEADERS') as NonNullable<ReturnType<typeof getCollection>>)
+    const want: Array<[string, string, string]> = []
+    const cuts: string[] = []
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const v = raw[i + 1]
+      if (v.length > limits.valueBytes) cuts.push(`REQUEST_HEADERS:${raw[i]}`)
+      want.push([raw[i], raw[i].toLowerCase(), v.slice(0, limits.valueBytes)])
+    }
+    const seen: Array<[string, string, string]> = []
+    // By index, not by iteration: a hole would read as undefined here.
+    for (let i = 0; i < got.length; i++) seen.push(got[i] instanceof VarEntry ? [got[i].key, got[i].lkey, got[i].value] : ['hole', '', ''])
+    const names2 = tx.collection(getCollection('REQUEST_HEADERS_NAMES') as NonNullable<ReturnType<typeof getCollection>>).map(e => e.value)
+    const firstHost = want.find(w => w[1] === 'host')?.[2]
+    if (JSON.stringify(seen) !== JSON.stringify(want) || JSON.stringify(names2) !== JSON.stringify(want.map(w => w[0])) ||
+      JSON.stringify(tx.req.cuts.map(c => c.location)) !== JSON.stringify(cuts) || tx.req.header('host') !== firstHost) {
+      differ.push(`${JSON.stringify(raw)}: ${JSON.stringify(seen)} vs ${JSON.stringify(want)}`)
+    }
+  }
+  t.same(differ.slice(0, 3), [], 'the same entries, names, cuts and first values as a plain walk of the pairs')
+})
