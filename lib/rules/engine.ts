@@ -64,6 +64,7 @@ export interface CheckResult {
   /** `deny` when the request was denied, `log` when something was logged, else `pass`. */
   action: WafAction
   attacks: AttackEntry[]
+  /** Every rule that matched, in order, `nolog` ones too. Readonly records: those of the rule set's initialization (the phase-1 prelude) are the same objects on every request. */
   matches: RuleMatch[]
   bot: boolean
   /** The status to answer with when `action` is `deny`. */

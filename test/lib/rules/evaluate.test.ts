@@ -51,6 +51,9 @@ t.test('the phase-1 prelude gives what running its rules on every request gives'
   }
   // A request's own setvars never reach the next one: the prelude's TX is shared, never written.
   const e = new RuleEngine(set, { mode: 'detect' })
+  const [one, two] = [e.check(get('/?q=evil')), e.check(get('/?q=fine'))]
+  t.equal(one.matches[0], two.matches[0], "the prelude's match records are shared (readonly)")
+  t.not(one.matches, two.matches, 'each request has a list of its own')
   t.match(outcome(e, get('/?q=evil')).join('\n'), /score 5 of 5/)
   t.notMatch(outcome(e, get('/?q=fine')).join('\n'), /score/)
 })
