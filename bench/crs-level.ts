@@ -34,7 +34,7 @@ export interface LevelFigures {
 export interface Measured { micros: number, hitRatio: number | undefined }
 
 /** Median µs per request over `iterations` requests (request i is `nth(i)`, built outside the timing), and the cache's hit ratio. */
-export function perRequestMicros (engine: RuleEngine, nth: (i: number) => RequestInput, iterations: number): Measured {
+function perRequestMicros (engine: RuleEngine, nth: (i: number) => RequestInput, iterations: number): Measured {
   for (let i = 0; i < Math.min(200, iterations); i++) engine.check(nth(i))
   const before = engine.resultCache?.stats()
   const samples: number[] = []
@@ -57,7 +57,7 @@ function varied (input: RequestInput): (i: number) => RequestInput {
   return i => ({ ...input, url: `${path}/${i}?id=${i}${query}` })
 }
 
-export async function measureLevel (paths: string[], paranoia: number, rounds: number, firstRound: number): Promise<LevelFigures> {
+async function measureLevel (paths: string[], paranoia: number, rounds: number, firstRound: number): Promise<LevelFigures> {
   const builder = new RuleSetBuilder()
   configureSecLang(builder, { paranoia })
   const t0 = performance.now()
@@ -66,8 +66,8 @@ export async function measureLevel (paths: string[], paranoia: number, rounds: n
   const loadMs = performance.now() - t0
   const get = perRequestMicros(engine, varied(GET), 2000)
   const form = perRequestMicros(engine, varied(formPost()), 500)
-  const mix = trafficSeries().map(([name, nth]) => ({ name, micros: [] as number[], hits: [] as number[], logged: engine.check(nth(0)).attacks.length }))
   const series = trafficSeries()
+  const mix = series.map(([name, nth]) => ({ name, micros: [] as number[], hits: [] as number[], logged: engine.check(nth(0)).attacks.length }))
   // One block per kind in a round: a row is the median of its rounds' medians, so that a
   // collection or a JIT step that falls into one block moves one round, not the row.
   for (let r = firstRound; r < firstRound + rounds; r++) {
